@@ -1,0 +1,223 @@
+// e2ee/detail/x86/sha256_shani.hpp — SHA-256 compression with the x86 SHA
+// extensions (SHA256RNDS2, SHA256MSG1/2). Internal; hash/sha256.hpp dispatches here.
+//
+// One block is 32 dependent SHA256RNDS2 (latency 4 on Zen 3/4) = 128 cycles:
+// the message schedule runs beside that chain and costs nothing. Two
+// independent states (HMAC's ipad and opad) interleave into the same 128 cycles.
+#pragma once
+
+#include "../../core/config.hpp"
+
+#if E2EE_HAVE_X86_KERNELS
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+E2EE_NAMESPACE_BEGIN
+namespace detail {
+
+// FIPS 180-4, 4.2.2, four per vector (same values as sha256_k in hash/sha256.hpp).
+alignas(64) inline constexpr std::uint32_t sha256_shani_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+// The SHA-NI register layout: abef = {F, E, B, A} and cdgh = {H, G, D, C}
+// (lane 0 first), as SHA256RNDS2 expects.
+struct sha256_shani_state {
+  __m128i abef, cdgh;
+};
+
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline sha256_shani_state sha256_shani_load(
+    const std::uint32_t* h) noexcept {
+  const __m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h)), 0xb1);
+  const __m128i hgfe =
+      _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4)), 0x1b);
+  return {_mm_alignr_epi8(dcba, hgfe, 8), _mm_blend_epi16(hgfe, dcba, 0xf0)};
+}
+
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_store(
+    const sha256_shani_state& s, std::uint32_t* h) noexcept {
+  const __m128i feba = _mm_shuffle_epi32(s.abef, 0x1b);
+  const __m128i dchg = _mm_shuffle_epi32(s.cdgh, 0xb1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h), _mm_blend_epi16(feba, dchg, 0xf0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+// sha256_shani_load_words reads 16 big-endian message words W0..W15.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline __m128i sha256_shani_load_words(
+    const std::uint8_t* p) noexcept {
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bswap);
+}
+
+// sha256_shani_quad runs rounds 4i..4i+3 with schedule words w = W[4i..4i+3].
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_quad(
+    sha256_shani_state& s, __m128i w, std::size_t i) noexcept {
+  const __m128i wk =
+      _mm_add_epi32(w, _mm_load_si128(reinterpret_cast<const __m128i*>(sha256_shani_k + 4 * i)));
+  s.cdgh = _mm_sha256rnds2_epu32(s.cdgh, s.abef, wk);
+  s.abef = _mm_sha256rnds2_epu32(s.abef, s.cdgh, _mm_shuffle_epi32(wk, 0x0e));
+}
+
+// sha256_shani_schedule returns W[4i..4i+3] from the four previous groups
+// w4 = W[4i-16..], w3 = W[4i-12..], w2 = W[4i-8..], w1 = W[4i-4..]
+// (FIPS 180-4, 6.2.2 step 1: s0 terms by MSG1, W_t-7 by ALIGNR, s1 by MSG2).
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline __m128i sha256_shani_schedule(
+    __m128i w4, __m128i w3, __m128i w2, __m128i w1) noexcept {
+  const __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w4, w3), _mm_alignr_epi8(w1, w2, 4));
+  return _mm_sha256msg2_epu32(t, w1);
+}
+
+// sha256_shani_rounds runs the 64 rounds of one block whose message words
+// W0..W15 are w0..w3, and adds the result to s (FIPS 180-4, 6.2.2 steps 2-4).
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_rounds(
+    sha256_shani_state& s, __m128i w0, __m128i w1, __m128i w2, __m128i w3) noexcept {
+  const sha256_shani_state saved = s;
+  sha256_shani_quad(s, w0, 0);
+  sha256_shani_quad(s, w1, 1);
+  sha256_shani_quad(s, w2, 2);
+  sha256_shani_quad(s, w3, 3);
+  for (std::size_t i = 4; i < 16; i += 4) {
+    w0 = sha256_shani_schedule(w0, w1, w2, w3);
+    sha256_shani_quad(s, w0, i);
+    w1 = sha256_shani_schedule(w1, w2, w3, w0);
+    sha256_shani_quad(s, w1, i + 1);
+    w2 = sha256_shani_schedule(w2, w3, w0, w1);
+    sha256_shani_quad(s, w2, i + 2);
+    w3 = sha256_shani_schedule(w3, w0, w1, w2);
+    sha256_shani_quad(s, w3, i + 3);
+  }
+  s.abef = _mm_add_epi32(s.abef, saved.abef);
+  s.cdgh = _mm_add_epi32(s.cdgh, saved.cdgh);
+}
+
+// sha256_shani_rounds_x2: the same for two independent blocks, rounds
+// interleaved so that both SHA256RNDS2 chains are in flight.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_rounds_x2(
+    sha256_shani_state& a, __m128i a0, __m128i a1, __m128i a2, __m128i a3, sha256_shani_state& b,
+    __m128i b0, __m128i b1, __m128i b2, __m128i b3) noexcept {
+  const sha256_shani_state saved_a = a, saved_b = b;
+  sha256_shani_quad(a, a0, 0);
+  sha256_shani_quad(b, b0, 0);
+  sha256_shani_quad(a, a1, 1);
+  sha256_shani_quad(b, b1, 1);
+  sha256_shani_quad(a, a2, 2);
+  sha256_shani_quad(b, b2, 2);
+  sha256_shani_quad(a, a3, 3);
+  sha256_shani_quad(b, b3, 3);
+  for (std::size_t i = 4; i < 16; i += 4) {
+    a0 = sha256_shani_schedule(a0, a1, a2, a3);
+    b0 = sha256_shani_schedule(b0, b1, b2, b3);
+    sha256_shani_quad(a, a0, i);
+    sha256_shani_quad(b, b0, i);
+    a1 = sha256_shani_schedule(a1, a2, a3, a0);
+    b1 = sha256_shani_schedule(b1, b2, b3, b0);
+    sha256_shani_quad(a, a1, i + 1);
+    sha256_shani_quad(b, b1, i + 1);
+    a2 = sha256_shani_schedule(a2, a3, a0, a1);
+    b2 = sha256_shani_schedule(b2, b3, b0, b1);
+    sha256_shani_quad(a, a2, i + 2);
+    sha256_shani_quad(b, b2, i + 2);
+    a3 = sha256_shani_schedule(a3, a0, a1, a2);
+    b3 = sha256_shani_schedule(b3, b0, b1, b2);
+    sha256_shani_quad(a, a3, i + 3);
+    sha256_shani_quad(b, b3, i + 3);
+  }
+  a.abef = _mm_add_epi32(a.abef, saved_a.abef);
+  a.cdgh = _mm_add_epi32(a.cdgh, saved_a.cdgh);
+  b.abef = _mm_add_epi32(b.abef, saved_b.abef);
+  b.cdgh = _mm_add_epi32(b.cdgh, saved_b.cdgh);
+}
+
+// sha256_compress_shani compresses `blocks` 64-byte blocks at p into h[0..8).
+// Caller checked shani && sse41.
+[[gnu::target("sha,sse4.1")]] inline void sha256_compress_shani(std::uint32_t* h,
+                                                                const std::uint8_t* p,
+                                                                std::size_t blocks) noexcept {
+  sha256_shani_state s = sha256_shani_load(h);
+  for (; blocks != 0; --blocks, p += 64) {
+    sha256_shani_rounds(s, sha256_shani_load_words(p), sha256_shani_load_words(p + 16),
+                        sha256_shani_load_words(p + 32), sha256_shani_load_words(p + 48));
+  }
+  sha256_shani_store(s, h);
+}
+
+// sha256_compress_shani_x2 compresses `blocks` blocks at pa into ha and
+// `blocks` blocks at pb into hb, two blocks in flight at a time.
+[[gnu::target("sha,sse4.1")]] inline void sha256_compress_shani_x2(
+    std::uint32_t* ha, const std::uint8_t* pa, std::uint32_t* hb, const std::uint8_t* pb,
+    std::size_t blocks) noexcept {
+  sha256_shani_state a = sha256_shani_load(ha), b = sha256_shani_load(hb);
+  for (; blocks != 0; --blocks, pa += 64, pb += 64) {
+    sha256_shani_rounds_x2(a, sha256_shani_load_words(pa), sha256_shani_load_words(pa + 16),
+                           sha256_shani_load_words(pa + 32), sha256_shani_load_words(pa + 48), b,
+                           sha256_shani_load_words(pb), sha256_shani_load_words(pb + 16),
+                           sha256_shani_load_words(pb + 32), sha256_shani_load_words(pb + 48));
+  }
+  sha256_shani_store(a, ha);
+  sha256_shani_store(b, hb);
+}
+
+// sha256_hmac_key_shani computes HMAC's two key states from the padded key
+// k0[0..64) (RFC 2104 steps 1-2, 4 and 7, first block): SHA-256 of K0 ^ ipad
+// into ipad_h and of K0 ^ opad into opad_h, both from the initial value iv,
+// interleaved. The pads are made in registers: no key-dependent bytes in memory.
+[[gnu::target("sha,sse4.1")]] inline void sha256_hmac_key_shani(const std::uint8_t* k0,
+                                                                const std::uint32_t* iv,
+                                                                std::uint32_t* ipad_h,
+                                                                std::uint32_t* opad_h) noexcept {
+  // The key words are byte-swapped once; 0x36 and 0x5c bytes are swap-invariant.
+  const __m128i ipad = _mm_set1_epi8(0x36), opad = _mm_set1_epi8(0x5c);
+  const __m128i k0w = sha256_shani_load_words(k0), k1w = sha256_shani_load_words(k0 + 16),
+                k2w = sha256_shani_load_words(k0 + 32), k3w = sha256_shani_load_words(k0 + 48);
+  sha256_shani_state a = sha256_shani_load(iv), b = a;
+  sha256_shani_rounds_x2(a, _mm_xor_si128(k0w, ipad), _mm_xor_si128(k1w, ipad),
+                         _mm_xor_si128(k2w, ipad), _mm_xor_si128(k3w, ipad), b,
+                         _mm_xor_si128(k0w, opad), _mm_xor_si128(k1w, opad),
+                         _mm_xor_si128(k2w, opad), _mm_xor_si128(k3w, opad));
+  sha256_shani_store(a, ipad_h);
+  sha256_shani_store(b, opad_h);
+}
+
+// sha256_hmac_final_shani finishes HMAC-SHA256 (RFC 2104 steps 5-9): it
+// compresses the inner hash's last, already padded block into inner_h, then
+// the inner digest, padded as a 96-byte message, into a copy of opad_h, and
+// writes the tag. The inner digest stays in registers: its words are the
+// outer block's first eight message words. inner_h is left unchanged.
+[[gnu::target("sha,sse4.1")]] inline void sha256_hmac_final_shani(const std::uint32_t* inner_h,
+                                                                  const std::uint8_t* last,
+                                                                  const std::uint32_t* opad_h,
+                                                                  std::uint8_t* tag) noexcept {
+  sha256_shani_state s = sha256_shani_load(inner_h);
+  sha256_shani_rounds(s, sha256_shani_load_words(last), sha256_shani_load_words(last + 16),
+                      sha256_shani_load_words(last + 32), sha256_shani_load_words(last + 48));
+  // {F,E,B,A}, {H,G,D,C} -> W0..3 = {A,B,C,D}, W4..7 = {E,F,G,H}.
+  const __m128i feba = _mm_shuffle_epi32(s.abef, 0x1b);
+  const __m128i dchg = _mm_shuffle_epi32(s.cdgh, 0xb1);
+  const __m128i w0 = _mm_blend_epi16(feba, dchg, 0xf0), w1 = _mm_alignr_epi8(dchg, feba, 8);
+  // FIPS 180-4, 5.1.1: 0x80 after the 32 digest bytes, length 96 * 8 bits.
+  const __m128i w2 = _mm_set_epi32(0, 0, 0, static_cast<int>(0x80000000u));
+  const __m128i w3 = _mm_set_epi32(96 * 8, 0, 0, 0);
+  sha256_shani_state o = sha256_shani_load(opad_h);
+  sha256_shani_rounds(o, w0, w1, w2, w3);
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  const __m128i ofeba = _mm_shuffle_epi32(o.abef, 0x1b);
+  const __m128i odchg = _mm_shuffle_epi32(o.cdgh, 0xb1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(tag),
+                   _mm_shuffle_epi8(_mm_blend_epi16(ofeba, odchg, 0xf0), bswap));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(tag + 16),
+                   _mm_shuffle_epi8(_mm_alignr_epi8(odchg, ofeba, 8), bswap));
+}
+
+}  // namespace detail
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_X86_KERNELS

@@ -1,0 +1,11 @@
+// e2ee/e2ee.hpp — the umbrella header: includes every public e2ee header.
+//
+//   #include <e2ee/e2ee.hpp>
+//   auto digest = e2ee::sha256::hash(message);
+#pragma once
+
+#include "core.hpp"
+#include "hash/sha256.hpp"
+#include "hash/sha512.hpp"
+#include "kdf/hkdf.hpp"
+#include "mac/hmac.hpp"
