@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the e2ee tests need (apt-get when root; otherwise prints the
+# apt-get line and stops), then builds and runs the whole test suite with ctest:
+# vectors, every kernel against the portable path, packaging, and the
+# constant-time check under valgrind.
+#
+# Environment: E2EE_BUILD_DIR (default build/test), CXX (compiler),
+# E2EE_WERROR=ON (warnings are errors; CI sets it), E2EE_EXTERNAL_VECTORS
+# (third-party vectors; default ../shared/vectors when it exists),
+# E2EE_CMAKE_ARGS (extra configure arguments), E2EE_CTEST_ARGS (extra ctest
+# arguments).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests need (bench and fuzz peers come with .ci/run).
+packages=(cmake g++ ninja-build pkg-config catch2 valgrind)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    if [ -z "${E2EE_APT_UPDATED:-}" ]; then apt-get update -q; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  else
+    echo "Missing packages. Install them with:"
+    echo "  sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+fi
+
+build=${E2EE_BUILD_DIR:-build/test}
+jobs=$(nproc 2>/dev/null || echo 2)
+args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DE2EE_BUILD_TESTS=ON -DE2EE_BUILD_BENCH=OFF
+      -DE2EE_BUILD_EXAMPLES=ON -DE2EE_WERROR="${E2EE_WERROR:-OFF}")
+if [ -n "${E2EE_EXTERNAL_VECTORS:-}" ]; then args+=(-DE2EE_EXTERNAL_VECTORS="$E2EE_EXTERNAL_VECTORS"); fi
+# shellcheck disable=SC2206
+extra=(${E2EE_CMAKE_ARGS:-})
+cmake -S . -B "$build" "${args[@]}" "${extra[@]}"
+cmake --build "$build" -j "$jobs"
+# shellcheck disable=SC2206
+ctest_extra=(${E2EE_CTEST_ARGS:-})
+ctest --test-dir "$build" --output-on-failure -j "$jobs" "${ctest_extra[@]}"
