@@ -199,6 +199,11 @@ class sha256 {
 
   // hash returns SHA-256(msg) with the best kernel.
   static constexpr digest hash(std::span<const std::uint8_t> msg) noexcept {
+    if (!std::is_constant_evaluated()) {
+      digest out;
+      hash_oneshot(default_impl(), msg, out.data());
+      return out;
+    }
     sha256 s;
     s.update(msg);
     return s.finish();
@@ -216,6 +221,34 @@ class sha256 {
   // default_impl: what a default-constructed object uses.
   static constexpr sha256_impl default_impl() noexcept {
     return std::is_constant_evaluated() ? sha256_impl::portable : best_sha256_impl();
+  }
+
+  // hash_oneshot: the whole message and its padded tail in one kernel call,
+  // no object, no buffering of the full blocks. Run time only.
+  static void hash_oneshot(sha256_impl impl, std::span<const std::uint8_t> msg,
+                           std::uint8_t* out) noexcept {
+    const std::size_t full = msg.size() / block_size, rem = msg.size() % block_size;
+    const std::size_t tail_blocks = rem < block_size - 8 ? 1 : 2;
+    alignas(32) std::array<std::uint8_t, 2 * block_size> tail;  // last bytes and padding
+    detail::sha2_zero(tail.data(), tail_blocks * block_size);
+    detail::sha2_copy(tail.data(), msg.data() + full * block_size, rem);
+    tail[rem] = 0x80;
+    store_be64(tail.data() + tail_blocks * block_size - 8, static_cast<std::uint64_t>(msg.size()) << 3);
+    chaining_value h = initial_value();
+    switch (impl) {
+      case sha256_impl::shani:
+#if E2EE_HAVE_X86_KERNELS
+        detail::sha256_compress_shani_2(h.data(), msg.data(), full, tail.data(), tail_blocks);
+        break;
+#endif
+      case sha256_impl::portable:
+        compress(impl, h, msg.data(), full);
+        compress(impl, h, tail.data(), tail_blocks);
+        break;
+    }
+    store_digest(h, out);
+    e2ee::wipe(h);
+    secure_wipe(tail.data(), tail_blocks * block_size);
   }
 
   // compress: the one dispatch point. `impl` was checked when it was stored.
@@ -302,6 +335,54 @@ class sha256 {
     detail::sha256_compress_portable(ipad, pads.data(), 1);
     detail::sha256_compress_portable(opad, pads.data() + block_size, 1);
     e2ee::wipe(pads);
+  }
+
+  // hmac_short: HMAC of a key of at most block_size bytes and a message of at
+  // most final_block_capacity bytes with a register-only kernel; false (nothing
+  // written) when `impl` has none. Not for constant evaluation.
+  static bool hmac_short(sha256_impl impl, std::span<const std::uint8_t> key,
+                         std::span<const std::uint8_t> msg, std::uint8_t* out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      detail::sha256_hmac_short_shani(key.data(), key.size(), msg.data(), msg.size(), out);
+      return true;
+    }
+#endif
+    (void)impl, (void)key, (void)msg, (void)out;
+    return false;
+  }
+
+  // hkdf_short / hkdf_expand_short: HKDF (RFC 5869) with a register-only
+  // kernel for salt and prk of at most block_size bytes, ikm of at most
+  // final_block_capacity and info of at most hkdf_info_capacity bytes,
+  // 1 <= out.size() <= 255 * digest_size; false (nothing written) when `impl`
+  // has none. Not for constant evaluation.
+  static constexpr std::size_t hkdf_info_capacity = block_size - 9 - digest_size - 1;
+  static bool hkdf_short(sha256_impl impl, std::span<const std::uint8_t> salt,
+                         std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> info,
+                         std::span<std::uint8_t> out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      detail::sha256_hkdf_shani(salt.data(), salt.size(), ikm.data(), ikm.size(), info.data(),
+                                info.size(), out.data(), out.size());
+      return true;
+    }
+#endif
+    (void)impl, (void)salt, (void)ikm, (void)info, (void)out;
+    return false;
+  }
+  static bool hkdf_expand_short(sha256_impl impl, std::span<const std::uint8_t> prk,
+                                std::span<const std::uint8_t> info,
+                                std::span<std::uint8_t> out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      detail::sha256_hkdf_expand_key_shani(prk.data(), prk.size(), info.data(), info.size(),
+                                           out.data(), out.size());
+      return true;
+    }
+#endif
+    (void)impl, (void)prk, (void)info, (void)out;
+    return false;
   }
 
   // final_block_capacity: most message bytes a last block can hold with its padding.

@@ -214,6 +214,11 @@ class sha512 {
 
   // hash returns SHA-512(msg) with the best kernel.
   static constexpr digest hash(std::span<const std::uint8_t> msg) noexcept {
+    if (!std::is_constant_evaluated()) {
+      digest out;
+      hash_oneshot(default_impl(), msg, out.data());
+      return out;
+    }
     sha512 s;
     s.update(msg);
     return s.finish();
@@ -231,6 +236,35 @@ class sha512 {
   // default_impl: what a default-constructed object uses.
   static constexpr sha512_impl default_impl() noexcept {
     return std::is_constant_evaluated() ? sha512_impl::portable : best_sha512_impl();
+  }
+
+  // hash_oneshot: the whole message and its padded tail in one kernel call,
+  // no object, no buffering of the full blocks. Run time only.
+  static void hash_oneshot(sha512_impl impl, std::span<const std::uint8_t> msg,
+                           std::uint8_t* out) noexcept {
+    const std::size_t full = msg.size() / block_size, rem = msg.size() % block_size;
+    const std::size_t tail_blocks = rem < block_size - 16 ? 1 : 2;
+    alignas(32) std::array<std::uint8_t, 2 * block_size> tail;  // last bytes and padding
+    detail::sha2_zero(tail.data(), tail_blocks * block_size);
+    detail::sha2_copy(tail.data(), msg.data() + full * block_size, rem);
+    tail[rem] = 0x80;
+    store_be64(tail.data() + tail_blocks * block_size - 8, static_cast<std::uint64_t>(msg.size()) << 3);
+    store_be64(tail.data() + tail_blocks * block_size - 16, static_cast<std::uint64_t>(msg.size()) >> 61);
+    chaining_value h = initial_value();
+    switch (impl) {
+      case sha512_impl::avx2:
+#if E2EE_HAVE_X86_KERNELS
+        detail::sha512_compress_avx2_2(h.data(), msg.data(), full, tail.data(), tail_blocks);
+        break;
+#endif
+      case sha512_impl::portable:
+        compress(impl, h, msg.data(), full);
+        compress(impl, h, tail.data(), tail_blocks);
+        break;
+    }
+    store_digest(h, out);
+    e2ee::wipe(h);
+    secure_wipe(tail.data(), tail_blocks * block_size);
   }
 
   // compress: the one dispatch point. `impl` was checked when it was stored.
@@ -310,6 +344,22 @@ class sha512 {
     compress(impl, ipad, pads.data(), 1);
     compress(impl, opad, pads.data() + block_size, 1);
     e2ee::wipe(pads);
+  }
+
+  // hmac_short, hkdf_short, hkdf_expand_short: register-only kernels as in
+  // sha256; SHA-512 has none, so the generic paths run.
+  static constexpr std::size_t hkdf_info_capacity = block_size - 17 - digest_size - 1;
+  static bool hmac_short(sha512_impl, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
+                         std::uint8_t*) noexcept {
+    return false;
+  }
+  static bool hkdf_short(sha512_impl, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
+                         std::span<const std::uint8_t>, std::span<std::uint8_t>) noexcept {
+    return false;
+  }
+  static bool hkdf_expand_short(sha512_impl, std::span<const std::uint8_t>,
+                                std::span<const std::uint8_t>, std::span<std::uint8_t>) noexcept {
+    return false;
   }
 
   // final_block_capacity: most message bytes a last block can hold with its padding.

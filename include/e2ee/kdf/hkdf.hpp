@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "../core/config.hpp"
 #include "../core/secret.hpp"
@@ -43,6 +44,11 @@ struct hkdf {
       return false;
     }
     if (out.empty()) return true;
+    if (!std::is_constant_evaluated() && prk.size() <= block_size &&
+        info.size() <= H::hkdf_info_capacity) {
+      auto impl = H::default_impl();  // not const (see hmac::mac_one_block)
+      if (H::hkdf_expand_short(impl, prk, info, out)) return true;
+    }
     hmac<H> m(prk);
     if (hash_size + info.size() + 1 <= H::final_block_capacity) {
       expand_short_info(m, info, out);
@@ -59,6 +65,13 @@ struct hkdf {
                                                       std::span<const std::uint8_t> info) noexcept {
     static_assert(N <= max_output, "HKDF output is limited to 255 * HashLen bytes");
     std::array<std::uint8_t, N> okm{};
+    if constexpr (N != 0) {
+      if (!std::is_constant_evaluated() && salt.size() <= block_size &&
+          ikm.size() <= H::final_block_capacity && info.size() <= H::hkdf_info_capacity) {
+        auto impl = H::default_impl();  // not const (see hmac::mac_one_block)
+        if (H::hkdf_short(impl, salt, ikm, info, okm)) return okm;
+      }
+    }
     std::array<std::uint8_t, hash_size> prk;
     extract_into(salt, ikm, prk.data());
     expand(prk, info, okm);

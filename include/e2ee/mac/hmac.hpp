@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "../core/bytes.hpp"
 #include "../core/config.hpp"
@@ -102,6 +103,7 @@ class hmac {
   static constexpr void mac_one_block(std::span<const std::uint8_t> key,
                                       std::span<const std::uint8_t> msg, std::uint8_t* out) noexcept {
     auto impl = H::default_impl();  // not const: a const enum initialiser is evaluated as a constant (portable)
+    if (!std::is_constant_evaluated() && H::hmac_short(impl, key, msg, out)) return;
     std::array<std::uint8_t, block_size> k0{};
     detail::sha2_copy(k0.data(), key.data(), key.size());
     chaining_value ipad, opad;

@@ -14,6 +14,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+
+#include "../../core/secret.hpp"
 
 E2EE_NAMESPACE_BEGIN
 namespace detail {
@@ -150,6 +153,25 @@ struct sha256_shani_state {
   sha256_shani_store(s, h);
 }
 
+// sha256_compress_shani_2 compresses `blocks` blocks at p, then `more` blocks
+// at q (a message's full blocks and its padded tail, in one call), into h.
+[[gnu::target("sha,sse4.1")]] inline void sha256_compress_shani_2(std::uint32_t* h,
+                                                                  const std::uint8_t* p,
+                                                                  std::size_t blocks,
+                                                                  const std::uint8_t* q,
+                                                                  std::size_t more) noexcept {
+  sha256_shani_state s = sha256_shani_load(h);
+  for (; blocks != 0; --blocks, p += 64) {
+    sha256_shani_rounds(s, sha256_shani_load_words(p), sha256_shani_load_words(p + 16),
+                        sha256_shani_load_words(p + 32), sha256_shani_load_words(p + 48));
+  }
+  for (; more != 0; --more, q += 64) {
+    sha256_shani_rounds(s, sha256_shani_load_words(q), sha256_shani_load_words(q + 16),
+                        sha256_shani_load_words(q + 32), sha256_shani_load_words(q + 48));
+  }
+  sha256_shani_store(s, h);
+}
+
 // sha256_compress_shani_x2 compresses `blocks` blocks at pa into ha and
 // `blocks` blocks at pb into hb, two blocks in flight at a time.
 [[gnu::target("sha,sse4.1")]] inline void sha256_compress_shani_x2(
@@ -215,6 +237,212 @@ struct sha256_shani_state {
                    _mm_shuffle_epi8(_mm_blend_epi16(ofeba, odchg, 0xf0), bswap));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(tag + 16),
                    _mm_shuffle_epi8(_mm_alignr_epi8(odchg, ofeba, 8), bswap));
+}
+
+// ---- HMAC and HKDF with every state in registers ------------------------------
+// The chain step (HMAC of one short block) and HKDF are a few dependent
+// compressions; between them the states stay in the SHA-NI layout and the
+// digests become the next block's message words without leaving registers.
+
+// sha256_shani_iv: the initial value (FIPS 180-4, 5.3.3) in the SHA-NI layout.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline sha256_shani_state sha256_shani_iv() noexcept {
+  return {_mm_set_epi32(0x6a09e667, static_cast<int>(0xbb67ae85u), 0x510e527f,
+                        static_cast<int>(0x9b05688cu)),
+          _mm_set_epi32(0x3c6ef372, static_cast<int>(0xa54ff53au), 0x1f83d9ab, 0x5be0cd19)};
+}
+
+// sha256_shani_words turns a state into the digest as message words:
+// w0 = {A, B, C, D}, w1 = {E, F, G, H}.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_words(
+    const sha256_shani_state& s, __m128i& w0, __m128i& w1) noexcept {
+  const __m128i feba = _mm_shuffle_epi32(s.abef, 0x1b);
+  const __m128i dchg = _mm_shuffle_epi32(s.cdgh, 0xb1);
+  w0 = _mm_blend_epi16(feba, dchg, 0xf0);
+  w1 = _mm_alignr_epi8(dchg, feba, 8);
+}
+
+// sha256_shani_store_words writes message words w0, w1 as 32 big-endian bytes.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_store_words(
+    __m128i w0, __m128i w1, std::uint8_t* out) noexcept {
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi8(w0, bswap));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), _mm_shuffle_epi8(w1, bswap));
+}
+
+// sha256_shani_key_words loads a key of n <= 64 bytes, zero-padded to the
+// block (RFC 2104 step 1), as message words k[0..4).
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_key_words(
+    const std::uint8_t* key, std::size_t n, __m128i (&k)[4]) noexcept {
+  if (n % 16 == 0) {  // 0, 16, 32, 48, 64 bytes: straight from the caller's key
+    for (std::size_t i = 0; i < 4; ++i)
+      k[i] = 16 * i < n ? sha256_shani_load_words(key + 16 * i) : _mm_setzero_si128();
+  } else {
+    alignas(16) std::uint8_t k0[64] = {};
+    std::memcpy(k0, key, n);
+    for (std::size_t i = 0; i < 4; ++i) k[i] = sha256_shani_load_words(k0 + 16 * i);
+    secure_wipe(k0, sizeof k0);
+  }
+}
+
+// sha256_shani_outer: the outer hash's block, the inner digest d0, d1 padded as
+// a 96-byte message (FIPS 180-4, 5.1.1), from the opad state; the tag as
+// message words t0, t1 (RFC 2104 steps 8-9).
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_outer(
+    const sha256_shani_state& out, __m128i d0, __m128i d1, __m128i& t0, __m128i& t1) noexcept {
+  const __m128i p2 = _mm_set_epi32(0, 0, 0, static_cast<int>(0x80000000u));
+  const __m128i p3 = _mm_set_epi32(96 * 8, 0, 0, 0);
+  sha256_shani_state o = out;
+  sha256_shani_rounds(o, d0, d1, p2, p3);
+  sha256_shani_words(o, t0, t1);
+}
+
+// sha256_shani_hmac_tail: the inner hash's last block m0..m3 (padded) from the
+// ipad state, then the outer block; the tag as message words t0, t1.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_hmac_tail(
+    const sha256_shani_state& in, const sha256_shani_state& out, __m128i m0, __m128i m1,
+    __m128i m2, __m128i m3, __m128i& t0, __m128i& t1) noexcept {
+  sha256_shani_state s = in;
+  sha256_shani_rounds(s, m0, m1, m2, m3);
+  __m128i d0, d1;
+  sha256_shani_words(s, d0, d1);
+  sha256_shani_outer(out, d0, d1, t0, t1);
+}
+
+// sha256_shani_hmac_first starts HMAC with zero-padded key words k (RFC 2104
+// steps 1-7): the ipad state alone, then the inner hash's first message block
+// m0..m3 interleaved with the opad key block, which is needed only by the
+// outer hash. The inner block is first in program order, so its dependent
+// chain wins the SHA unit. Returns the key states and the inner digest words
+// d0, d1 (m is the inner hash's last, padded block).
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_hmac_first(
+    const __m128i (&k)[4], __m128i m0, __m128i m1, __m128i m2, __m128i m3,
+    sha256_shani_state& in, sha256_shani_state& out, __m128i& d0, __m128i& d1) noexcept {
+  const __m128i ipad = _mm_set1_epi8(0x36), opad = _mm_set1_epi8(0x5c);
+  in = sha256_shani_iv();
+  out = in;
+  sha256_shani_rounds(in, _mm_xor_si128(k[0], ipad), _mm_xor_si128(k[1], ipad),
+                      _mm_xor_si128(k[2], ipad), _mm_xor_si128(k[3], ipad));
+  sha256_shani_state s = in;
+  sha256_shani_rounds_x2(s, m0, m1, m2, m3, out, _mm_xor_si128(k[0], opad),
+                         _mm_xor_si128(k[1], opad), _mm_xor_si128(k[2], opad),
+                         _mm_xor_si128(k[3], opad));
+  sha256_shani_words(s, d0, d1);
+}
+
+// sha256_shani_last_block loads the last block of an HMAC inner hash: n <= 55
+// message bytes after the key block, then the padding (FIPS 180-4, 5.1.1).
+// The bytes may be secret: the buffer is wiped.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_last_block(
+    const std::uint8_t* msg, std::size_t n, __m128i (&m)[4]) noexcept {
+  alignas(16) std::uint8_t b[64] = {};
+  if (n != 0) std::memcpy(b, msg, n);
+  b[n] = 0x80;
+  const std::uint64_t bits = (64 + static_cast<std::uint64_t>(n)) * 8;
+  for (std::size_t i = 0; i < 8; ++i) b[63 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+  for (std::size_t i = 0; i < 4; ++i) m[i] = sha256_shani_load_words(b + 16 * i);
+  secure_wipe(b, sizeof b);
+}
+
+// sha256_hmac_short_shani writes HMAC-SHA256(key, msg) to tag[0..32) for a
+// key of at most 64 bytes and a message of at most 55: three dependent
+// compressions (both key blocks together), nothing secret left in memory.
+[[gnu::target("sha,sse4.1")]] inline void sha256_hmac_short_shani(const std::uint8_t* key,
+                                                                  std::size_t key_len,
+                                                                  const std::uint8_t* msg,
+                                                                  std::size_t msg_len,
+                                                                  std::uint8_t* tag) noexcept {
+  __m128i m[4], k[4];
+  sha256_shani_last_block(msg, msg_len, m);
+  sha256_shani_key_words(key, key_len, k);
+  sha256_shani_state in, out;
+  __m128i d0, d1, t0, t1;
+  sha256_shani_hmac_first(k, m[0], m[1], m[2], m[3], in, out, d0, d1);
+  sha256_shani_outer(out, d0, d1, t0, t1);
+  sha256_shani_store_words(t0, t1, tag);
+}
+
+// sha256_hkdf_expand_shani: HKDF-Expand (RFC 5869, 2.3) with the prk given as
+// zero-padded key words k, for info of at most 22 bytes (T(i-1) || info || i
+// and the padding fit one block) and 1 <= out_len <= 255 * 32. Per T(i): two
+// dependent compressions; T(i-1) goes from the outer state to the next inner
+// block in registers, the counter is added in registers.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_hkdf_expand_shani(
+    const __m128i (&k)[4], const std::uint8_t* info, std::size_t info_len, std::uint8_t* out,
+    std::size_t out_len) noexcept {
+  // Public bytes only (info, counters, padding): no wipe needed.
+  alignas(16) std::uint8_t first[64] = {};  // info || 0x01 || padding
+  alignas(16) std::uint8_t rest[32] = {};   // bytes 32..63 of T(i-1) || info || 0x00 || padding
+  alignas(16) std::uint32_t unit[8] = {};   // +1 on the counter byte, as message words
+  if (info_len != 0) {
+    std::memcpy(first, info, info_len);
+    std::memcpy(rest, info, info_len);
+  }
+  first[info_len] = 1;
+  first[info_len + 1] = 0x80;
+  rest[info_len + 1] = 0x80;
+  const std::uint64_t bits1 = (64 + static_cast<std::uint64_t>(info_len) + 1) * 8;
+  const std::uint64_t bits2 = bits1 + 32 * 8;
+  for (std::size_t i = 0; i < 8; ++i) {
+    first[63 - i] = static_cast<std::uint8_t>(bits1 >> (8 * i));
+    rest[31 - i] = static_cast<std::uint8_t>(bits2 >> (8 * i));
+  }
+  unit[info_len / 4] = 1u << (24 - 8 * (info_len % 4));
+  const __m128i f0 = sha256_shani_load_words(first), f1 = sha256_shani_load_words(first + 16),
+                f2 = sha256_shani_load_words(first + 32), f3 = sha256_shani_load_words(first + 48);
+  const __m128i r2 = sha256_shani_load_words(rest), r3 = sha256_shani_load_words(rest + 16);
+  const __m128i u2 = _mm_load_si128(reinterpret_cast<const __m128i*>(unit)),
+                u3 = _mm_load_si128(reinterpret_cast<const __m128i*>(unit + 4));
+
+  sha256_shani_state in, outer;
+  __m128i t0, t1;
+  sha256_shani_hmac_first(k, f0, f1, f2, f3, in, outer, t0, t1);
+  sha256_shani_outer(outer, t0, t1, t0, t1);  // T(1)
+  __m128i c2 = u2, c3 = u3;
+  std::size_t done = 0;
+  while (out_len - done > 32) {
+    sha256_shani_store_words(t0, t1, out + done);
+    done += 32;
+    c2 = _mm_add_epi32(c2, u2);  // counter i = done / 32 + 1 <= 255: stays in its byte
+    c3 = _mm_add_epi32(c3, u3);
+    sha256_shani_hmac_tail(in, outer, t0, t1, _mm_add_epi32(r2, c2), _mm_add_epi32(r3, c3), t0,
+                           t1);
+  }
+  if (out_len - done == 32) {
+    sha256_shani_store_words(t0, t1, out + done);
+  } else {
+    alignas(16) std::uint8_t last[32];
+    sha256_shani_store_words(t0, t1, last);
+    std::memcpy(out + done, last, out_len - done);
+    secure_wipe(last, sizeof last);
+  }
+}
+
+// sha256_hkdf_shani: HKDF (RFC 5869) extract-then-expand for a salt of at
+// most 64 bytes (empty = 32 zero bytes, the same padded key), ikm of at most
+// 55 and info of at most 22; out_len in 1..255*32. The prk never leaves
+// registers: 3 + 1 + 2 * ceil(out_len / 32) dependent compressions.
+[[gnu::target("sha,sse4.1")]] inline void sha256_hkdf_shani(
+    const std::uint8_t* salt, std::size_t salt_len, const std::uint8_t* ikm, std::size_t ikm_len,
+    const std::uint8_t* info, std::size_t info_len, std::uint8_t* out, std::size_t out_len) noexcept {
+  __m128i m[4], k[4];
+  sha256_shani_last_block(ikm, ikm_len, m);
+  sha256_shani_key_words(salt, salt_len, k);
+  sha256_shani_state in, outer;
+  __m128i p0, p1;
+  sha256_shani_hmac_first(k, m[0], m[1], m[2], m[3], in, outer, p0, p1);
+  sha256_shani_outer(outer, p0, p1, p0, p1);  // PRK
+  const __m128i prk[4] = {p0, p1, _mm_setzero_si128(), _mm_setzero_si128()};
+  sha256_hkdf_expand_shani(prk, info, info_len, out, out_len);
+}
+
+// sha256_hkdf_expand_key_shani: HKDF-Expand with a prk of 1..64 bytes given
+// as bytes (same limits on info and out_len as above).
+[[gnu::target("sha,sse4.1")]] inline void sha256_hkdf_expand_key_shani(
+    const std::uint8_t* prk, std::size_t prk_len, const std::uint8_t* info, std::size_t info_len,
+    std::uint8_t* out, std::size_t out_len) noexcept {
+  __m128i k[4];
+  sha256_shani_key_words(prk, prk_len, k);
+  sha256_hkdf_expand_shani(k, info, info_len, out, out_len);
 }
 
 }  // namespace detail
