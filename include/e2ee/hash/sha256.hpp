@@ -14,10 +14,6 @@
 #include "../core/cpu.hpp"
 #include "sha2_common.hpp"
 
-#if E2EE_HAVE_X86_KERNELS
-#include "../detail/x86/sha256_shani.hpp"
-#endif
-
 E2EE_NAMESPACE_BEGIN
 
 // sha256_impl names the SHA-256 compression kernels. `shani` needs the x86 SHA
@@ -59,7 +55,7 @@ inline constexpr sha256_words sha256_iv{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa5
                                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 // FIPS 180-4, 4.2.2: the 64 round constants.
-inline constexpr std::array<std::uint32_t, 64> sha256_k{
+alignas(64) inline constexpr std::array<std::uint32_t, 64> sha256_k{
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -145,6 +141,14 @@ constexpr void sha256_compress_portable(sha256_words& state, const std::uint8_t*
 }
 
 }  // namespace detail
+E2EE_NAMESPACE_END
+
+// The SHA-NI kernel uses the constants above (sha256_k, aligned for vector loads).
+#if E2EE_HAVE_X86_KERNELS
+#include "../detail/x86/sha256_shani.hpp"
+#endif
+
+E2EE_NAMESPACE_BEGIN
 
 // sha256 hashes a message given in any number of update() calls. The kernel is
 // chosen at construction (portable in constant evaluation) and kept. Inputs of
