@@ -29,6 +29,20 @@ constexpr T value_barrier(T x) noexcept {
   return x;
 }
 
+// poison marks n bytes as secret for the valgrind constant-time check
+// (tests/ct): any branch or address computed from them is reported. unpoison
+// marks them public again. Both do nothing unless E2EE_CT_VALGRIND is defined.
+inline void poison([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t n) noexcept {
+#if defined(E2EE_CT_VALGRIND)
+  (void)VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+#endif
+}
+inline void unpoison([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t n) noexcept {
+#if defined(E2EE_CT_VALGRIND)
+  (void)VALGRIND_MAKE_MEM_DEFINED(p, n);
+#endif
+}
+
 // mask: all ones (true) or all zeros (false); nothing else can be built.
 template <std::unsigned_integral T>
 class mask {
@@ -60,7 +74,13 @@ class mask {
   constexpr mask operator|(mask o) const noexcept { return mask(static_cast<T>(m_ | o.m_)); }
   // declassify turns the mask into a bool: only for public verdicts (a tag
   // check's result), at exactly the point where the result becomes public.
-  constexpr bool declassify() const noexcept { return value_barrier(m_) != 0; }
+  // In the valgrind constant-time build it also marks the verdict as public,
+  // so branching on it afterwards is not reported.
+  constexpr bool declassify() const noexcept {
+    T m = value_barrier(m_);
+    if (!std::is_constant_evaluated()) unpoison(&m, sizeof m);
+    return m != 0;
+  }
 
  private:
   constexpr explicit mask(T m) noexcept : m_(m) {}
@@ -106,20 +126,6 @@ constexpr void cswap(mask<T> m, T& a, T& b) noexcept {
 // cswap over byte strings of equal, public length.
 constexpr void cswap(mask<std::uint8_t> m, std::span<std::uint8_t> a, std::span<std::uint8_t> b) noexcept {
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) cswap(m, a[i], b[i]);
-}
-
-// poison marks n bytes as secret for the valgrind constant-time check
-// (tests/ct): any branch or address computed from them is reported. unpoison
-// marks them public again. Both do nothing unless E2EE_CT_VALGRIND is defined.
-inline void poison([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t n) noexcept {
-#if defined(E2EE_CT_VALGRIND)
-  (void)VALGRIND_MAKE_MEM_UNDEFINED(p, n);
-#endif
-}
-inline void unpoison([[maybe_unused]] const void* p, [[maybe_unused]] std::size_t n) noexcept {
-#if defined(E2EE_CT_VALGRIND)
-  (void)VALGRIND_MAKE_MEM_DEFINED(p, n);
-#endif
 }
 
 }  // namespace ct
