@@ -1,0 +1,164 @@
+// e2ee/ec/scalar25519.hpp — arithmetic modulo the order of the edwards25519
+// prime-order subgroup, L = 2^252 + 27742317777372353535851937790883648493
+// (RFC 8032 5.1). Portable, constexpr, constant time (scalars are secret in
+// signing): no branch or index depends on a value.
+//
+// Representation: five 52-bit limbs (260 bits), value = sum v[i]·2^(52 i).
+// Products are reduced by Montgomery reduction with R = 2^260: mont_mul(a, b)
+// = a·b·R^-1 mod L; multiplying by R^2 mod L afterwards cancels the R^-1.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../core/config.hpp"
+#include "../core/ct.hpp"
+#include "field25519.hpp"
+
+E2EE_NAMESPACE_BEGIN
+namespace detail::sc25519 {
+
+using u128 = detail::f25519::u128;
+
+inline constexpr std::uint64_t mask52 = (std::uint64_t{1} << 52) - 1;
+
+struct scalar {
+  std::array<std::uint64_t, 5> v{};
+};
+
+// L in radix 2^52 (RFC 8032 5.1: the order of the base point B).
+inline constexpr scalar order{{0x2631a5cf5d3edULL, 0xdea2f79cd6581ULL, 0x000000014def9ULL, 0, 0x0100000000000ULL}};
+// -L^-1 mod 2^52, for Montgomery reduction.
+inline constexpr std::uint64_t order_factor = 0x51da312547e1bULL;
+// 2^260 mod L and 2^520 mod L.
+inline constexpr scalar r1{{0xf48bd6721e6edULL, 0x3bab5ac67e45aULL, 0xfffffeb35e51bULL, 0xfffffffffffffULL,
+                            0x00fffffffffffULL}};
+inline constexpr scalar r2{{0x9d265e952d13bULL, 0xd63c715bea69fULL, 0x5be65cb687604ULL, 0x3dceec73d217fULL,
+                            0x009411b7c309aULL}};
+
+// sub_order_if_ge: a - L if a >= L, else a; precondition a < 2L, limbs
+// normalised (< 2^52). Subtracts, then adds L back under the borrow mask.
+constexpr scalar sub_order_if_ge(const scalar& a) noexcept {
+  scalar r;
+  std::uint64_t borrow = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t d = a.v[i] - order.v[i] - borrow;
+    borrow = d >> 63;
+    r.v[i] = d & mask52;
+  }
+  const auto back = ct::mask<std::uint64_t>::from_bit(borrow);
+  std::uint64_t carry = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t s = r.v[i] + back.select(order.v[i], 0) + carry;
+    carry = s >> 52;
+    r.v[i] = s & mask52;
+  }
+  return r;
+}
+
+// add: a + b mod L, for a, b < L.
+constexpr scalar add(const scalar& a, const scalar& b) noexcept {
+  scalar r;
+  std::uint64_t carry = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t s = a.v[i] + b.v[i] + carry;
+    carry = s >> 52;
+    r.v[i] = s & mask52;
+  }
+  return sub_order_if_ge(r);
+}
+
+// mont_mul: a·b·2^-260 mod L. Precondition: a·b < 2^260·L (true when one
+// operand is < L and the other < 2^260). Schoolbook product into nine
+// 128-bit columns, then five word-by-word Montgomery steps: each adds m·L
+// with m chosen so that the low 52 bits of the current column vanish.
+constexpr scalar mont_mul(const scalar& a, const scalar& b) noexcept {
+  std::array<u128, 10> z{};
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 5; ++j) z[i + j] += u128{a.v[i]} * b.v[j];
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t m = (static_cast<std::uint64_t>(z[i]) * order_factor) & mask52;
+    for (std::size_t j = 0; j < 5; ++j) z[i + j] += u128{m} * order.v[j];
+    z[i + 1] += z[i] >> 52;  // the low 52 bits of z[i] are now zero
+  }
+  scalar r;
+  for (std::size_t j = 5; j < 9; ++j) {
+    z[j + 1] += z[j] >> 52;
+    r.v[j - 5] = static_cast<std::uint64_t>(z[j]) & mask52;
+  }
+  r.v[4] = static_cast<std::uint64_t>(z[9]);  // value < 2L < 2^254
+  return sub_order_if_ge(r);
+}
+
+// mul: a·b mod L, for a < L and b < 2^256.
+constexpr scalar mul(const scalar& a, const scalar& b) noexcept { return mont_mul(mont_mul(a, b), r2); }
+
+// from_bytes: 32 little-endian bytes as five limbs, not reduced (< 2^256).
+constexpr scalar from_bytes(std::span<const std::uint8_t, 32> s) noexcept {
+  std::uint64_t w[4] = {};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) w[i] |= std::uint64_t{s[8 * i + j]} << (8 * j);
+  return scalar{{w[0] & mask52, ((w[0] >> 52) | (w[1] << 12)) & mask52, ((w[1] >> 40) | (w[2] << 24)) & mask52,
+                 ((w[2] >> 28) | (w[3] << 36)) & mask52, w[3] >> 16}};
+}
+
+// to_bytes: a fully reduced scalar (< L < 2^253) as 32 little-endian bytes.
+constexpr std::array<std::uint8_t, 32> to_bytes(const scalar& a) noexcept {
+  const std::uint64_t w[4] = {a.v[0] | (a.v[1] << 52), (a.v[1] >> 12) | (a.v[2] << 40),
+                              (a.v[2] >> 24) | (a.v[3] << 28), (a.v[3] >> 36) | (a.v[4] << 16)};
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
+  return out;
+}
+
+// reduce: any 32-byte value mod L (x·R·R^-1: mont_mul by 2^260 mod L).
+constexpr scalar reduce(std::span<const std::uint8_t, 32> s) noexcept { return mont_mul(from_bytes(s), r1); }
+
+// reduce_wide: a 64-byte little-endian value (a SHA-512 digest) mod L
+// (RFC 8032 5.1.6 steps 2 and 4). Split as lo + hi·2^260 with lo, hi < 2^260:
+// lo·R·R^-1 + hi·R^2·R^-1 = lo + hi·2^260 (mod L).
+constexpr scalar reduce_wide(std::span<const std::uint8_t, 64> s) noexcept {
+  std::uint64_t w[8] = {};
+  for (std::size_t i = 0; i < 8; ++i)
+    for (std::size_t j = 0; j < 8; ++j) w[i] |= std::uint64_t{s[8 * i + j]} << (8 * j);
+  // 52-bit limb k starts at bit 52k = word (52k)/64, offset (52k)%64.
+  std::array<std::uint64_t, 10> limb{};
+  for (std::size_t k = 0; k < 10; ++k) {
+    const std::size_t bit = 52 * k, word = bit / 64, off = bit % 64;
+    std::uint64_t x = w[word] >> off;
+    if (off > 12 && word + 1 < 8) x |= w[word + 1] << (64 - off);  // public positions
+    limb[k] = x & mask52;
+  }
+  const scalar lo{{limb[0], limb[1], limb[2], limb[3], limb[4]}};
+  const scalar hi{{limb[5], limb[6], limb[7], limb[8], limb[9]}};
+  return add(mont_mul(lo, r1), mont_mul(hi, r2));
+}
+
+// muladd: a·b + c mod L (RFC 8032 5.1.6 step 5, S = r + k·s), for a, c < L
+// and any 32-byte b.
+constexpr scalar muladd(const scalar& a, const scalar& b, const scalar& c) noexcept {
+  return add(mul(a, b), c);
+}
+
+// is_canonical: the 32-byte value is < L (RFC 8032 5.1.7: S must be in
+// [0, L)). Branch-free comparison from the top word down.
+constexpr bool is_canonical(std::span<const std::uint8_t, 32> s) noexcept {
+  // L as four 64-bit little-endian words.
+  constexpr std::uint64_t lw[4] = {0x5812631a5cf5d3edULL, 0x14def9dea2f79cd6ULL, 0, 0x1000000000000000ULL};
+  std::uint64_t less = 0, equal = 1;
+  for (std::size_t k = 4; k-- > 0;) {
+    std::uint64_t x = 0;
+    for (std::size_t j = 0; j < 8; ++j) x |= std::uint64_t{s[8 * k + j]} << (8 * j);
+    const std::uint64_t lt = ct::mask<std::uint64_t>::less(x, lw[k]).value() & 1u;
+    const std::uint64_t eq = ct::mask<std::uint64_t>::equal(x, lw[k]).value() & 1u;
+    less |= equal & lt;
+    equal &= eq;
+  }
+  return less != 0;
+}
+
+}  // namespace detail::sc25519
+E2EE_NAMESPACE_END

@@ -1,0 +1,174 @@
+// tests/ct/ct_curve25519.cpp — the constant-time check for X25519 and Ed25519
+// key generation and signing, run under valgrind like ct_check.cpp:
+//   valgrind --error-exitcode=1 --track-origins=yes ./ct_curve25519
+// Poisoned (secret): the X25519 scalar AND the point (scalarmult, public_key,
+// shared_secret: only shared_secret's nullopt verdict is made public, by the
+// library's declassify, before anything branches on it); the Ed25519 seed in
+// key_pair::from_seed and, through the key pair derived from it, in sign,
+// with the message poisoned too. Outputs are unpoisoned when they become
+// public and only then compared with values computed before poisoning.
+// Ed25519 verify is variable time by design (all inputs public): not checked.
+// valgrind runs this about 50 times slower than native, so it does a few
+// operations only. Without valgrind it is a plain consistency check.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <e2ee/core/ct.hpp>
+#include <e2ee/ec/ed25519.hpp>
+#include <e2ee/ec/x25519.hpp>
+
+namespace {
+
+using cspan = std::span<const std::uint8_t>;
+using key = e2ee::x25519::key;
+namespace ct = e2ee::ct;
+namespace x25519 = e2ee::x25519;
+namespace ed25519 = e2ee::ed25519;
+
+int g_failures = 0;
+int g_checks = 0;
+
+void expect(bool ok, const std::string& what) {
+  ++g_checks;
+  if (!ok) {
+    ++g_failures;
+    std::fprintf(stderr, "ct_curve25519: FAILED: %s\n", what.c_str());
+  }
+}
+
+void poison(cspan b) { ct::poison(b.data(), b.size()); }
+void unpoison(cspan b) { ct::unpoison(b.data(), b.size()); }
+template <class T>
+void publish(T& x) {  // the value becomes public here, before anything branches on it
+  ct::unpoison(&x, sizeof x);
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> pattern(std::uint32_t seed) {
+  std::array<std::uint8_t, N> b{};
+  std::uint32_t x = seed * 2654435761u + 1u;
+  for (auto& v : b) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    v = static_cast<std::uint8_t>(x >> 24);
+  }
+  return b;
+}
+
+// ---------------------------------------------------------------- X25519
+void check_x25519() {
+  // Two parties; b's public key also with bit 255 set (ignored by X25519).
+  // The non-canonical encoding u = p (of 0) is among the small-order points.
+  const key a = pattern<32>(1);
+  const key b = pattern<32>(2);
+  const key pub_a_want = x25519::public_key(a);
+  const key pub_b_want = x25519::public_key(b);
+  const key ab_want = x25519::scalarmult(a, pub_b_want);
+  key pub_b_high = pub_b_want;
+  pub_b_high[31] = static_cast<std::uint8_t>(pub_b_high[31] | 0x80u);  // bit 255 is ignored
+
+  {  // public_key: secret scalar poisoned.
+    key s = a;
+    poison(s);
+    key p = x25519::public_key(s);
+    unpoison(s);
+    publish(p);
+    expect(p == pub_a_want, "x25519 public_key");
+  }
+  {  // scalarmult: scalar and point poisoned.
+    key s = a, u = pub_b_want, u_high = pub_b_high;
+    poison(s);
+    poison(u);
+    poison(u_high);
+    key r1 = x25519::scalarmult(s, u);
+    key r2 = x25519::scalarmult(s, u_high);
+    unpoison(s);
+    unpoison(u);
+    unpoison(u_high);
+    publish(r1);
+    publish(r2);
+    expect(r1 == ab_want, "x25519 scalarmult");
+    expect(r2 == ab_want, "x25519 scalarmult ignores bit 255 of u");
+  }
+  {  // shared_secret: scalar and point poisoned; both sides agree.
+    key sa = a, sb = b, pa = pub_a_want, pb = pub_b_want;
+    poison(sa);
+    poison(sb);
+    poison(pa);
+    poison(pb);
+    std::optional<key> k_ab = x25519::shared_secret(sa, pb);
+    std::optional<key> k_ba = x25519::shared_secret(sb, pa);
+    unpoison(sa);
+    unpoison(sb);
+    unpoison(pa);
+    unpoison(pb);
+    // The verdict (has_value) was made public by the library; the key is not.
+    expect(k_ab.has_value() && k_ba.has_value(), "x25519 shared_secret verdict");
+    if (k_ab && k_ba) {
+      publish(*k_ab);
+      publish(*k_ba);
+      expect(*k_ab == ab_want && *k_ba == ab_want, "x25519 shared_secret value");
+    }
+  }
+  {  // shared_secret with small-order points: nullopt, decided in constant time.
+    key zero{};                // u = 0
+    key one{1};                // u = 1 (order 4)
+    key p_enc{};               // u = p, the non-canonical encoding of 0
+    p_enc.fill(0xff);
+    p_enc[0] = 0xed;
+    p_enc[31] = 0x7f;
+    for (const key& bad : {zero, one, p_enc}) {
+      key s = a, u = bad;
+      poison(s);
+      poison(u);
+      std::optional<key> r = x25519::shared_secret(s, u);
+      unpoison(s);
+      unpoison(u);
+      expect(!r.has_value(), "x25519 shared_secret rejects a small-order point");
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Ed25519
+void check_ed25519() {
+  const std::array<std::uint8_t, 32> seed0 = pattern<32>(3);
+  const std::array<std::uint8_t, 64> msg0 = pattern<64>(4);
+  const auto kp_want = ed25519::key_pair::from_seed(seed0);
+  const ed25519::signature sig_empty_want = ed25519::sign(kp_want, {});
+  const ed25519::signature sig_want = ed25519::sign(kp_want, msg0);
+  expect(ed25519::verify(sig_want, kp_want.public_key, msg0), "ed25519 reference signature verifies");
+
+  std::array<std::uint8_t, 32> seed = seed0;
+  std::array<std::uint8_t, 64> msg = msg0;
+  poison(seed);
+  const auto kp = ed25519::key_pair::from_seed(seed);  // its secret parts stay poisoned
+  unpoison(seed);
+  ed25519::public_key_bytes pk = kp.public_key;
+  publish(pk);
+  expect(pk == kp_want.public_key, "ed25519 key_pair::from_seed public key");
+
+  poison(msg);
+  ed25519::signature sig = ed25519::sign(kp, msg);
+  ed25519::signature sig_empty = ed25519::sign(kp, {});
+  unpoison(msg);
+  publish(sig);
+  publish(sig_empty);
+  expect(sig == sig_want, "ed25519 sign, 64-byte message");
+  expect(sig_empty == sig_empty_want, "ed25519 sign, empty message");
+}
+
+}  // namespace
+
+int main() {
+  check_x25519();
+  check_ed25519();
+  std::printf("ct_curve25519: %d checks, %d failed\n", g_checks, g_failures);
+  return g_failures == 0 ? 0 : 1;
+}

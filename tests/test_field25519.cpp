@@ -1,0 +1,304 @@
+// GF(2^255 - 19) arithmetic (ec/field25519.hpp) against a plain big-integer
+// reference written here: random elements and the edges 0, 1, p-1, p, p+1,
+// 2^255-1 (non-canonical encodings), and limbs exactly at the tight and loose
+// bounds the types promise.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <e2ee/core/bytes.hpp>
+#include <e2ee/ec/field25519.hpp>
+
+#include "support/bytes.hpp"
+#include "support/rng.hpp"
+
+namespace {
+
+namespace f = e2ee::detail::f25519;
+
+// ---- reference: unsigned integers of 20 32-bit limbs (640 bits) ----
+struct big {
+  std::array<std::uint64_t, 20> w{};  // each < 2^32
+};
+
+big big_from_bytes(std::span<const std::uint8_t> b) {
+  big r;
+  for (std::size_t i = 0; i < b.size(); ++i) r.w[i / 4] |= std::uint64_t{b[i]} << (8 * (i % 4));
+  return r;
+}
+big big_add(const big& a, const big& b) {
+  big r;
+  std::uint64_t c = 0;
+  for (std::size_t i = 0; i < 20; ++i) {
+    const std::uint64_t s = a.w[i] + b.w[i] + c;
+    r.w[i] = s & 0xffffffffu;
+    c = s >> 32;
+  }
+  return r;
+}
+big big_mul(const big& a, const big& b) {  // truncated to 640 bits
+  big r;
+  for (std::size_t i = 0; i < 20; ++i) {
+    std::uint64_t c = 0;
+    for (std::size_t j = 0; i + j < 20; ++j) {
+      const std::uint64_t s = r.w[i + j] + a.w[i] * b.w[j] + c;  // < 2^64
+      r.w[i + j] = s & 0xffffffffu;
+      c = s >> 32;
+    }
+  }
+  return r;
+}
+big big_small(std::uint64_t x) {
+  big r;
+  r.w[0] = x & 0xffffffffu;
+  r.w[1] = x >> 32;
+  return r;
+}
+bool big_ge(const big& a, const big& b) {
+  for (std::size_t i = 20; i-- > 0;)
+    if (a.w[i] != b.w[i]) return a.w[i] > b.w[i];
+  return true;
+}
+big big_sub(const big& a, const big& b) {  // a >= b
+  big r;
+  std::int64_t borrow = 0;
+  for (std::size_t i = 0; i < 20; ++i) {
+    std::int64_t d = static_cast<std::int64_t>(a.w[i]) - static_cast<std::int64_t>(b.w[i]) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    if (d < 0) d += std::int64_t{1} << 32;
+    r.w[i] = static_cast<std::uint64_t>(d);
+  }
+  return r;
+}
+const big& prime() {
+  static const big p = [] {
+    big r;
+    for (std::size_t i = 0; i < 8; ++i) r.w[i] = 0xffffffffu;
+    r.w[7] = 0x7fffffffu;
+    r.w[0] = 0xffffffedu;
+    return r;
+  }();
+  return p;
+}
+// big_mod_p: a mod p, by folding 2^255 = 19 until the value fits, then one
+// conditional subtraction.
+big big_mod_p(big a) {
+  for (;;) {
+    big hi;
+    for (std::size_t k = 0; k + 8 < 20; ++k)
+      hi.w[k] = ((a.w[7 + k] >> 31) | (a.w[8 + k] << 1)) & 0xffffffffu;
+    bool zero = true;
+    for (const auto x : hi.w) zero = zero && x == 0;
+    if (zero) break;
+    big lo;
+    for (std::size_t k = 0; k < 8; ++k) lo.w[k] = a.w[k];
+    lo.w[7] &= 0x7fffffffu;
+    a = big_add(lo, big_mul(hi, big_small(19)));
+  }
+  while (big_ge(a, prime())) a = big_sub(a, prime());
+  return a;
+}
+std::array<std::uint8_t, 32> big_to_bytes(const big& a) {
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 32; ++i) out[i] = static_cast<std::uint8_t>(a.w[i / 4] >> (8 * (i % 4)));
+  return out;
+}
+// value of limbs (any bound) mod p.
+template <f::bound B>
+big big_of(const f::fe<B>& a) {
+  big r;
+  for (std::size_t i = 5; i-- > 0;) {
+    r = big_mul(r, big_small(std::uint64_t{1} << 51));
+    r = big_add(r, big_small(a.v[i]));
+  }
+  return big_mod_p(r);
+}
+big ref_mul(const big& a, const big& b) { return big_mod_p(big_mul(a, b)); }
+big ref_add(const big& a, const big& b) { return big_mod_p(big_add(a, b)); }
+big ref_sub(const big& a, const big& b) { return big_mod_p(big_sub(big_add(a, prime()), b)); }
+
+std::string hex_of(const big& a) { return test::hex(big_to_bytes(a)); }
+
+// Element builders.
+f::tight from_hex(std::string_view h) {
+  const auto b = test::unhex(h);
+  REQUIRE(b.size() == 32);
+  return f::from_bytes(std::span<const std::uint8_t, 32>(b.data(), 32));
+}
+constexpr std::uint64_t tight_max = (std::uint64_t{9} << 48) - 1;   // < 1.125·2^51
+constexpr std::uint64_t loose_max = (std::uint64_t{27} << 48) - 1;  // < 3.375·2^51
+
+// edge and random elements, as tight field elements plus their reference.
+std::vector<f::tight> sample_elements(test::rng& r) {
+  std::vector<f::tight> out;
+  const char* edges[] = {
+      "0000000000000000000000000000000000000000000000000000000000000000",  // 0
+      "0100000000000000000000000000000000000000000000000000000000000000",  // 1
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p-1
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p (= 0)
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // p+1 (= 1)
+      "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  // 2^255-1 (= 18)
+      "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",  // top bit ignored
+      "1300000000000000000000000000000000000000000000000000000000000000",  // 19
+      "0000000000000000000000000000000000000000000000000000000000000040",  // 2^254
+  };
+  for (const char* e : edges) out.push_back(from_hex(e));
+  out.push_back(f::tight{{tight_max, tight_max, tight_max, tight_max, tight_max}});
+  out.push_back(f::tight{{0, tight_max, 0, tight_max, 0}});
+  out.push_back(f::tight{{f::mask51, f::mask51, f::mask51, f::mask51, f::mask51}});
+  for (int i = 0; i < 200; ++i) {
+    std::array<std::uint8_t, 32> b{};
+    r.fill(b);
+    out.push_back(f::from_bytes(b));
+  }
+  for (int i = 0; i < 50; ++i) {  // random limbs anywhere up to the tight bound
+    f::tight t;
+    for (auto& x : t.v) x = r.below(tight_max + 1);
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Compile time: 2·3 = 6, (p-1)^2 = 1, inverse of 2 times 2 = 1.
+static_assert(f::to_bytes(f::mul(f::tight{{2, 0, 0, 0, 0}}, f::tight{{3, 0, 0, 0, 0}})) ==
+              f::to_bytes(f::tight{{6, 0, 0, 0, 0}}));
+static_assert(f::to_bytes(f::square(f::carry(f::neg(f::one)))) == f::to_bytes(f::one));
+static_assert(f::to_bytes(f::mul(f::invert(f::tight{{2, 0, 0, 0, 0}}), f::tight{{2, 0, 0, 0, 0}})) ==
+              f::to_bytes(f::one));
+
+TEST_CASE("field25519: encode/decode, canonical form", "[field25519]") {
+  // p encodes as 0, 2^255-1 as 18, bit 255 ignored on decode.
+  CHECK(test::hex(f::to_bytes(from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))) ==
+        "0000000000000000000000000000000000000000000000000000000000000000");
+  CHECK(test::hex(f::to_bytes(from_hex("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))) ==
+        "1200000000000000000000000000000000000000000000000000000000000000");
+  CHECK(test::hex(f::to_bytes(from_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"))) ==
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  const auto canon = [](std::string_view h) {
+    const auto b = test::unhex(h);
+    return f::is_canonical(std::span<const std::uint8_t, 32>(b.data(), 32));
+  };
+  CHECK(canon("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));       // p-1
+  CHECK_FALSE(canon("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));  // p
+  CHECK_FALSE(canon("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));  // 2^255-1
+  CHECK(canon("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"));       // bit 255 ignored
+  test::rng r(0x66323535);
+  for (int i = 0; i < 1000; ++i) {
+    std::array<std::uint8_t, 32> b{};
+    r.fill(b);
+    const auto e = f::to_bytes(f::from_bytes(b));
+    auto masked = b;
+    masked[31] &= 0x7f;
+    const big ref = big_mod_p(big_from_bytes(masked));
+    INFO(test::hex(b));
+    CHECK(test::hex(e) == hex_of(ref));
+    b[31] &= 0x7f;
+    CHECK(f::is_canonical(b) == (e == b));
+  }
+}
+
+TEST_CASE("field25519: add/sub/mul/square/mul_small against a big-integer reference", "[field25519]") {
+  test::rng r(0x6d756c31);
+  const auto xs = sample_elements(r);
+  std::size_t pairs = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const f::tight& a = xs[i];
+    const big ra = big_of(a);
+    CHECK(test::hex(f::to_bytes(a)) == hex_of(ra));
+    CHECK(hex_of(big_of(f::square(a))) == hex_of(ref_mul(ra, ra)));
+    CHECK(hex_of(big_of(f::carry(f::neg(a)))) == hex_of(ref_sub(big{}, ra)));
+    CHECK(hex_of(big_of(f::mul_small(a, 121665))) == hex_of(ref_mul(ra, big_small(121665))));
+    for (std::size_t k = 0; k < 8; ++k) {
+      const f::tight& b = xs[(i * 7 + k * 31 + 3) % xs.size()];
+      const big rb = big_of(b);
+      INFO("a = " << hex_of(ra) << ", b = " << hex_of(rb));
+      const f::loose s = f::add(a, b);
+      const f::loose d = f::sub(a, b);
+      CHECK(hex_of(big_of(s)) == hex_of(ref_add(ra, rb)));
+      CHECK(hex_of(big_of(d)) == hex_of(ref_sub(ra, rb)));
+      CHECK(hex_of(big_of(f::mul(a, b))) == hex_of(ref_mul(ra, rb)));
+      // loose operands straight into mul/square (no carry in between).
+      CHECK(hex_of(big_of(f::mul(s, d))) == hex_of(ref_mul(ref_add(ra, rb), ref_sub(ra, rb))));
+      CHECK(hex_of(big_of(f::square(d))) == hex_of(ref_mul(ref_sub(ra, rb), ref_sub(ra, rb))));
+      CHECK(hex_of(big_of(f::carry(s))) == hex_of(ref_add(ra, rb)));
+      ++pairs;
+    }
+  }
+  CHECK(pairs == 8 * xs.size());
+}
+
+TEST_CASE("field25519: limbs at the tight and loose bounds", "[field25519]") {
+  const f::tight t{{tight_max, tight_max, tight_max, tight_max, tight_max}};
+  const f::loose l{{loose_max, loose_max, loose_max, loose_max, loose_max}};
+  const big rt = big_of(t), rl = big_of(l);
+  CHECK(hex_of(big_of(f::mul(l, l))) == hex_of(ref_mul(rl, rl)));
+  CHECK(hex_of(big_of(f::square(l))) == hex_of(ref_mul(rl, rl)));
+  CHECK(hex_of(big_of(f::mul(l, t))) == hex_of(ref_mul(rl, rt)));
+  CHECK(hex_of(big_of(f::mul_small(l, 0xffffffffu))) == hex_of(ref_mul(rl, big_small(0xffffffffu))));
+  CHECK(hex_of(big_of(f::carry(l))) == hex_of(rl));
+  // The outputs are tight again (the types' promise), and sub of a maximal
+  // tight from zero does not underflow.
+  const f::tight m = f::mul(l, l);
+  for (const auto x : m.v) CHECK(x <= tight_max);
+  const f::loose z = f::sub(f::zero, t);
+  for (const auto x : z.v) CHECK(x <= loose_max);
+  CHECK(hex_of(big_of(z)) == hex_of(ref_sub(big{}, rt)));
+  const f::loose s = f::add(t, t);
+  for (const auto x : s.v) CHECK(x <= loose_max);
+}
+
+TEST_CASE("field25519: invert, pow22523, sqrt_ratio", "[field25519]") {
+  test::rng r(0x696e7631);
+  const auto xs = sample_elements(r);
+  for (const auto& a : xs) {
+    const big ra = big_of(a);
+    INFO("a = " << hex_of(ra));
+    const f::tight inv = f::invert(a);
+    if (hex_of(ra) == hex_of(big{})) {
+      CHECK(hex_of(big_of(inv)) == hex_of(big{}));
+    } else {
+      CHECK(hex_of(big_of(f::mul(a, inv))) == hex_of(big_small(1)));
+    }
+    // a^((p-5)/8·8 + 5) = a^p = a.
+    const f::tight q = f::pow22523(a);
+    const f::tight q8 = f::square_n(q, 3);
+    const f::tight a5 = f::mul(f::square_n(a, 2), a);
+    CHECK(hex_of(big_of(f::mul(q8, a5))) == hex_of(ra));
+    // sqrt_ratio(a^2·v, v) recovers |a|; (non-square)/1 is rejected.
+    const f::tight v = f::carry(f::add(a, f::one));
+    if (hex_of(big_of(v)) != hex_of(big{})) {
+      f::tight root;
+      const auto ok = f::sqrt_ratio(f::mul(f::square(a), v), v, root);
+      CHECK(ok.declassify());
+      CHECK(f::is_negative(root) == 0);
+      CHECK(test::hex(f::to_bytes(root)) == test::hex(f::to_bytes(f::abs(a))));
+    }
+  }
+  // 2 is not a square mod p (p = 5 mod 8).
+  f::tight root;
+  CHECK_FALSE(f::sqrt_ratio(f::tight{{2, 0, 0, 0, 0}}, f::one, root).declassify());
+  CHECK(hex_of(big_of(f::square(f::sqrt_m1))) == hex_of(ref_sub(big{}, big_small(1))));
+}
+
+TEST_CASE("field25519: cswap, cmov, equal by mask", "[field25519]") {
+  using mask = e2ee::ct::mask<std::uint64_t>;
+  const f::tight a{{1, 2, 3, 4, 5}}, b{{6, 7, 8, 9, 10}};
+  f::tight x = a, y = b;
+  f::cswap(x, y, mask::from_bit(0));
+  CHECK((x.v == a.v && y.v == b.v));
+  f::cswap(x, y, mask::from_bit(1));
+  CHECK((x.v == b.v && y.v == a.v));
+  f::cmov(x, a, mask::from_bit(0));
+  CHECK(x.v == b.v);
+  f::cmov(x, a, mask::from_bit(1));
+  CHECK(x.v == a.v);
+  CHECK(f::equal_mask(from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), f::zero).declassify());
+  CHECK_FALSE(f::equal_mask(a, b).declassify());
+  CHECK(f::is_zero_mask(f::carry(f::sub(a, a))).declassify());
+}
