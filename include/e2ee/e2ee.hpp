@@ -4,7 +4,12 @@
 //   auto digest = e2ee::sha256::hash(message);
 #pragma once
 
+#include "aead/aes_gcm.hpp"
+#include "cipher/aes.hpp"
+#include "cipher/cbc.hpp"
 #include "core.hpp"
+#include "ec/ed25519.hpp"
+#include "ec/x25519.hpp"
 #include "hash/sha256.hpp"
 #include "hash/sha512.hpp"
 #include "kdf/hkdf.hpp"

@@ -1,0 +1,165 @@
+// e2ee/cipher/cbc.hpp — AES-256-CBC (NIST SP 800-38A 6.2) with PKCS#7
+// padding (RFC 5652 6.3), the body format of Signal messages and attachments.
+//
+// CBC gives confidentiality only: a ciphertext can be changed without
+// detection, and a decryptor that reveals whether the padding was valid is a
+// padding oracle. Authenticate the ciphertext (encrypt-then-MAC, as Signal
+// does with HMAC-SHA256) and check the MAC before calling decrypt.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "../core/config.hpp"
+#include "../core/ct.hpp"
+#include "../core/secret.hpp"
+#include "aes.hpp"
+
+E2EE_NAMESPACE_BEGIN
+
+// aes256_cbc: AES-256-CBC. Every function is constant time in the key, the
+// IV and the data (the padding check too); lengths are public.
+struct aes256_cbc {
+  static constexpr std::size_t key_size = 32, iv_size = 16, block_size = 16;
+
+  // encrypt pads plaintext with PKCS#7 (1 to 16 bytes) and encrypts it: the
+  // result is (plaintext.size() / 16 + 1) * 16 bytes. The IV must be
+  // unpredictable (random) for each message under a key.
+  static std::vector<std::uint8_t> encrypt(std::span<const std::uint8_t, key_size> key,
+                                           std::span<const std::uint8_t, iv_size> iv,
+                                           std::span<const std::uint8_t> plaintext) {
+    return encrypt(key, iv, plaintext, best_aes_impl());
+  }
+  // encrypt(..., impl) forces a kernel (tests, bench). Precondition: supported(impl).
+  static std::vector<std::uint8_t> encrypt(std::span<const std::uint8_t, key_size> key,
+                                           std::span<const std::uint8_t, iv_size> iv,
+                                           std::span<const std::uint8_t> plaintext, aes_impl impl) {
+    const std::size_t full = plaintext.size() - plaintext.size() % block_size;
+    std::vector<std::uint8_t> out(full + block_size);
+    for (std::size_t i = 0; i < plaintext.size(); ++i) out[i] = plaintext[i];
+    const auto pad = static_cast<std::uint8_t>(out.size() - plaintext.size());
+    for (std::size_t i = plaintext.size(); i < out.size(); ++i) out[i] = pad;
+    const aes256 a(key, impl);
+    std::array<std::uint8_t, iv_size> chain{};
+    for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
+    encrypt_raw(a, chain, out.data(), out.data(), out.size() / block_size);
+    return out;
+  }
+
+  // decrypt decrypts and removes PKCS#7 padding. nullopt, with nothing
+  // returned, if ciphertext is empty, not a multiple of 16 bytes, or the
+  // padding is malformed; the check of the last block takes the same time
+  // whatever its contents.
+  static std::optional<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t, key_size> key,
+                                                          std::span<const std::uint8_t, iv_size> iv,
+                                                          std::span<const std::uint8_t> ciphertext) {
+    return decrypt(key, iv, ciphertext, best_aes_impl());
+  }
+  static std::optional<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t, key_size> key,
+                                                          std::span<const std::uint8_t, iv_size> iv,
+                                                          std::span<const std::uint8_t> ciphertext,
+                                                          aes_impl impl) {
+    const std::size_t n = ciphertext.size();
+    if (n == 0 || n % block_size != 0) return std::nullopt;
+    std::vector<std::uint8_t> out(n);
+    if (!decrypt_blocks(key, iv, ciphertext, out, impl)) return std::nullopt;
+    // PKCS#7: the last byte p must be 1..16 and the last p bytes all equal p.
+    std::uint32_t p = out[n - 1];
+    using m32 = ct::mask<std::uint32_t>;
+    m32 good = m32::is_nonzero(p) & (!m32::less(16, p));
+    for (std::uint32_t i = 0; i < block_size; ++i) {
+      const m32 in_pad = m32::less(i, p);
+      good = good & ((!in_pad) | m32::equal(out[n - 1 - i], p));
+    }
+    bool ok = good.declassify();
+    ct::unpoison(&ok, sizeof ok);  // the verdict is public
+    if (!ok) {
+      secure_wipe(out.data(), out.size());
+      return std::nullopt;
+    }
+    ct::unpoison(&p, sizeof p);  // so is the length of a valid plaintext
+    const std::size_t keep = n - p;
+    secure_wipe(out.data() + keep, n - keep);
+    out.resize(keep);
+    return out;
+  }
+
+  // encrypt_blocks / decrypt_blocks: raw CBC without padding, for formats
+  // that pad themselves. false (out zeroed) unless in.size() == out.size() and
+  // both are a multiple of 16. in and out may be the same span; no other overlap.
+  static bool encrypt_blocks(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+                             std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                             aes_impl impl = best_aes_impl()) noexcept {
+    if (in.size() != out.size() || in.size() % block_size != 0) {
+      if (!out.empty()) secure_wipe(out.data(), out.size());
+      return false;
+    }
+    const aes256 a(key, impl);
+    std::array<std::uint8_t, iv_size> chain{};
+    for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
+    encrypt_raw(a, chain, in.data(), out.data(), in.size() / block_size);
+    return true;
+  }
+  static bool decrypt_blocks(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+                             std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                             aes_impl impl = best_aes_impl()) noexcept {
+    if (in.size() != out.size() || in.size() % block_size != 0) {
+      if (!out.empty()) secure_wipe(out.data(), out.size());
+      return false;
+    }
+    const aes256 a(key, impl);
+    std::array<std::uint8_t, iv_size> chain{};
+    for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
+    decrypt_raw(a, chain, in.data(), out.data(), in.size() / block_size);
+    return true;
+  }
+
+ private:
+  // encrypt_raw: C_i = E(P_i ^ C_(i-1)), C_0 = chain; chain ends as the last C.
+  static void encrypt_raw(const aes256& a, std::array<std::uint8_t, iv_size>& chain, const std::uint8_t* in,
+                          std::uint8_t* out, std::size_t blocks) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (a.impl_ == aes_impl::aesni) {
+      detail::aes256_cbc_encrypt_aesni(a.enc_keys(), chain.data(), in, out, blocks);
+      return;
+    }
+#endif
+    std::array<std::uint8_t, 64> buf{};
+    for (; blocks != 0; --blocks, in += 16, out += 16) {
+      for (std::size_t i = 0; i < 16; ++i) buf[i] = static_cast<std::uint8_t>(in[i] ^ chain[i]);
+      detail::aes256_encrypt4_portable(a.bs_, buf.data(), buf.data());
+      for (std::size_t i = 0; i < 16; ++i) out[i] = chain[i] = buf[i];
+    }
+    secure_wipe(buf.data(), buf.size());
+  }
+
+  // decrypt_raw: P_i = D(C_i) ^ C_(i-1), four blocks per bitsliced call.
+  static void decrypt_raw(const aes256& a, std::array<std::uint8_t, iv_size>& chain, const std::uint8_t* in,
+                          std::uint8_t* out, std::size_t blocks) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (a.impl_ == aes_impl::aesni) {
+      detail::aes256_cbc_decrypt_aesni(a.dec_keys(), chain.data(), in, out, blocks);
+      return;
+    }
+#endif
+    std::array<std::uint8_t, 64> c{}, d{};
+    while (blocks != 0) {
+      const std::size_t n = blocks < 4 ? blocks : 4;
+      for (std::size_t i = 0; i < 16 * n; ++i) c[i] = in[i];
+      detail::aes256_decrypt4_portable(a.bs_, c.data(), d.data());
+      for (std::size_t i = 0; i < 16; ++i) out[i] = static_cast<std::uint8_t>(d[i] ^ chain[i]);
+      for (std::size_t i = 16; i < 16 * n; ++i) out[i] = static_cast<std::uint8_t>(d[i] ^ c[i - 16]);
+      for (std::size_t i = 0; i < 16; ++i) chain[i] = c[16 * (n - 1) + i];
+      in += 16 * n;
+      out += 16 * n;
+      blocks -= n;
+    }
+    secure_wipe(d.data(), d.size());
+  }
+};
+
+E2EE_NAMESPACE_END
