@@ -21,55 +21,19 @@
 #include <e2ee/cipher/cbc.hpp>
 #include <e2ee/core/ct.hpp>
 
+#include "ct_common.hpp"
+
 namespace {
 
-using bytes = std::vector<std::uint8_t>;
-using cspan = std::span<const std::uint8_t>;
+using namespace ctcheck;
+
 namespace ct = e2ee::ct;
-
-int g_failures = 0;
-int g_checks = 0;
-
-void expect(bool ok, const std::string& what) {
-  ++g_checks;
-  if (!ok) {
-    ++g_failures;
-    std::fprintf(stderr, "ct_aes: FAILED: %s\n", what.c_str());
-  }
-}
-
-void poison(cspan b) { ct::poison(b.data(), b.size()); }
-void unpoison(cspan b) { ct::unpoison(b.data(), b.size()); }
-template <class T>
-void publish(T& x) {
-  ct::unpoison(&x, sizeof x);
-}
-
-bytes pattern(std::size_t n, std::uint32_t seed) {
-  bytes b(n);
-  std::uint32_t x = seed * 2654435761u + 1u;
-  for (auto& v : b) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    v = static_cast<std::uint8_t>(x >> 24);
-  }
-  return b;
-}
-
-template <std::size_t N>
-std::array<std::uint8_t, N> fixed(std::uint32_t seed) {
-  const bytes b = pattern(N, seed);
-  std::array<std::uint8_t, N> a{};
-  for (std::size_t i = 0; i < N; ++i) a[i] = b[i];
-  return a;
-}
 
 constexpr std::array<std::size_t, 9> lens{0, 1, 15, 16, 17, 63, 64, 65, 200};
 
 void check_block(e2ee::aes_impl impl) {
   const std::string what = "aes256/" + std::string(to_string(impl));
-  auto key = fixed<32>(1);
+  auto key = pattern<32>(1);
   const bytes pt = pattern(80, 2);
   bytes want(80), back(80);
   {
@@ -92,7 +56,7 @@ void check_gcm(e2ee::aes_gcm_impl impl) {
     for (const std::size_t nonce_len : {std::size_t{12}, std::size_t{7}}) {
       const std::string what = "aes256_gcm/" + std::string(to_string(impl)) + ", " + std::to_string(n) +
                                " bytes, nonce " + std::to_string(nonce_len);
-      auto key = fixed<32>(3);
+      auto key = pattern<32>(3);
       bytes nonce = pattern(nonce_len, 4), aad = pattern(n / 3, 5), pt = pattern(n, 6);
       bytes want_ct(n);
       std::array<std::uint8_t, 16> want_tag{};
@@ -141,8 +105,8 @@ void check_gcm(e2ee::aes_gcm_impl impl) {
 void check_cbc(e2ee::aes_impl impl) {
   for (const std::size_t n : lens) {
     const std::string what = "aes256_cbc/" + std::string(to_string(impl)) + ", " + std::to_string(n) + " bytes";
-    auto key = fixed<32>(7);
-    auto iv = fixed<16>(8);
+    auto key = pattern<32>(7);
+    auto iv = pattern<16>(8);
     bytes pt = pattern(n, 9);
     const bytes want = e2ee::aes256_cbc::encrypt(key, iv, pt, impl);
     poison(key);
@@ -170,6 +134,7 @@ void check_cbc(e2ee::aes_impl impl) {
 }  // namespace
 
 int main() {
+  ctcheck::state().program = "ct_aes";
   std::printf("ct_aes: cpu features: %s\n", e2ee::cpu::features().to_string().c_str());
   for (const auto impl : e2ee::all_aes_impls) {
     if (!e2ee::supported(impl)) {
@@ -190,6 +155,5 @@ int main() {
     std::printf("ct_aes: gcm kernel %s\n", std::string(to_string(impl)).c_str());
     check_gcm(impl);
   }
-  std::printf("ct_aes: %d checks, %d failed\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return report();
 }

@@ -26,6 +26,8 @@
 
 #include <e2ee/core/cpu.hpp>
 #include <e2ee/core/ct.hpp>
+
+#include "ct_common.hpp"
 #include <e2ee/core/secret.hpp>
 #include <e2ee/hash/sha256.hpp>
 #include <e2ee/hash/sha512.hpp>
@@ -34,39 +36,9 @@
 
 namespace {
 
-using bytes = std::vector<std::uint8_t>;
-using cspan = std::span<const std::uint8_t>;
+using namespace ctcheck;
+
 namespace ct = e2ee::ct;
-
-int g_failures = 0;
-int g_checks = 0;
-
-void expect(bool ok, const std::string& what) {
-  ++g_checks;
-  if (!ok) {
-    ++g_failures;
-    std::fprintf(stderr, "ct_check: FAILED: %s\n", what.c_str());
-  }
-}
-
-void poison(cspan b) { ct::poison(b.data(), b.size()); }
-void unpoison(cspan b) { ct::unpoison(b.data(), b.size()); }
-template <class T>
-void publish(T& x) {  // the value becomes public here, before anything branches on it
-  ct::unpoison(&x, sizeof x);
-}
-
-bytes pattern(std::size_t n, std::uint32_t seed) {
-  bytes b(n);
-  std::uint32_t x = seed * 2654435761u + 1u;
-  for (auto& v : b) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    v = static_cast<std::uint8_t>(x >> 24);
-  }
-  return b;
-}
 
 // Block-boundary lengths for both block sizes, plus longer ones.
 constexpr std::array<std::size_t, 20> msg_lens{0,   1,   3,   31,  55,  56,  63,  64,  65,  111,
@@ -393,6 +365,7 @@ std::vector<kernel_setting> kernel_settings() {
 }  // namespace
 
 int main() {
+  ctcheck::state().program = "ct_check";
   const char* saved = std::getenv("E2EE_CPU_DISABLE");
   const std::string saved_disable = saved ? saved : "";
   set_disable("");
@@ -440,6 +413,5 @@ int main() {
   check_ct_mask<std::uint64_t>("uint64_t");
   check_ct_bytes();
 
-  std::printf("ct_check: %d checks, %d failed\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return report();
 }

@@ -20,47 +20,19 @@
 #include <vector>
 
 #include <e2ee/core/ct.hpp>
+
+#include "ct_common.hpp"
 #include <e2ee/ec/ed25519.hpp>
 #include <e2ee/ec/x25519.hpp>
 
 namespace {
 
-using cspan = std::span<const std::uint8_t>;
+using namespace ctcheck;
+
 using key = e2ee::x25519::key;
 namespace ct = e2ee::ct;
 namespace x25519 = e2ee::x25519;
 namespace ed25519 = e2ee::ed25519;
-
-int g_failures = 0;
-int g_checks = 0;
-
-void expect(bool ok, const std::string& what) {
-  ++g_checks;
-  if (!ok) {
-    ++g_failures;
-    std::fprintf(stderr, "ct_curve25519: FAILED: %s\n", what.c_str());
-  }
-}
-
-void poison(cspan b) { ct::poison(b.data(), b.size()); }
-void unpoison(cspan b) { ct::unpoison(b.data(), b.size()); }
-template <class T>
-void publish(T& x) {  // the value becomes public here, before anything branches on it
-  ct::unpoison(&x, sizeof x);
-}
-
-template <std::size_t N>
-std::array<std::uint8_t, N> pattern(std::uint32_t seed) {
-  std::array<std::uint8_t, N> b{};
-  std::uint32_t x = seed * 2654435761u + 1u;
-  for (auto& v : b) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    v = static_cast<std::uint8_t>(x >> 24);
-  }
-  return b;
-}
 
 // ---------------------------------------------------------------- X25519
 void check_x25519() {
@@ -167,8 +139,8 @@ void check_ed25519() {
 }  // namespace
 
 int main() {
+  ctcheck::state().program = "ct_curve25519";
   check_x25519();
   check_ed25519();
-  std::printf("ct_curve25519: %d checks, %d failed\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return report();
 }
