@@ -162,245 +162,82 @@ inline sha512_impl best_sha512_impl(const cpu::feature_set& f = cpu::features())
   return supported(sha512_impl::avx2, f) ? sha512_impl::avx2 : sha512_impl::portable;
 }
 
-// sha512 hashes a message given in any number of update() calls. The kernel is
-// chosen at construction (portable in constant evaluation) and kept. Lengths
-// are public, contents may be secret (no data-dependent branch or index).
-class sha512 {
- public:
-  static constexpr std::size_t digest_size = 64, block_size = 128;
-  using digest = std::array<std::uint8_t, digest_size>;
+namespace detail {
 
-  constexpr sha512() noexcept
-      : impl_(std::is_constant_evaluated() ? sha512_impl::portable : best_sha512_impl()) {}
-  // sha512(impl) forces a kernel (tests, bench). Precondition: supported(impl).
-  constexpr explicit sha512(sha512_impl impl) noexcept
-      : impl_(std::is_constant_evaluated() ? sha512_impl::portable : impl) {}
-  constexpr sha512(const sha512&) noexcept = default;
-  constexpr sha512& operator=(const sha512&) noexcept = default;
-  constexpr ~sha512() { wipe(); }
+// sha512_traits: SHA-512's sizes and kernels for sha2_engine. No
+// register-only HMAC/HKDF kernels: the generic paths run.
+struct sha512_traits {
+  using impl_type = sha512_impl;
+  using chaining_value = sha512_words;
+  static constexpr std::size_t digest_size = 64, block_size = 128, length_size = 16;
 
-  // update absorbs more message bytes.
-  constexpr void update(std::span<const std::uint8_t> in) noexcept {
-    const std::uint8_t* p = in.data();
-    std::size_t n = in.size();
-    std::size_t used = static_cast<std::size_t>(total_ % block_size);
-    total_ += n;
-    if (used != 0) {
-      const std::size_t take = n < block_size - used ? n : block_size - used;
-      detail::sha2_copy(buf_.data() + used, p, take);
-      p += take;
-      n -= take;
-      used += take;
-      if (used < block_size) return;
-      compress(impl_, h_, buf_.data(), 1);
-    }
-    if (n >= block_size) {
-      compress(impl_, h_, p, n / block_size);
-      p += n - n % block_size;
-      n %= block_size;
-    }
-    detail::sha2_copy(buf_.data(), p, n);
-  }
-
-  // finish pads the message (FIPS 180-4, 5.1.2) and returns its digest. The
-  // state is wiped and the object starts a new message with the same kernel.
-  constexpr digest finish() noexcept {
-    digest out;
-    finish_into(out.data());
-    h_ = detail::sha512_iv;
-    total_ = 0;
-    return out;
-  }
-
-  // hash returns SHA-512(msg) with the best kernel.
-  static constexpr digest hash(std::span<const std::uint8_t> msg) noexcept {
-    if (!std::is_constant_evaluated()) {
-      digest out;
-      hash_oneshot(default_impl(), msg, out.data());
-      return out;
-    }
-    sha512 s;
-    s.update(msg);
-    return s.finish();
-  }
-
-  constexpr sha512_impl implementation() const noexcept { return impl_; }
-
- private:
-  template <class>
-  friend class hmac;
-  template <class>
-  friend struct hkdf;
-  using chaining_value = detail::sha512_words;
-  static constexpr const chaining_value& initial_value() noexcept { return detail::sha512_iv; }
-  // default_impl: what a default-constructed object uses.
-  static constexpr sha512_impl default_impl() noexcept {
-    return std::is_constant_evaluated() ? sha512_impl::portable : best_sha512_impl();
-  }
-
-  // hash_oneshot: the whole message and its padded tail in one kernel call,
-  // no object, no buffering of the full blocks. Run time only.
-  static void hash_oneshot(sha512_impl impl, std::span<const std::uint8_t> msg,
-                           std::uint8_t* out) noexcept {
-    const std::size_t full = msg.size() / block_size, rem = msg.size() % block_size;
-    const std::size_t tail_blocks = rem < block_size - 16 ? 1 : 2;
-    alignas(32) std::array<std::uint8_t, 2 * block_size> tail;  // last bytes and padding
-    detail::sha2_zero(tail.data(), tail_blocks * block_size);
-    detail::sha2_copy(tail.data(), msg.data() + full * block_size, rem);
-    tail[rem] = 0x80;
-    store_be64(tail.data() + tail_blocks * block_size - 8, static_cast<std::uint64_t>(msg.size()) << 3);
-    store_be64(tail.data() + tail_blocks * block_size - 16, static_cast<std::uint64_t>(msg.size()) >> 61);
-    chaining_value h = initial_value();
-    switch (impl) {
-      case sha512_impl::avx2:
-#if E2EE_HAVE_X86_KERNELS
-        detail::sha512_compress_avx2_2(h.data(), msg.data(), full, tail.data(), tail_blocks);
-        break;
-#endif
-      case sha512_impl::portable:
-        compress(impl, h, msg.data(), full);
-        compress(impl, h, tail.data(), tail_blocks);
-        break;
-    }
-    store_digest(h, out);
-    e2ee::wipe(h);
-    secure_wipe(tail.data(), tail_blocks * block_size);
-  }
+  static constexpr const chaining_value& initial_value() noexcept { return sha512_iv; }
+  static impl_type best() noexcept { return best_sha512_impl(); }
 
   // compress: the one dispatch point. `impl` was checked when it was stored.
-  static constexpr void compress(sha512_impl impl, chaining_value& h, const std::uint8_t* p,
+  static constexpr void compress(impl_type impl, chaining_value& h, const std::uint8_t* p,
                                  std::size_t blocks) noexcept {
     if (!std::is_constant_evaluated()) {
       switch (impl) {
         case sha512_impl::avx2:
 #if E2EE_HAVE_X86_KERNELS
-          detail::sha512_compress_avx2(h.data(), p, blocks);
+          sha512_compress_avx2(h.data(), p, blocks);
           return;
 #endif
         case sha512_impl::portable: break;
       }
     }
-    detail::sha512_compress_portable(h, p, blocks);
+    sha512_compress_portable(h, p, blocks);
   }
 
-  // pad_final writes the padding after `used` message bytes of the last block
-  // and the 128-bit message length in bits (FIPS 180-4, 5.1.2). Precondition:
-  // used <= 111.
-  static constexpr void pad_final(std::uint8_t* block, std::size_t used,
-                                  std::uint64_t total) noexcept {
-    block[used] = 0x80;
-    detail::sha2_zero(block + used + 1, block_size - 8 - used - 1);
-    store_be64(block + block_size - 16, total >> 61);
-    store_be64(block + block_size - 8, total << 3);
-  }
-
-  static constexpr void store_digest(const chaining_value& h, std::uint8_t* out) noexcept {
-    for (std::size_t i = 0; i < 8; ++i) store_be64(out + 8 * i, h[i]);
-  }
-
-  // resume continues from chaining value h after `total` bytes (a multiple of
-  // block_size): HMAC's precomputed key state.
-  constexpr void resume(const chaining_value& h, std::uint64_t total) noexcept {
-    h_ = h;
-    total_ = total;
-  }
-
-  // pad_last appends the padding and length (FIPS 180-4, 5.1.2), compressing
-  // one extra block when they do not fit, and leaves the final block in buf_.
-  constexpr void pad_last() noexcept {
-    const std::size_t used = static_cast<std::size_t>(total_ % block_size);
-    if (used >= block_size - 16) {
-      buf_[used] = 0x80;
-      detail::sha2_zero(buf_.data() + used + 1, block_size - used - 1);
-      compress(impl_, h_, buf_.data(), 1);
-      detail::sha2_zero(buf_.data(), block_size - 16);
-      store_be64(buf_.data() + block_size - 16, total_ >> 61);
-      store_be64(buf_.data() + block_size - 8, total_ << 3);
-    } else {
-      pad_final(buf_.data(), used, total_);
+  // compress_message: `blocks` blocks at p, then `tail_blocks` at tail, in one
+  // kernel call. Run time only.
+  static void compress_message(impl_type impl, chaining_value& h, const std::uint8_t* p,
+                               std::size_t blocks, const std::uint8_t* tail,
+                               std::size_t tail_blocks) noexcept {
+    switch (impl) {
+      case sha512_impl::avx2:
+#if E2EE_HAVE_X86_KERNELS
+        sha512_compress_avx2_2(h.data(), p, blocks, tail, tail_blocks);
+        return;
+#endif
+      case sha512_impl::portable: break;
     }
+    sha512_compress_portable(h, p, blocks);
+    sha512_compress_portable(h, tail, tail_blocks);
   }
 
-  // finish_into writes the digest to out[0..64) and wipes the block buffer and
-  // the state; the caller resets or resumes the object.
-  constexpr void finish_into(std::uint8_t* out) noexcept {
-    pad_last();
-    compress(impl_, h_, buf_.data(), 1);
-    store_digest(h_, out);
-    wipe();
+  static bool kernel_hmac_key_states(impl_type, const std::uint8_t*, chaining_value&,
+                                     chaining_value&) noexcept {
+    return false;
   }
-
-  // hmac_key_states: chaining values after K0 ^ ipad and K0 ^ opad, for the
-  // block-sized padded key k0 (RFC 2104 steps 1-2, 4, 7).
-  static constexpr void hmac_key_states(sha512_impl impl, const std::uint8_t* k0, chaining_value& ipad,
-                                        chaining_value& opad) noexcept {
-    std::array<std::uint8_t, 2 * block_size> pads;  // K0 ^ ipad || K0 ^ opad
-    for (std::size_t i = 0; i < block_size; ++i) {
-      pads[i] = static_cast<std::uint8_t>(k0[i] ^ 0x36);
-      pads[block_size + i] = static_cast<std::uint8_t>(k0[i] ^ 0x5c);
-    }
-    ipad = detail::sha512_iv;
-    opad = detail::sha512_iv;
-    compress(impl, ipad, pads.data(), 1);
-    compress(impl, opad, pads.data() + block_size, 1);
-    e2ee::wipe(pads);
+  static bool kernel_hmac_final_block(impl_type, const chaining_value&, const std::uint8_t*,
+                                      const chaining_value&, std::uint8_t*) noexcept {
+    return false;
   }
-
-  // hmac_short, hkdf_short, hkdf_expand_short: register-only kernels as in
-  // sha256; SHA-512 has none, so the generic paths run.
-  static constexpr std::size_t hkdf_info_capacity = block_size - 17 - digest_size - 1;
-  static bool hmac_short(sha512_impl, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
+  static bool hmac_short(impl_type, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
                          std::uint8_t*) noexcept {
     return false;
   }
-  static bool hkdf_short(sha512_impl, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
+  static bool hkdf_short(impl_type, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
                          std::span<const std::uint8_t>, std::span<std::uint8_t>) noexcept {
     return false;
   }
-  static bool hkdf_expand_short(sha512_impl, std::span<const std::uint8_t>,
+  static bool hkdf_expand_short(impl_type, std::span<const std::uint8_t>,
                                 std::span<const std::uint8_t>, std::span<std::uint8_t>) noexcept {
     return false;
   }
+};
 
-  // final_block_capacity: most message bytes a last block can hold with its padding.
-  static constexpr std::size_t final_block_capacity = block_size - 17;
+}  // namespace detail
 
-  // hmac_final_block finishes HMAC (RFC 2104 steps 5-9): compresses the
-  // inner hash's last, already padded block into a copy of `inner`, then the
-  // inner digest into a copy of the outer key state `opad`, and writes the tag
-  // to out[0..64).
-  static constexpr void hmac_final_block(sha512_impl impl, const chaining_value& inner,
-                                         const std::uint8_t* last, const chaining_value& opad,
-                                         std::uint8_t* out) noexcept {
-    chaining_value h = inner, outer = opad;
-    std::array<std::uint8_t, block_size> block;
-    compress(impl, h, last, 1);
-    store_digest(h, block.data());
-    pad_final(block.data(), digest_size, block_size + digest_size);
-    compress(impl, outer, block.data(), 1);
-    store_digest(outer, out);
-    e2ee::wipe(h);
-    e2ee::wipe(outer);
-    e2ee::wipe(block);
-  }
-
-  // hmac_finish_into ends this inner hash and writes HMAC's tag with outer key
-  // state `opad` to out[0..64). Wipes the state; the caller resumes the object.
-  constexpr void hmac_finish_into(const chaining_value& opad, std::uint8_t* out) noexcept {
-    pad_last();
-    hmac_final_block(impl_, h_, buf_.data(), opad, out);
-    wipe();
-  }
-
-  constexpr void wipe() noexcept {
-    e2ee::wipe(h_);
-    e2ee::wipe(buf_);
-  }
-
-  chaining_value h_ = detail::sha512_iv;
-  std::uint64_t total_ = 0;  // bytes so far (messages up to 2^64 - 1 bytes)
-  std::array<std::uint8_t, block_size> buf_{};
-  sha512_impl impl_;
+// sha512 hashes a message given in any number of update() calls. The kernel is
+// chosen at construction (portable in constant evaluation) and kept. Lengths
+// are public, contents may be secret (no data-dependent branch or index). The
+// streaming logic is sha2_engine's; the interface is sha256's with 64/128.
+class sha512 : public detail::sha2_engine<detail::sha512_traits> {
+ public:
+  using sha2_engine::sha2_engine;
 };
 
 E2EE_NAMESPACE_END
