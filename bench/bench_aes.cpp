@@ -1,8 +1,9 @@
 // bench/bench_aes.cpp — AES-256-GCM and AES-256-CBC: every e2ee kernel against
 // OpenSSL 3 and libsodium (PERF.md "AES-256-GCM encrypt + 16-byte tag, no AD").
 //
-//   aes256_gcm/<impl>/{16,64,256,1024,8192,16384}   key set once, 12-byte nonce, no AD
-//   aes256_gcm_new_key/<impl>/64                    key set up per message (ratchet case)
+//   aes256_gcm/<impl>/{16,64,256,1024,16384,1048576}          encrypt, key set once, 12-byte nonce, no AD
+//   aes256_gcm_decrypt/<impl>/{16,64,256,1024,16384,1048576}  decrypt + tag check, same
+//   aes256_gcm_new_key/<impl>/64                              key set up per message (ratchet case)
 //   aes256_cbc_encrypt/<impl>/16384                 PKCS#7, result = ciphertext
 //   aes256_cbc_decrypt/<impl>/16384                 16384 bytes of plaintext inside
 //
@@ -62,6 +63,25 @@ struct e2ee_gcm {
 
   e2ee::aes256_gcm g_;
   bytes nonce_, msg_, out_;
+};
+
+// GCM decrypt (tag checked), key set up once; result = the plaintext.
+struct e2ee_gcm_decrypt {
+  e2ee_gcm_decrypt(e2ee::aes_gcm_impl impl, std::size_t n)
+      : g_(bench_key(), impl), nonce_(pattern(nonce_size, 8)), sealed_(g_.seal(nonce_, {}, pattern(n))), out_(n) {}
+  bool operator()() noexcept {
+    const std::uint8_t* c = sealed_.data();
+    keep(c);
+    const std::size_t n = out_.size();
+    const bool ok = g_.decrypt(nonce_, {}, cspan(c, n), cspan(c + n, tag_size).first<tag_size>(), out_);
+    keep(out_);
+    return ok;
+  }
+  cspan result() const noexcept { return out_; }
+  bool kernel_ok(e2ee::aes_gcm_impl impl) const noexcept { return g_.implementation() == impl; }
+
+  e2ee::aes256_gcm g_;
+  bytes nonce_, sealed_, out_;
 };
 
 // GCM, key set up per message: construct (schedule, H) + encrypt.
@@ -175,6 +195,40 @@ struct openssl_gcm {
   bool ready_ = false;
 };
 
+// EVP AES-256-GCM decryption with the tag checked in Final; key set once.
+struct openssl_gcm_decrypt {
+  explicit openssl_gcm_decrypt(std::size_t n)
+      : cipher_(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr)),
+        ctx_(EVP_CIPHER_CTX_new()),
+        key_(bench_key()),
+        nonce_(pattern(nonce_size, 8)),
+        sealed_(e2ee::aes256_gcm(bench_key()).seal(nonce_, {}, pattern(n))),
+        out_(n) {
+    ready_ = cipher_ && ctx_ &&
+             EVP_DecryptInit_ex2(ctx_.get(), cipher_.get(), key_.data(), nonce_.data(), nullptr) == 1;
+  }
+  bool operator()() noexcept {
+    const std::uint8_t* c = sealed_.data();
+    keep(c);
+    const std::size_t n = out_.size();
+    int len = 0, fin = 0;
+    const bool ok = EVP_DecryptInit_ex2(ctx_.get(), nullptr, nullptr, nonce_.data(), nullptr) == 1 &&
+                    EVP_DecryptUpdate(ctx_.get(), out_.data(), &len, c, static_cast<int>(n)) == 1 &&
+                    EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size),
+                                        const_cast<std::uint8_t*>(c + n)) == 1 &&
+                    EVP_DecryptFinal_ex(ctx_.get(), out_.data() + len, &fin) == 1;
+    keep(out_);
+    return ready_ && ok && static_cast<std::size_t>(len + fin) == n;
+  }
+  cspan result() const noexcept { return out_; }
+
+  evp_cipher cipher_;
+  evp_cipher_ctx ctx_;
+  std::array<std::uint8_t, key_size> key_;
+  bytes nonce_, sealed_, out_;
+  bool ready_ = false;
+};
+
 // EVP AES-256-CBC (PKCS#7 padding on by default), key set once.
 struct openssl_cbc {
   explicit openssl_cbc(bool encrypt)
@@ -246,6 +300,33 @@ struct sodium_gcm {
   bytes nonce_, msg_, out_;
   alignas(16) crypto_aead_aes256gcm_state state_{};
 };
+
+// crypto_aead_aes256gcm_decrypt_detached_afternm (tag checked), key set once.
+struct sodium_gcm_decrypt {
+  explicit sodium_gcm_decrypt(std::size_t n)
+      : key_(bench_key()),
+        nonce_(pattern(nonce_size, 8)),
+        sealed_(e2ee::aes256_gcm(bench_key()).seal(nonce_, {}, pattern(n))),
+        out_(n) {
+    available_ = crypto_aead_aes256gcm_is_available() == 1;
+    if (available_) crypto_aead_aes256gcm_beforenm(&state_, key_.data());
+  }
+  bool operator()() noexcept {
+    const std::uint8_t* c = sealed_.data();
+    keep(c);
+    const std::size_t n = out_.size();
+    const int rc = crypto_aead_aes256gcm_decrypt_detached_afternm(out_.data(), nullptr, c, n, c + n, nullptr, 0,
+                                                                   nonce_.data(), &state_);
+    keep(out_);
+    return available_ && rc == 0;
+  }
+  cspan result() const noexcept { return out_; }
+
+  bool available_ = false;
+  std::array<std::uint8_t, key_size> key_;
+  bytes nonce_, sealed_, out_;
+  alignas(16) crypto_aead_aes256gcm_state state_{};
+};
 #endif
 
 // ---- registration ----------------------------------------------------------------
@@ -264,8 +345,34 @@ bytes reference_gcm(std::size_t n) {
 void register_gcm() {
   note_kernel("aes256_gcm", e2ee::to_string(e2ee::best_aes_gcm_impl()));
   note_kernel("aes256_gcm_new_key", e2ee::to_string(e2ee::best_aes_gcm_impl()));
+  note_kernel("aes256_gcm_decrypt", e2ee::to_string(e2ee::best_aes_gcm_impl()));
   for (const std::size_t n : {std::size_t{16}, std::size_t{64}, std::size_t{256}, std::size_t{1024},
-                              std::size_t{8192}, std::size_t{16384}}) {
+                              std::size_t{16384}, std::size_t{1} << 20}) {
+    const bytes plain = pattern(n);
+    for (const auto impl : e2ee::all_aes_gcm_impls) {
+      if (!e2ee::supported(impl)) continue;
+      add("aes256_gcm_decrypt", "e2ee:" + std::string(e2ee::to_string(impl)), n,
+          [impl, n, plain](benchmark::State& st) {
+            e2ee_gcm_decrypt e(impl, n);
+            if (!e.kernel_ok(impl)) {
+              st.SkipWithError("the forced kernel was not used");
+              return;
+            }
+            measure(st, e, n, plain, "e2ee");
+          });
+    }
+#if defined(E2EE_BENCH_OPENSSL)
+    add("aes256_gcm_decrypt", "openssl", n, [n, plain](benchmark::State& st) {
+      openssl_gcm_decrypt e(n);
+      measure(st, e, n, plain, "openssl");
+    });
+#endif
+#if defined(E2EE_BENCH_SODIUM)
+    add("aes256_gcm_decrypt", "sodium", n, [n, plain](benchmark::State& st) {
+      sodium_gcm_decrypt e(n);
+      measure(st, e, n, plain, "sodium");
+    });
+#endif
     for (const auto impl : e2ee::all_aes_gcm_impls) {
       if (!e2ee::supported(impl)) continue;
       add("aes256_gcm", "e2ee:" + std::string(e2ee::to_string(impl)), n, [impl, n](benchmark::State& st) {

@@ -25,7 +25,11 @@ struct impl_traits<e2ee::aes_gcm_impl> {
   static constexpr const auto& all() noexcept { return e2ee::all_aes_gcm_impls; }
   static e2ee::aes_gcm_impl best() noexcept { return e2ee::best_aes_gcm_impl(); }
   static std::string_view disable_list(e2ee::aes_gcm_impl i) noexcept {
-    return i == e2ee::aes_gcm_impl::portable ? "aesni,pclmulqdq,arm_aes,arm_pmull" : "";
+    switch (i) {
+      case e2ee::aes_gcm_impl::portable: return "aesni,pclmulqdq,arm_aes,arm_pmull";
+      case e2ee::aes_gcm_impl::aesni_clmul: return "vaes,vpclmulqdq";
+      default: return "";
+    }
   }
 };
 

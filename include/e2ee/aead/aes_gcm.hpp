@@ -1,6 +1,6 @@
 // e2ee/aead/aes_gcm.hpp — AES-256-GCM (NIST SP 800-38D): a portable,
-// constexpr, constant-time path and an AES-NI + PCLMULQDQ kernel, chosen once
-// per key object.
+// constexpr, constant-time path, an AES-NI + PCLMULQDQ kernel and a VAES +
+// VPCLMULQDQ kernel on 256-bit registers, chosen once per key object.
 //
 // Nonces: GCM's security rests on never using a nonce twice under one key; a
 // repeated nonce reveals the XOR of the two plaintexts and lets an attacker
@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -27,21 +28,24 @@
 
 #if E2EE_HAVE_X86_KERNELS
 #include "../detail/x86/aes_gcm_clmul.hpp"
+#include "../detail/x86/aes_gcm_vaes.hpp"
 #endif
 
 E2EE_NAMESPACE_BEGIN
 
 // aes_gcm_impl names the AES-GCM kernels. `aesni_clmul` needs AES-NI,
-// PCLMULQDQ and SSE4.1.
-enum class aes_gcm_impl : std::uint8_t { portable, aesni_clmul };
+// PCLMULQDQ and SSE4.1; `vaes_avx2` (two blocks per instruction on 256-bit
+// registers) needs those and AVX2, VAES and VPCLMULQDQ.
+enum class aes_gcm_impl : std::uint8_t { portable, aesni_clmul, vaes_avx2 };
 
-inline constexpr std::array<aes_gcm_impl, 2> all_aes_gcm_impls{aes_gcm_impl::portable,
-                                                               aes_gcm_impl::aesni_clmul};
+inline constexpr std::array<aes_gcm_impl, 3> all_aes_gcm_impls{aes_gcm_impl::portable, aes_gcm_impl::aesni_clmul,
+                                                               aes_gcm_impl::vaes_avx2};
 
 constexpr std::string_view to_string(aes_gcm_impl i) noexcept {
   switch (i) {
     case aes_gcm_impl::portable: return "portable";
     case aes_gcm_impl::aesni_clmul: return "aesni_clmul";
+    case aes_gcm_impl::vaes_avx2: return "vaes_avx2";
   }
   return "unknown";
 }
@@ -51,12 +55,15 @@ inline bool supported(aes_gcm_impl i, const cpu::feature_set& f = cpu::features(
   switch (i) {
     case aes_gcm_impl::portable: return true;
     case aes_gcm_impl::aesni_clmul: return E2EE_HAVE_X86_KERNELS && f.aesni && f.pclmulqdq && f.sse41;
+    case aes_gcm_impl::vaes_avx2:
+      return E2EE_HAVE_X86_KERNELS && f.aesni && f.pclmulqdq && f.sse41 && f.avx2 && f.vaes && f.vpclmulqdq;
   }
   return false;
 }
 
 // best_aes_gcm_impl is the fastest supported kernel.
 inline aes_gcm_impl best_aes_gcm_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(aes_gcm_impl::vaes_avx2, f)) return aes_gcm_impl::vaes_avx2;
   return supported(aes_gcm_impl::aesni_clmul, f) ? aes_gcm_impl::aesni_clmul : aes_gcm_impl::portable;
 }
 
@@ -164,6 +171,10 @@ constexpr void ghash_lengths(const gf128& h, gf128& y, std::uint64_t a_bytes, st
 // on each function; it never reads or writes out of bounds.
 class aes256_gcm {
  public:
+  // Streaming for large data in constant memory: aead/aes_gcm_stream.hpp.
+  class encryptor;
+  class decryptor;
+
   static constexpr std::size_t key_size = 32, tag_size = 16, nonce_size = 12;
   static constexpr std::uint64_t max_plaintext_size = (std::uint64_t{1} << 36) - 32;
   static constexpr std::uint64_t max_aad_size = (std::uint64_t{1} << 61) - 1;
@@ -174,19 +185,13 @@ class aes256_gcm {
   // aes256_gcm(key, impl) forces a kernel (tests, bench). Precondition: supported(impl).
   constexpr aes256_gcm(std::span<const std::uint8_t, key_size> key, aes_gcm_impl impl) noexcept
       : impl_(std::is_constant_evaluated() ? aes_gcm_impl::portable : impl) {
-    if (!std::is_constant_evaluated()) {
+    detail::aes256_kernel_setup kernel = nullptr;
 #if E2EE_HAVE_X86_KERNELS
-      if (impl_ == aes_gcm_impl::aesni_clmul) {
-        detail::aes256_expand_key_aesni(key.data(), enc_keys());
-        detail::gcm_init_clmul(enc_keys(), h_powers());
-        return;
-      }
+    // aesni_clmul and vaes_avx2 keep the same data: the schedule and H^1..H^8.
+    if (impl_ != aes_gcm_impl::portable) kernel = &detail::gcm_setup_clmul;
 #endif
-    }
-    std::array<std::uint8_t, 240> w{};
-    detail::aes256_expand_key_portable(key.data(), w.data());
-    detail::aes256_bitslice_keys(w.data(), bs_);
-    e2ee::wipe(w);
+    detail::aes256_setup_keys(key, kernel, bs_);
+    if (kernel != nullptr) return;
     std::array<std::uint8_t, 64> zero{};
     detail::aes256_encrypt4_portable(bs_, zero.data(), zero.data());
     h_ = detail::gf128_load(zero.data());
@@ -307,15 +312,22 @@ class aes256_gcm {
     std::array<std::uint8_t, 16> j0{};
     if (!std::is_constant_evaluated()) {
 #if E2EE_HAVE_X86_KERNELS
-      if (impl_ == aes_gcm_impl::aesni_clmul) {
+      if (impl_ != aes_gcm_impl::portable) {
         if (nonce.size() == nonce_size) {
-          for (std::size_t i = 0; i < nonce_size; ++i) j0[i] = nonce[i];
+          std::memcpy(j0.data(), nonce.data(), nonce_size);
           j0[15] = 1;
         } else {
           detail::gcm_j0_clmul(h_powers(), nonce.data(), nonce.size(), j0.data());
         }
-        detail::gcm_crypt_clmul(enc_keys(), h_powers(), j0.data(), aad.data(), aad.size(), in.data(),
-                                out.data(), in.size(), encrypt, tag);
+        // vaes_avx2 runs the 128-bit kernel below 128 bytes of text and AAD:
+        // there it has the shorter chain (a single AES block per register).
+        if (impl_ == aes_gcm_impl::vaes_avx2 && (in.size() >= 128 || aad.size() >= 128)) {
+          detail::gcm_crypt_vaes(enc_keys(), h_powers(), j0.data(), aad.data(), aad.size(), in.data(), out.data(),
+                                 in.size(), encrypt, tag);
+        } else {
+          detail::gcm_crypt_clmul(enc_keys(), h_powers(), j0.data(), aad.data(), aad.size(), in.data(),
+                                  out.data(), in.size(), encrypt, tag);
+        }
         return;
       }
 #endif
@@ -372,7 +384,7 @@ class aes256_gcm {
     e2ee::wipe(s);
   }
 
-  // aesni_clmul keeps KeyExpansion's w[0..59] and H^1..H^8 (byte-reversed)
+  // aesni_clmul and vaes_avx2 keep KeyExpansion's w[0..59] and H^1..H^8 (byte-reversed)
   // in the storage of the portable bit planes (960 bytes); only one layout is
   // ever in use. Not zero-initialised: the constructor writes what the chosen
   // kernel reads, so a fresh key per message costs no 1 KiB memset.
@@ -406,3 +418,5 @@ static_assert(aes256_gcm_spec_case14());
 }  // namespace detail
 
 E2EE_NAMESPACE_END
+
+#include "aes_gcm_stream.hpp"  // aes256_gcm::encryptor / decryptor

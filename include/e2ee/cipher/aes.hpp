@@ -262,6 +262,26 @@ constexpr void aes256_bitslice_keys(const std::uint8_t* w, aes256_bs_keys& k) no
   }
 }
 
+// aes256_kernel_setup: a kernel's key set-up, writing its key data (at most
+// the 960 bytes of aes256_bs_keys) from the 32-byte key.
+using aes256_kernel_setup = void (*)(const std::uint8_t* key, std::uint8_t* out) noexcept;
+
+// aes256_setup_keys: the one key set-up of aes256 and aes256_gcm. With a
+// kernel (never in constant evaluation) its set-up writes its layout into the
+// storage of the bit planes, not zeroed first: it is what the kernel reads.
+// Otherwise KeyExpansion and the bit planes, the byte schedule wiped.
+constexpr void aes256_setup_keys(std::span<const std::uint8_t, 32> key, aes256_kernel_setup kernel,
+                                 aes256_bs_keys& bs) noexcept {
+  if (!std::is_constant_evaluated() && kernel != nullptr) {
+    kernel(key.data(), reinterpret_cast<std::uint8_t*>(bs.data()));
+    return;
+  }
+  std::array<std::uint8_t, 240> w{};
+  aes256_expand_key_portable(key.data(), w.data());
+  aes256_bitslice_keys(w.data(), bs);
+  e2ee::wipe(w);
+}
+
 }  // namespace detail
 
 // aes_impl names the AES-256 block kernels. `aesni` needs AES-NI and SSE4.1.
@@ -306,19 +326,11 @@ class aes256 {
   // aes256(key, impl) forces a kernel (tests, bench). Precondition: supported(impl).
   constexpr aes256(std::span<const std::uint8_t, key_size> key, aes_impl impl) noexcept
       : impl_(std::is_constant_evaluated() ? aes_impl::portable : impl) {
-    if (!std::is_constant_evaluated()) {
+    detail::aes256_kernel_setup kernel = nullptr;
 #if E2EE_HAVE_X86_KERNELS
-      if (impl_ == aes_impl::aesni) {
-        detail::aes256_expand_key_aesni(key.data(), enc_keys());
-        detail::aes256_decrypt_keys_aesni(enc_keys(), dec_keys());
-        return;
-      }
+    if (impl_ == aes_impl::aesni) kernel = &detail::aes256_setup_aesni;
 #endif
-    }
-    std::array<std::uint8_t, 240> w{};
-    detail::aes256_expand_key_portable(key.data(), w.data());
-    detail::aes256_bitslice_keys(w.data(), bs_);
-    e2ee::wipe(w);
+    detail::aes256_setup_keys(key, kernel, bs_);
   }
   aes256(const aes256&) = delete;
   aes256& operator=(const aes256&) = delete;

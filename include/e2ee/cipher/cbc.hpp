@@ -43,10 +43,7 @@ struct aes256_cbc {
     for (std::size_t i = 0; i < plaintext.size(); ++i) out[i] = plaintext[i];
     const auto pad = static_cast<std::uint8_t>(out.size() - plaintext.size());
     for (std::size_t i = plaintext.size(); i < out.size(); ++i) out[i] = pad;
-    const aes256 a(key, impl);
-    std::array<std::uint8_t, iv_size> chain{};
-    for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
-    encrypt_raw(a, chain, out.data(), out.data(), out.size() / block_size);
+    raw_blocks<false>(key, iv, out, out, impl);  // in place; sizes right by construction
     return out;
   }
 
@@ -93,19 +90,19 @@ struct aes256_cbc {
   static bool encrypt_blocks(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
                              std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                              aes_impl impl = best_aes_impl()) noexcept {
-    if (in.size() != out.size() || in.size() % block_size != 0) {
-      if (!out.empty()) secure_wipe(out.data(), out.size());
-      return false;
-    }
-    const aes256 a(key, impl);
-    std::array<std::uint8_t, iv_size> chain{};
-    for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
-    encrypt_raw(a, chain, in.data(), out.data(), in.size() / block_size);
-    return true;
+    return raw_blocks<false>(key, iv, in, out, impl);
   }
   static bool decrypt_blocks(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
                              std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                              aes_impl impl = best_aes_impl()) noexcept {
+    return raw_blocks<true>(key, iv, in, out, impl);
+  }
+
+ private:
+  // raw_blocks: encrypt_blocks / decrypt_blocks behind their one argument check.
+  template <bool Decrypt>
+  static bool raw_blocks(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+                         std::span<const std::uint8_t> in, std::span<std::uint8_t> out, aes_impl impl) noexcept {
     if (in.size() != out.size() || in.size() % block_size != 0) {
       if (!out.empty()) secure_wipe(out.data(), out.size());
       return false;
@@ -113,11 +110,14 @@ struct aes256_cbc {
     const aes256 a(key, impl);
     std::array<std::uint8_t, iv_size> chain{};
     for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
-    decrypt_raw(a, chain, in.data(), out.data(), in.size() / block_size);
+    if constexpr (Decrypt) {
+      decrypt_raw(a, chain, in.data(), out.data(), in.size() / block_size);
+    } else {
+      encrypt_raw(a, chain, in.data(), out.data(), in.size() / block_size);
+    }
     return true;
   }
 
- private:
   // encrypt_raw: C_i = E(P_i ^ C_(i-1)), C_0 = chain; chain ends as the last C.
   static void encrypt_raw(const aes256& a, std::array<std::uint8_t, iv_size>& chain, const std::uint8_t* in,
                           std::uint8_t* out, std::size_t blocks) noexcept {

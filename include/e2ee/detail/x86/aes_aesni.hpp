@@ -71,6 +71,13 @@ template <int Rcon>
   aesni_store(dw + 16 * 14, aesni_load(w));
 }
 
+// aes256_setup_aesni: what the aes256 kernel keeps, out[0..239] = w and
+// out[240..479] = the decryption schedule.
+[[E2EE_AESNI_TARGET]] inline void aes256_setup_aesni(const std::uint8_t* key, std::uint8_t* out) noexcept {
+  aes256_expand_key_aesni(key, out);
+  aes256_decrypt_keys_aesni(out, out + 240);
+}
+
 struct aesni_keys {
   __m128i k[15];
 };

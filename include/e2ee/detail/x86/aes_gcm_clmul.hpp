@@ -70,6 +70,72 @@ struct gcm_wide {
   return gcm_reduce(p);
 }
 
+// ---- The "primed" representation (no one-bit shift per reduction) ----------
+//
+// Read as a 256-bit integer, the carry-less product of two byte-reversed
+// blocks is the byte-reversed product times x (GCM's bit order reflects the
+// polynomial), which gcm_reduce corrects with a one-bit shift. Multiplying by
+// a key stored as H * x^-1 instead cancels that factor once, when the key is
+// loaded: gcm_prime computes it (in the reflected domain a left shift by one
+// divides by x; the bit shifted out comes back as x^-1 = x^127 + x^6 + x + 1
+// modulo the GCM polynomial, the constant 0xc2000...01). The primed powers
+// are closed under gcm_mul_prime: prime(A) * prime(B) = prime(A B).
+
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_prime(__m128i v) noexcept {
+  const __m128i top = _mm_srai_epi32(_mm_shuffle_epi32(v, 0xff), 31);  // all ones iff bit 127 is set
+  const __m128i shifted = _mm_or_si128(_mm_slli_epi64(v, 1), _mm_slli_si128(_mm_srli_epi64(v, 63), 8));
+  const __m128i poly = _mm_set_epi64x(static_cast<long long>(0xc200000000000000ull), 1);
+  return _mm_xor_si128(shifted, _mm_and_si128(top, poly));
+}
+
+// gcm_reduce_prime reduces the 256-bit product hi:lo (of a block and a primed
+// key) modulo the reflected GCM polynomial: the low 128 bits (the high-degree
+// coefficients) are folded in two 64-bit steps, each one PCLMULQDQ by
+// x^63 + x^62 + x^57 (0xc2 << 56) plus a qword swap.
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_reduce_prime(__m128i lo, __m128i hi) noexcept {
+  const __m128i poly = _mm_set_epi64x(0, static_cast<long long>(0xc200000000000000ull));
+  __m128i t = _mm_clmulepi64_si128(lo, poly, 0x00);
+  const __m128i m = _mm_xor_si128(_mm_shuffle_epi32(lo, 0x4e), t);
+  t = _mm_clmulepi64_si128(m, poly, 0x00);
+  return _mm_xor_si128(hi, _mm_xor_si128(_mm_shuffle_epi32(m, 0x4e), t));
+}
+
+// gcm_mul_prime: a * b for a byte-reversed block a and a primed key b (the
+// result is in a's representation: primed if a was).
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_mul_prime(__m128i a, __m128i b) noexcept {
+  const __m128i mid = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10), _mm_clmulepi64_si128(a, b, 0x01));
+  const __m128i lo = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x00), _mm_slli_si128(mid, 8));
+  const __m128i hi = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x11), _mm_srli_si128(mid, 8));
+  return gcm_reduce_prime(lo, hi);
+}
+
+// gcm_kfold: both 64-bit halves of k become k.lo ^ k.hi (Karatsuba's middle operand).
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_kfold(__m128i k) noexcept {
+  return _mm_xor_si128(k, _mm_shuffle_epi32(k, 0x4e));
+}
+
+// gcm_kacc: unreduced Karatsuba sums of several products: lo, hi and the
+// middle terms (a.lo ^ a.hi)(b.lo ^ b.hi); gcm_kacc_reduce completes the
+// middle (minus lo and hi), adds it at bit 64 and reduces, once for all.
+struct gcm_kacc {
+  __m128i lo, hi, mid;
+};
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline gcm_kacc gcm_kacc_zero() noexcept {
+  return {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
+}
+// gcm_kacc_add adds a * h; hk = gcm_kfold(h).
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_kacc_add(gcm_kacc& acc, __m128i a, __m128i h,
+                                                                   __m128i hk) noexcept {
+  acc.lo = _mm_xor_si128(acc.lo, _mm_clmulepi64_si128(a, h, 0x00));
+  acc.hi = _mm_xor_si128(acc.hi, _mm_clmulepi64_si128(a, h, 0x11));
+  acc.mid = _mm_xor_si128(acc.mid, _mm_clmulepi64_si128(gcm_kfold(a), hk, 0x00));
+}
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_kacc_reduce(gcm_kacc acc) noexcept {
+  const __m128i mid = _mm_xor_si128(acc.mid, _mm_xor_si128(acc.lo, acc.hi));
+  return gcm_reduce_prime(_mm_xor_si128(acc.lo, _mm_slli_si128(mid, 8)),
+                          _mm_xor_si128(acc.hi, _mm_srli_si128(mid, 8)));
+}
+
 // gcm_init_clmul: H = E_K(0^128) and the byte-reversed powers H^1..H^8 into
 // hpow (8 x 16 bytes), from the 240-byte schedule w.
 [[E2EE_CLMUL_TARGET]] inline void gcm_init_clmul(const std::uint8_t* w, std::uint8_t* hpow) noexcept {
@@ -85,6 +151,60 @@ struct gcm_wide {
   p[3] = gcm_mul(p[1], p[1]);
   for (std::size_t i = 4; i < 8; ++i) p[i] = gcm_mul(p[3], p[i - 4]);
   for (std::size_t i = 0; i < 8; ++i) aesni_store(hpow + 16 * i, p[i]);
+}
+
+// gcm_unprime: the inverse of gcm_prime (times x: in the reflected domain a
+// right shift by one; the bit shifted out returns as x^128 = x^7 + x^2 + x + 1,
+// 0xe1 in the top byte).
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_unprime(__m128i v) noexcept {
+  const __m128i low = _mm_slli_epi64(v, 63);  // each qword's bit 0 at its bit 63
+  const __m128i out = _mm_srai_epi32(_mm_shuffle_epi32(low, 0x55), 31);  // all ones iff bit 0 is set
+  const __m128i shifted = _mm_or_si128(_mm_srli_epi64(v, 1), _mm_srli_si128(low, 8));
+  return _mm_xor_si128(shifted, _mm_and_si128(out, _mm_set_epi64x(static_cast<long long>(0xe100000000000000ull), 0)));
+}
+
+// gcm_keygen_word: SubWord(RotWord(w3)) ^ rcon (Rotate) or SubWord(w3) in all
+// four lanes, w3 the last word of k: a byte shuffle that copies the word to
+// every column (where ShiftRows does nothing) and AESENCLAST with the round
+// constant as key. Latency 1 + 4, shorter than AESKEYGENASSIST + PSHUFD here.
+template <bool Rotate>
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_keygen_word(__m128i k, int rcon) noexcept {
+  const __m128i idx = Rotate ? _mm_set_epi8(12, 15, 14, 13, 12, 15, 14, 13, 12, 15, 14, 13, 12, 15, 14, 13)
+                             : _mm_set_epi8(15, 14, 13, 12, 15, 14, 13, 12, 15, 14, 13, 12, 15, 14, 13, 12);
+  return _mm_aesenclast_si128(_mm_shuffle_epi8(k, idx), _mm_set1_epi32(rcon));
+}
+
+// gcm_setup_clmul: the key set-up of the x86 GCM kernels in one pass, all in
+// registers: KeyExpansion (FIPS-197 5.2) into out[0..239], H = E_K(0^128)
+// with each round run as soon as its key exists, and the byte-reversed
+// H^1..H^8 (as gcm_init_clmul writes them) into out[240..367]. The powers
+// are made as primed values (one reduction without the one-bit shift each),
+// three products deep.
+[[E2EE_CLMUL_TARGET]] inline void gcm_setup_clmul(const std::uint8_t* key, std::uint8_t* out) noexcept {
+  __m128i a = aesni_load(key), b = aesni_load(key + 16);
+  aesni_store(out, a);
+  aesni_store(out + 16, b);
+  __m128i h = _mm_aesenc_si128(a, b);  // E_K(0): 0 ^ w0, then round 1
+  int rcon = 1;
+  for (std::size_t i = 2; i < 14; i += 2, rcon <<= 1) {
+    a = _mm_xor_si128(aesni_expand_step(a, _mm_setzero_si128()), gcm_keygen_word<true>(b, rcon));
+    aesni_store(out + 16 * i, a);
+    h = _mm_aesenc_si128(h, a);
+    b = _mm_xor_si128(aesni_expand_step(b, _mm_setzero_si128()), gcm_keygen_word<false>(a, 0));
+    aesni_store(out + 16 * i + 16, b);
+    h = _mm_aesenc_si128(h, b);
+  }
+  a = _mm_xor_si128(aesni_expand_step(a, _mm_setzero_si128()), gcm_keygen_word<true>(b, rcon));
+  aesni_store(out + 16 * 14, a);
+  h = _mm_aesenclast_si128(h, a);
+
+  __m128i p[8];
+  p[0] = gcm_prime(gcm_bswap(h));
+  p[1] = gcm_mul_prime(p[0], p[0]);
+  p[2] = gcm_mul_prime(p[1], p[0]);
+  p[3] = gcm_mul_prime(p[1], p[1]);
+  for (std::size_t i = 4; i < 8; ++i) p[i] = gcm_mul_prime(p[3], p[i - 4]);
+  for (std::size_t i = 0; i < 8; ++i) aesni_store(out + 240 + 16 * i, gcm_unprime(p[i]));
 }
 
 struct gcm_clmul_powers {
@@ -140,60 +260,195 @@ struct gcm_clmul_powers {
   return _mm_insert_epi32(base, static_cast<int>(__builtin_bswap32(ctr)), 3);
 }
 
+// ---- The AES-NI + PCLMULQDQ bulk kernel (primed keys, Karatsuba) -----------
+
+// gcm_clmul_keys: pw[8 - i] = H^i x^-1 (i = 1..8, byte-reversed), pk[i] =
+// gcm_kfold(pw[i]); only pw[8 - count .. 7] are set.
+struct gcm_clmul_keys {
+  __m128i pw[8];
+  __m128i pk[8];
+};
+
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keys_init(const std::uint8_t* hpow, gcm_clmul_keys& p,
+                                                                          std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    p.pw[7 - i] = gcm_prime(aesni_load(hpow + 16 * i));
+    p.pk[7 - i] = gcm_kfold(p.pw[7 - i]);
+  }
+}
+
+// gcm_clmul_group folds n (1..8, at most the keys made) blocks at p into y
+// with one reduction: (y + X1) H^n + ... + Xn H.
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_clmul_group(const gcm_clmul_keys& hk, __m128i y,
+                                                                         const std::uint8_t* p,
+                                                                         std::size_t n) noexcept {
+  gcm_kacc acc = gcm_kacc_zero();
+  const std::size_t base = 8 - n;
+  for (std::size_t i = 0; i < n; ++i) {
+    __m128i x = gcm_bswap(aesni_load(p + 16 * i));
+    if (i == 0) x = _mm_xor_si128(x, y);
+    gcm_kacc_add(acc, x, hk.pw[base + i], hk.pk[base + i]);
+  }
+  return gcm_kacc_reduce(acc);
+}
+
+// gcm_clmul_bulk: whole 128-byte chunks while len >= 128, AES-CTR and GHASH
+// stitched (encryption hashes the previous chunk's output, decryption the
+// chunk read); ctr is the next counter block, byte-reversed (inc32's word in
+// lane 0, so a 32-bit add wraps as inc32 does). in == out is allowed.
+template <bool Encrypt>
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_bulk(const aesni_keys& k, const gcm_clmul_keys& hk,
+                                                                     __m128i& ctr, __m128i& y,
+                                                                     const std::uint8_t*& in, std::uint8_t*& out,
+                                                                     std::size_t& len) noexcept {
+  const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+  const std::uint8_t* g = nullptr;
+  if constexpr (Encrypt) {
+    __m128i b[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+      b[i] = gcm_bswap(ctr);
+      ctr = _mm_add_epi32(ctr, one);
+    }
+    aesni_encrypt_n<8>(k, b);
+    for (std::size_t i = 0; i < 8; ++i) aesni_store(out + 16 * i, _mm_xor_si128(b[i], aesni_load(in + 16 * i)));
+    g = out;
+    in += 128;
+    out += 128;
+    len -= 128;
+  }
+  while (len >= 128) {
+    if constexpr (!Encrypt) g = in;
+    __m128i b[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+      b[i] = _mm_xor_si128(gcm_bswap(ctr), k.k[0]);
+      ctr = _mm_add_epi32(ctr, one);
+    }
+    gcm_kacc acc = gcm_kacc_zero();
+    for (std::size_t r = 1; r < 9; ++r) {
+      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm_aesenc_si128(b[i], k.k[r]);
+      __m128i x = gcm_bswap(aesni_load(g + 16 * (r - 1)));
+      if (r == 1) x = _mm_xor_si128(x, y);
+      gcm_kacc_add(acc, x, hk.pw[r - 1], hk.pk[r - 1]);
+    }
+    for (std::size_t r = 9; r < 14; ++r)
+      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm_aesenc_si128(b[i], k.k[r]);
+    for (std::size_t i = 0; i < 8; ++i)
+      aesni_store(out + 16 * i, _mm_xor_si128(_mm_aesenclast_si128(b[i], k.k[14]), aesni_load(in + 16 * i)));
+    y = gcm_kacc_reduce(acc);
+    if constexpr (Encrypt) g = out;
+    in += 128;
+    out += 128;
+    len -= 128;
+  }
+  if constexpr (Encrypt) y = gcm_clmul_group(hk, y, g, 8);
+}
+
+// gcm_clmul_keystream: nb (0..8) counter blocks from ctr, then E_K(J0), into
+// ks[0..nb]: one batch, one AES latency.
+template <std::size_t N>
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keystream_n(const aesni_keys& k, __m128i ctr,
+                                                                            __m128i j0r, __m128i* ks) noexcept {
+  __m128i b[N];
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    b[i] = gcm_bswap(ctr);
+    ctr = _mm_add_epi32(ctr, _mm_set_epi32(0, 0, 0, 1));
+  }
+  b[N - 1] = gcm_bswap(j0r);
+  aesni_encrypt_n<N>(k, b);
+  for (std::size_t i = 0; i < N; ++i) ks[i] = b[i];
+}
+
+// gcm_clmul_feed: GHASH input gathered into groups of at most eight blocks.
+struct gcm_clmul_feed {
+  alignas(16) std::uint8_t buf[128];
+  std::size_t n = 0;
+};
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_flush(gcm_clmul_feed& f, const gcm_clmul_keys& hk,
+                                                                      __m128i& y) noexcept {
+  if (f.n != 0) y = gcm_clmul_group(hk, y, f.buf, f.n);
+  f.n = 0;
+}
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_push(gcm_clmul_feed& f, const gcm_clmul_keys& hk,
+                                                                     __m128i& y, __m128i block) noexcept {
+  if (f.n == 8) gcm_clmul_flush(f, hk, y);
+  aesni_store(f.buf + 16 * f.n, block);
+  ++f.n;
+}
+
 // gcm_crypt_clmul: GCM-AE or GCM-AD (SP 800-38D 7.1, 7.2) after J0: CTR from
 // inc32(J0) over `len` bytes in -> out (in == out allowed), GHASH over aad and
-// the ciphertext, and S ^ E_K(J0) into tag.
+// the ciphertext, and S ^ E_K(J0) into tag. Short messages hash AAD,
+// ciphertext and the length block with one reduction per eight blocks and
+// make only the powers of H they use.
 [[E2EE_CLMUL_TARGET]] inline void gcm_crypt_clmul(const std::uint8_t* w, const std::uint8_t* hpow,
                                                   const std::uint8_t* j0, const std::uint8_t* aad,
                                                   std::size_t aad_len, const std::uint8_t* in,
                                                   std::uint8_t* out, std::size_t len, bool encrypt,
                                                   std::uint8_t* tag) noexcept {
+  const std::uint64_t aad_bits = static_cast<std::uint64_t>(aad_len) << 3;
+  const std::uint64_t text_bits = static_cast<std::uint64_t>(len) << 3;
+  const std::size_t all_blocks = (aad_len + 15) / 16 + (len + 15) / 16 + 1;
+  gcm_clmul_keys hk;
+  gcm_clmul_keys_init(hpow, hk, all_blocks < 8 ? all_blocks : 8);
   const aesni_keys k = aesni_load_keys(w);
-  gcm_clmul_powers hp;
-  for (std::size_t i = 0; i < 8; ++i) hp.h[i] = aesni_load(hpow + 16 * i);
-  const __m128i base = aesni_load(j0);
-  std::uint32_t ctr = __builtin_bswap32(static_cast<std::uint32_t>(_mm_extract_epi32(base, 3)));
-  __m128i y = gcm_ghash_clmul(hp, _mm_setzero_si128(), aad, aad_len);
-  const std::size_t total = len;
+  const __m128i j0r = gcm_bswap(aesni_load(j0));
+  __m128i ctr = _mm_add_epi32(j0r, _mm_set_epi32(0, 0, 0, 1));
+  __m128i y = _mm_setzero_si128();
+  gcm_clmul_feed f;
 
-  for (; len >= 128; len -= 128, in += 128, out += 128) {
-    __m128i b[8], c[8];
-    for (std::size_t i = 0; i < 8; ++i) b[i] = gcm_counter(base, ctr + 1 + static_cast<std::uint32_t>(i));
-    ctr += 8;
-    aesni_encrypt_n<8>(k, b);
-    for (std::size_t i = 0; i < 8; ++i) {
-      const __m128i x = aesni_load(in + 16 * i);
-      const __m128i o = _mm_xor_si128(x, b[i]);
-      c[i] = encrypt ? o : x;
-      aesni_store(out + 16 * i, o);
+  for (; aad_len >= 128; aad_len -= 128, aad += 128) y = gcm_clmul_group(hk, y, aad, 8);
+  for (; aad_len >= 16; aad_len -= 16, aad += 16) gcm_clmul_push(f, hk, y, aesni_load(aad));
+  if (aad_len != 0) {
+    alignas(16) std::uint8_t last[16] = {};
+    for (std::size_t i = 0; i < aad_len; ++i) last[i] = aad[i];
+    gcm_clmul_push(f, hk, y, aesni_load(last));
+  }
+  if (len >= 128) {
+    gcm_clmul_flush(f, hk, y);
+    if (encrypt) {
+      gcm_clmul_bulk<true>(k, hk, ctr, y, in, out, len);
+    } else {
+      gcm_clmul_bulk<false>(k, hk, ctr, y, in, out, len);
     }
-    gcm_wide acc{_mm_setzero_si128(), _mm_setzero_si128()};
-    gcm_clmul_acc(acc, _mm_xor_si128(y, gcm_bswap(c[0])), hp.h[7]);
-    for (std::size_t i = 1; i < 8; ++i) gcm_clmul_acc(acc, gcm_bswap(c[i]), hp.h[7 - i]);
-    y = gcm_reduce(acc);
   }
-  // The last 0..127 bytes and E_K(J0) for the tag: one batch of nine blocks
-  // (short messages: one AES latency in all), one GHASH reduction.
-  __m128i b[9];
-  for (std::size_t i = 0; i < 8; ++i) b[i] = gcm_counter(base, ctr + 1 + static_cast<std::uint32_t>(i));
-  b[8] = base;
-  aesni_encrypt_n<9>(k, b);
+  const std::size_t nb = (len + 15) / 16;
+  __m128i ks[9];
+  switch (nb) {
+    case 0: gcm_clmul_keystream_n<1>(k, ctr, j0r, ks); break;
+    case 1: gcm_clmul_keystream_n<2>(k, ctr, j0r, ks); break;
+    case 2: gcm_clmul_keystream_n<3>(k, ctr, j0r, ks); break;
+    case 3: gcm_clmul_keystream_n<4>(k, ctr, j0r, ks); break;
+    case 4: gcm_clmul_keystream_n<5>(k, ctr, j0r, ks); break;
+    case 5: gcm_clmul_keystream_n<6>(k, ctr, j0r, ks); break;
+    case 6: gcm_clmul_keystream_n<7>(k, ctr, j0r, ks); break;
+    case 7: gcm_clmul_keystream_n<8>(k, ctr, j0r, ks); break;
+    default: gcm_clmul_keystream_n<9>(k, ctr, j0r, ks); break;
+  }
+  std::size_t i = 0;
+  for (; len >= 16; len -= 16, ++i, in += 16, out += 16) {
+    const __m128i x = aesni_load(in);
+    const __m128i o = _mm_xor_si128(x, ks[i]);
+    aesni_store(out, o);
+    gcm_clmul_push(f, hk, y, encrypt ? o : x);
+  }
   if (len != 0) {
-    const std::size_t m = (len + 15) / 16;
-    alignas(16) std::uint8_t x[128] = {}, o[128] = {};
-    for (std::size_t i = 0; i < len; ++i) x[i] = in[i];
-    for (std::size_t i = 0; i < m; ++i) aesni_store(o + 16 * i, _mm_xor_si128(aesni_load(x + 16 * i), b[i]));
-    for (std::size_t i = 0; i < len; ++i) out[i] = o[i];
-    for (std::size_t i = len; i < 16 * m; ++i) o[i] = 0;  // GHASH pads the last block with zeros
-    y = gcm_ghash_last_clmul(hp, y, encrypt ? o : x, m);
-    secure_wipe(x, sizeof x);
-    secure_wipe(o, sizeof o);
+    alignas(16) std::uint8_t last[16] = {};
+    for (std::size_t b = 0; b < len; ++b) last[b] = in[b];
+    const __m128i x = aesni_load(last);
+    aesni_store(last, _mm_xor_si128(x, ks[i]));
+    for (std::size_t b = 0; b < len; ++b) out[b] = last[b];
+    for (std::size_t b = len; b < 16; ++b) last[b] = 0;  // GHASH pads with zeros
+    gcm_clmul_push(f, hk, y, encrypt ? aesni_load(last) : x);
+    secure_wipe(last, sizeof last);
+    ++i;
   }
-  // Length block [len(A)]_64 || [len(C)]_64 in bits; byte-reversed, len(C) is the low lane.
-  const __m128i lens = _mm_set_epi64x(static_cast<long long>(static_cast<std::uint64_t>(aad_len) << 3),
-                                      static_cast<long long>(static_cast<std::uint64_t>(total) << 3));
-  y = gcm_mul(_mm_xor_si128(y, lens), hp.h[0]);
-  aesni_store(tag, _mm_xor_si128(gcm_bswap(y), b[8]));
+  // Length block [len(A)]_64 || [len(C)]_64 in bits.
+  // (byte-reversed, len(C) is the low lane)
+  gcm_clmul_push(f, hk, y,
+                 gcm_bswap(_mm_set_epi64x(static_cast<long long>(aad_bits), static_cast<long long>(text_bits))));
+  gcm_clmul_flush(f, hk, y);
+  aesni_store(tag, _mm_xor_si128(gcm_bswap(y), ks[i]));
+  secure_wipe(ks, sizeof ks);
 }
 
 #undef E2EE_CLMUL_TARGET
