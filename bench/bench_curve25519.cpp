@@ -1,11 +1,15 @@
 // bench/bench_curve25519.cpp — X25519 and Ed25519 against libsodium and OpenSSL 3
 // (PERF.md "Curve25519").
 //
-//   x25519_shared/<impl>          shared secret from a 32-byte secret and a peer key
+//   x25519_shared/<impl>          shared secret from a 32-byte secret and a peer key,
+//                                 one row per X25519 kernel (e2ee:portable, e2ee:mulx_adx)
 //   x25519_public_key/<impl>      public key from a 32-byte secret (fixed base)
 //   ed25519_keypair/<impl>        key pair from a 32-byte seed
 //   ed25519_sign/<impl>/64        signature of a 64-byte message
 //   ed25519_verify/<impl>/64      verification of that signature
+//   ed25519_verify_batch64/<impl>/64  64 signatures of 64-byte messages (64 keys) in one
+//                                 verify_batch call; divide by 64 for the cost per
+//                                 signature (sodium: 64 single verifies, no batch API)
 //
 // e2ee has only its portable path so far (`e2ee:portable`). Peers are used as
 // PERF.md's best use: OpenSSL keys parsed and contexts prepared outside the
@@ -51,16 +55,18 @@ const key32& ed_seed() {
 // ---- engines: e2ee -------------------------------------------------------------
 
 struct e2ee_x25519_shared {
-  e2ee_x25519_shared() : sk_(secret_a()), pk_(e2ee::x25519::public_key(secret_b())) {}
+  explicit e2ee_x25519_shared(e2ee::x25519_impl impl = e2ee::best_x25519_impl())
+      : impl_(impl), sk_(secret_a()), pk_(e2ee::x25519::public_key(secret_b())) {}
   bool operator()() noexcept {
     const std::uint8_t* s = sk_.data();
     keep(s);
-    const auto r = e2ee::x25519::shared_secret(std::span<const std::uint8_t, 32>(s, 32), pk_);
+    const auto r = e2ee::x25519::shared_secret(impl_, std::span<const std::uint8_t, 32>(s, 32), pk_);
     if (r) out_ = *r;
     keep(out_);
     return r.has_value();
   }
   cspan result() const noexcept { return out_; }
+  e2ee::x25519_impl impl_;
   key32 sk_, pk_, out_{};
 };
 
@@ -123,6 +129,41 @@ struct e2ee_ed25519_verify {
   key32 pk_{};
   e2ee::ed25519::signature sig_{};
   bytes msg_;
+  std::array<std::uint8_t, 1> out_{};
+};
+
+// batch_inputs: 64 key pairs (seeds 13+i), each signing its own 64-byte message.
+struct batch_inputs {
+  static constexpr std::size_t n = 64;
+  batch_inputs() {
+    for (std::size_t i = 0; i < n; ++i) {
+      msgs[i] = pattern(msg_size, static_cast<std::uint8_t>(14 + i));
+      const auto kp = e2ee::ed25519::key_pair::from_seed(key_pattern(static_cast<std::uint8_t>(13 + i)));
+      pks[i] = kp.public_key;
+      sigs[i] = e2ee::ed25519::sign(kp, msgs[i]);
+    }
+  }
+  std::array<bytes, n> msgs;
+  std::array<key32, n> pks{};
+  std::array<e2ee::ed25519::signature, n> sigs{};
+};
+
+struct e2ee_ed25519_verify_batch {
+  e2ee_ed25519_verify_batch() {
+    for (std::size_t i = 0; i < batch_inputs::n; ++i) items_.push_back({in_.sigs[i], in_.pks[i], in_.msgs[i]});
+  }
+  e2ee_ed25519_verify_batch(const e2ee_ed25519_verify_batch&) = delete;  // items_ points into in_
+  e2ee_ed25519_verify_batch& operator=(const e2ee_ed25519_verify_batch&) = delete;
+  bool operator()() noexcept {
+    const e2ee::ed25519::signed_message* p = items_.data();
+    keep(p);
+    out_[0] = e2ee::ed25519::verify_batch(std::span<const e2ee::ed25519::signed_message>(p, items_.size())) ? 1 : 0;
+    keep(out_);
+    return true;
+  }
+  cspan result() const noexcept { return out_; }
+  batch_inputs in_;
+  std::vector<e2ee::ed25519::signed_message> items_;  // built once, outside the timed loop
   std::array<std::uint8_t, 1> out_{};
 };
 
@@ -302,6 +343,24 @@ struct sodium_ed25519_verify {
   bytes msg_;
   std::array<std::uint8_t, 1> out_{};
 };
+
+// libsodium has no batch API: 64 single verifies, the same inputs.
+struct sodium_ed25519_verify_batch {
+  bool operator()() noexcept {
+    const batch_inputs* in = &in_;
+    keep(in);
+    bool all = true;
+    for (std::size_t i = 0; i < batch_inputs::n; ++i)
+      all = crypto_sign_verify_detached(in->sigs[i].data(), in->msgs[i].data(), in->msgs[i].size(),
+                                        in->pks[i].data()) == 0 && all;
+    out_[0] = all ? 1 : 0;
+    keep(out_);
+    return true;
+  }
+  cspan result() const noexcept { return out_; }
+  batch_inputs in_;
+  std::array<std::uint8_t, 1> out_{};
+};
 #endif
 
 // ---- registration ----------------------------------------------------------------
@@ -344,42 +403,76 @@ void register_op(std::string_view op, std::size_t size, std::string_view openssl
 }
 
 #if defined(E2EE_BENCH_SODIUM)
-using s_shared = sodium_x25519_shared;
 using s_public = sodium_x25519_public;
 using s_keypair = sodium_ed25519_keypair;
 using s_sign = sodium_ed25519_sign;
 using s_verify = sodium_ed25519_verify;
+using s_verify_batch = sodium_ed25519_verify_batch;
 #else
-using s_shared = void;
 using s_public = void;
 using s_keypair = void;
 using s_sign = void;
 using s_verify = void;
+using s_verify_batch = void;
 #endif
 
 #if defined(E2EE_BENCH_OPENSSL)
-openssl_x25519_shared make_o_shared() { return {}; }
 openssl_raw_public<EVP_PKEY_X25519> make_o_public() { return openssl_raw_public<EVP_PKEY_X25519>(secret_a()); }
 openssl_raw_public<EVP_PKEY_ED25519> make_o_keypair() { return openssl_raw_public<EVP_PKEY_ED25519>(ed_seed()); }
 openssl_ed25519_sign make_o_sign() { return {}; }
 openssl_ed25519_verify make_o_verify() { return {}; }
 #define E2EE_O(f) &f
-using o_shared = openssl_x25519_shared;
 using o_public = openssl_raw_public<EVP_PKEY_X25519>;
 using o_keypair = openssl_raw_public<EVP_PKEY_ED25519>;
 using o_sign = openssl_ed25519_sign;
 using o_verify = openssl_ed25519_verify;
 #else
 #define E2EE_O(f) nullptr
-using o_shared = void;
 using o_public = void;
 using o_keypair = void;
 using o_sign = void;
 using o_verify = void;
 #endif
 
+// x25519_shared: one e2ee row per kernel (forced through the impl overload),
+// then the peers; each checked against libsodium (else OpenSSL, else portable).
+void register_x25519_shared() {
+  constexpr std::string_view op = "x25519_shared";
+  note_kernel(op, e2ee::to_string(e2ee::best_x25519_impl()));
+  const auto reference = [] {
+#if defined(E2EE_BENCH_SODIUM)
+    return answer(sodium_x25519_shared());
+#elif defined(E2EE_BENCH_OPENSSL)
+    return answer(openssl_x25519_shared());
+#else
+    return answer(e2ee_x25519_shared(e2ee::x25519_impl::portable));
+#endif
+  };
+  for (const auto impl : e2ee::all_x25519_impls) {
+    if (!e2ee::supported(impl)) continue;
+    add(op, "e2ee:" + std::string(e2ee::to_string(impl)), 0, [impl, reference](benchmark::State& st) {
+      e2ee_x25519_shared e(impl);
+      measure(st, e, 0, reference(), "e2ee");
+    });
+  }
+  const auto mine = [] { return answer(e2ee_x25519_shared(e2ee::x25519_impl::portable)); };
+#if defined(E2EE_BENCH_OPENSSL)
+  add(op, "openssl", 0, [mine](benchmark::State& st) {
+    openssl_x25519_shared e;
+    measure(st, e, 0, mine(), "openssl");
+  });
+#endif
+#if defined(E2EE_BENCH_SODIUM)
+  add(op, "sodium", 0, [mine](benchmark::State& st) {
+    sodium_x25519_shared e;
+    measure(st, e, 0, mine(), "sodium");
+  });
+#endif
+  (void)mine;
+}
+
 void register_x25519() {
-  register_op<e2ee_x25519_shared, s_shared, o_shared>("x25519_shared", 0, "openssl", E2EE_O(make_o_shared));
+  register_x25519_shared();
   register_op<e2ee_x25519_public, s_public, o_public>("x25519_public_key", 0, "openssl:raw_import",
                                                       E2EE_O(make_o_public));
 }
@@ -390,6 +483,8 @@ void register_ed25519() {
   register_op<e2ee_ed25519_sign, s_sign, o_sign>("ed25519_sign", msg_size, "openssl", E2EE_O(make_o_sign));
   register_op<e2ee_ed25519_verify, s_verify, o_verify>("ed25519_verify", msg_size, "openssl",
                                                        E2EE_O(make_o_verify));
+  register_op<e2ee_ed25519_verify_batch, s_verify_batch, void>("ed25519_verify_batch64", msg_size, "openssl",
+                                                                 static_cast<void (*)()>(nullptr));
 }
 
 const registrar reg_x25519(&register_x25519, 30);

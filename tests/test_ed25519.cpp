@@ -3,12 +3,15 @@
 // verify), BoringSSL's RFC 8032 file, Wycheproof ed25519_test.json (every
 // case counted), scalar arithmetic mod L against a reference, and the edge
 // cases of the verification rule documented in ec/ed25519.hpp.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -17,6 +20,7 @@
 #include <e2ee/ec/ed25519.hpp>
 #include <e2ee/ec/edwards25519.hpp>
 #include <e2ee/ec/scalar25519.hpp>
+#include <e2ee/ec/x25519.hpp>
 
 #include "support/bytes.hpp"
 #include "support/rng.hpp"
@@ -340,4 +344,355 @@ TEST_CASE("ed25519: random keys, sign/verify, tampering", "[ed25519]") {
     pk[r.below(31)] ^= 0x04;
     CHECK_FALSE(ed::verify(sig, pk, msg));
   }
+}
+
+// ---------------------------------------------------------------------------
+// Fixed-base comb, X25519 public key through the comb, verification-rule edge
+// cases for single and batch verification, batches with bad signatures.
+
+namespace {
+
+// RFC 7748 6.1: Alice's key pair, checked by the compiler (comb + map to u).
+constexpr auto alice_sk = hex<32>("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+constexpr auto alice_pk = hex<32>("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+static_assert(e2ee::x25519::public_key(alice_sk) == alice_pk);
+
+using bytes32 = std::array<std::uint8_t, 32>;
+using sig64 = std::array<std::uint8_t, 64>;
+
+// A deterministic random source that can be told to fail.
+struct failing_rng {
+  bool fill(std::span<std::uint8_t> out) noexcept {
+    for (auto& b : out) b = 0;
+    return false;
+  }
+};
+
+// torsion: the eight points of order dividing 8, T[j] = j·Q for a point Q
+// of order 8 found as [L]P for a decoded P (no literal tables).
+std::array<ge::p3, 8> torsion() {
+  constexpr bytes32 zero{};
+  for (std::uint8_t y0 = 2;; ++y0) {
+    bytes32 e{};
+    e[0] = y0;
+    ge::p3 p{};
+    if (!ge::decode_vartime(e, p)) continue;
+    const ge::p3 q = ge::double_scalarmult_vartime(order_bytes, p, zero);  // [L]P
+    if (ge::is_identity_vartime(ge::dbl3(ge::dbl3(q)))) continue;           // order < 8
+    std::array<ge::p3, 8> t{};
+    t[0] = ge::identity;
+    for (std::size_t j = 1; j < 8; ++j) t[j] = ge::add(t[j - 1], q);
+    return t;
+  }
+}
+
+// sign_raw: R || S with S = r + k·s mod L and k = H(R_enc || A_enc || msg),
+// for chosen scalars and chosen (possibly odd) encodings of A and R.
+sig64 sign_raw(const bytes32& s, const bytes32& r, const bytes32& r_enc, const bytes32& a_enc,
+               std::span<const std::uint8_t> msg) {
+  const auto k = ed::detail::hash_mod_l(r_enc, a_enc, msg);
+  const auto big_s = sc::to_bytes(sc::muladd(k, sc::reduce(s), sc::reduce(r)));
+  sig64 out{};
+  for (std::size_t i = 0; i < 32; ++i) {
+    out[i] = r_enc[i];
+    out[32 + i] = big_s[i];
+  }
+  return out;
+}
+
+sig64 join(const bytes32& r, const bytes32& s) {
+  sig64 out{};
+  for (std::size_t i = 0; i < 32; ++i) {
+    out[i] = r[i];
+    out[32 + i] = s[i];
+  }
+  return out;
+}
+
+// non_canonical: the encoding of y + p (y in 0..18, so y + p < 2^255) with
+// the given sign bit.
+bytes32 non_canonical(std::uint8_t y, std::uint8_t sign) {
+  bytes32 e{};
+  unsigned carry = y;
+  // p = 2^255 - 19: bytes ed ff .. ff 7f
+  for (std::size_t i = 0; i < 32; ++i) {
+    const unsigned pb = i == 0 ? 0xedu : (i == 31 ? 0x7fu : 0xffu);
+    const unsigned v = pb + carry;
+    e[i] = static_cast<std::uint8_t>(v);
+    carry = v >> 8;
+  }
+  e[31] = static_cast<std::uint8_t>(e[31] | (sign << 7));
+  return e;
+}
+
+// batch_verdicts: verify_batch on {x} alone and on x hidden among valid
+// signatures (at position pos), with and without a report; every answer
+// must equal the single verdict.
+struct honest_set {
+  std::vector<sig64> sigs;
+  std::vector<bytes32> pks;
+  std::vector<std::vector<std::uint8_t>> msgs;
+};
+const honest_set& honest(std::size_t n = 70) {
+  static const honest_set h = [n] {
+    honest_set s;
+    test::rng r(0x68307431);
+    for (std::size_t i = 0; i < n; ++i) {
+      bytes32 seed{};
+      r.fill(seed);
+      const auto kp = ed::key_pair::from_seed(seed);
+      s.msgs.push_back(r.bytes(r.range(0, 100)));
+      s.pks.push_back(kp.public_key);
+      s.sigs.push_back(ed::sign(kp, s.msgs.back()));
+    }
+    return s;
+  }();
+  return h;
+}
+
+void check_single_equals_batch(const sig64& sig, const bytes32& pk, std::span<const std::uint8_t> msg,
+                               test::rng& r) {
+  const bool single = ed::verify(sig, pk, msg);
+  const ed::signed_message one{sig, pk, msg};
+  CHECK(ed::verify_batch(std::span<const ed::signed_message>(&one, 1), r) == single);
+  const auto& h = honest();
+  std::vector<ed::signed_message> items;
+  const std::size_t n = r.range(2, 40);
+  const std::size_t pos = r.below(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i == pos) items.push_back(one);
+    else items.push_back({h.sigs[i], h.pks[i], h.msgs[i]});
+  }
+  CHECK(ed::verify_batch(items, r) == single);
+  std::unique_ptr<bool[]> valid(new bool[n]);
+  CHECK(ed::verify_batch(items, std::span<bool>(valid.get(), n), r) == single);
+  for (std::size_t i = 0; i < n; ++i) CHECK(valid[i] == (i == pos ? single : true));
+}
+
+}  // namespace
+
+TEST_CASE("ed25519: comb scalarmult_base equals the windowed ladder", "[ed25519][comb]") {
+  const auto window = ge::make_window_table(ge::base_point);
+  test::rng r(0x636f6d62);
+  std::vector<bytes32> scalars;
+  scalars.push_back(bytes32{});                                                                     // 0
+  scalars.push_back(hex<32>("0100000000000000000000000000000000000000000000000000000000000000"));  // 1
+  scalars.push_back(hex<32>("ecd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));  // L-1
+  scalars.push_back(order_bytes);                                                                   // L
+  scalars.push_back(hex<32>("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));  // 2^255-1
+  scalars.push_back(hex<32>("8888888888888888888888888888888888888888888888888888888888888808"));  // all +8 digits
+  for (int i = 0; i < 200; ++i) {
+    bytes32 s{};
+    r.fill(s);
+    s[31] &= 0x7f;
+    scalars.push_back(s);
+  }
+  for (const auto& s : scalars) {
+    INFO(test::hex(s));
+    CHECK(ge::encode(ge::scalarmult_base(s)) == ge::encode(ge::scalarmult(window, s)));
+    CHECK(ge::encode(ge::scalarmult_base(s)) ==
+          ge::encode(ge::double_scalarmult_vartime(bytes32{}, ge::base_point, s)));
+  }
+  CHECK(ge::is_identity_vartime(ge::scalarmult_base(order_bytes)));
+  // The table's rows are (j+1)·256^i·B.
+  ge::p3 row = ge::base_point;
+  for (std::size_t i = 0; i < 32; ++i) {
+    ge::p3 m = row;
+    for (std::size_t j = 0; j < 8; ++j) {
+      const auto& n = ge::comb_table[i][j];
+      const ge::p3 viaz = ge::to_p3(ge::madd(ge::identity, n));
+      CHECK(ge::encode(viaz) == ge::encode(m));
+      m = ge::add(m, row);
+    }
+    for (int d = 0; d < 8; ++d) row = ge::dbl3(row);
+  }
+}
+
+TEST_CASE("x25519: public_key through the comb equals scalarmult(k, 9)", "[x25519][ed25519][comb]") {
+  test::rng r(0x78323535);
+  for (int i = 0; i < 300; ++i) {
+    bytes32 k{};
+    r.fill(k);
+    if (i == 0) k.fill(0);
+    if (i == 1) k.fill(0xff);
+    INFO(test::hex(k));
+    CHECK(e2ee::x25519::public_key(k) == e2ee::x25519::scalarmult(k, e2ee::x25519::base_point));
+  }
+}
+
+TEST_CASE("ed25519: rule edge cases, single verify == batch verify", "[ed25519][rule][batch]") {
+  test::rng r(0x72756c65);
+  const auto t = torsion();
+  std::array<bytes32, 8> t_enc{};
+  for (std::size_t j = 0; j < 8; ++j) t_enc[j] = ge::encode(t[j]);
+  // The known encoding of a point of order 8 is among them (a fact, not ours).
+  const auto known8 = hex<32>("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05");
+  CHECK(std::find(t_enc.begin(), t_enc.end(), known8) != t_enc.end());
+  const std::vector<std::uint8_t> msg{'e', 'd', 'g', 'e'};
+  const bytes32 zero{};
+  std::size_t cases = 0;
+
+  SECTION("small-order A and R, S = 0: valid under the cofactored equation") {
+    for (std::size_t i = 0; i < 8; ++i)
+      for (std::size_t j = 0; j < 8; ++j) {
+        const sig64 sig = join(t_enc[j], zero);
+        CHECK(ed::verify(sig, t_enc[i], msg));
+        check_single_equals_batch(sig, t_enc[i], msg, r);
+        ++cases;
+      }
+    CHECK(cases == 64);
+  }
+  SECTION("small-order A: valid iff [8](SB - R) = O, whatever the message") {
+    const bytes32 s = hex<32>("0500000000000000000000000000000000000000000000000000000000000000");
+    for (std::size_t i = 0; i < 8; ++i) {
+      const sig64 sig = join(ge::encode(ge::scalarmult_base(s)), s);  // R = 5B, S = 5: SB - R = O
+      CHECK(ed::verify(sig, t_enc[i], msg));  // [8](O - k·T) = O: valid for any small-order A
+      check_single_equals_batch(sig, t_enc[i], msg, r);
+      auto bad = sig;
+      bad[32] = 6;  // S = 6: SB - R = B, not small order
+      CHECK_FALSE(ed::verify(bad, t_enc[i], msg));
+      check_single_equals_batch(bad, t_enc[i], msg, r);
+    }
+  }
+  SECTION("mixed-order A and R signed honestly: valid (cofactored), batch agrees") {
+    for (std::size_t j = 0; j < 8; ++j) {
+      bytes32 s{}, rr{};
+      r.fill(s);
+      r.fill(rr);
+      s[31] &= 0x0f;
+      rr[31] &= 0x0f;
+      const bytes32 a_mixed = ge::encode(ge::add(ge::scalarmult_base(s), t[j]));
+      const bytes32 a_pure = ge::encode(ge::scalarmult_base(s));
+      const bytes32 r_mixed = ge::encode(ge::add(ge::scalarmult_base(rr), t[(j + 3) % 8]));
+      const bytes32 r_pure = ge::encode(ge::scalarmult_base(rr));
+      for (const auto& [ae, re] : {std::pair{a_mixed, r_pure}, std::pair{a_pure, r_mixed}, std::pair{a_mixed, r_mixed}}) {
+        const sig64 sig = sign_raw(s, rr, re, ae, msg);
+        CHECK(ed::verify(sig, ae, msg));
+        check_single_equals_batch(sig, ae, msg, r);
+        sig64 bad = sig;
+        bad[33] ^= 0x01;  // S changed by 2^8 (still < L): invalid
+        CHECK_FALSE(ed::verify(bad, ae, msg));
+        check_single_equals_batch(bad, ae, msg, r);
+        ++cases;
+      }
+    }
+    CHECK(cases == 24);
+  }
+  SECTION("non-canonical encodings of A and R (y >= p, x = 0 with sign 1): rejected") {
+    // A = identity, R = identity, S = 0 is valid canonically; every other
+    // encoding of the same points is rejected.
+    const bytes32 id = t_enc[0];
+    const sig64 good = join(id, zero);
+    CHECK(ed::verify(good, id, msg));
+    std::vector<bytes32> odd;
+    for (std::uint8_t y = 0; y < 19; ++y)
+      for (std::uint8_t sign = 0; sign < 2; ++sign) odd.push_back(non_canonical(y, sign));
+    auto id_neg = id;
+    id_neg[31] |= 0x80;  // x = 0, sign 1
+    odd.push_back(id_neg);
+    auto minus_one = hex<32>("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");  // (0,-1), sign 1
+    odd.push_back(minus_one);
+    std::size_t decodable_if_reduced = 0;
+    for (const auto& e : odd) {
+      INFO(test::hex(e));
+      ge::p3 p{};
+      CHECK_FALSE(ge::decode_vartime(e, p));
+      // the same y reduced mod p: does it name a curve point at all?
+      bytes32 reduced = e2ee::detail::f25519::to_bytes(e2ee::detail::f25519::from_bytes(e));
+      if (ge::decode_vartime(reduced, p)) ++decodable_if_reduced;
+      const sig64 as_r = join(e, zero);
+      CHECK_FALSE(ed::verify(as_r, id, msg));
+      check_single_equals_batch(as_r, id, msg, r);
+      CHECK_FALSE(ed::verify(good, e, msg));
+      check_single_equals_batch(good, e, msg, r);
+    }
+    CHECK(decodable_if_reduced > 0);
+  }
+  SECTION("S >= L, S = L, S = 0") {
+    const auto& h = honest();
+    for (std::size_t i = 0; i < 8; ++i) {
+      const sig64& sig = h.sigs[i];
+      sig64 s_plus_l = sig, s_eq_l = sig, s_zero = sig, s_max = sig;
+      unsigned carry = 0;
+      for (std::size_t b = 0; b < 32; ++b) {
+        const unsigned v = s_plus_l[32 + b] + order_bytes[b] + carry;
+        s_plus_l[32 + b] = static_cast<std::uint8_t>(v);
+        carry = v >> 8;
+        s_eq_l[32 + b] = order_bytes[b];
+        s_zero[32 + b] = 0;
+        s_max[32 + b] = 0xff;
+      }
+      for (const sig64* x : {&s_plus_l, &s_eq_l, &s_zero, &s_max}) {
+        CHECK_FALSE(ed::verify(*x, h.pks[i], h.msgs[i]));
+        check_single_equals_batch(*x, h.pks[i], h.msgs[i], r);
+      }
+    }
+  }
+  SECTION("random mutations of valid signatures") {
+    const auto& h = honest();
+    for (int it = 0; it < 200; ++it) {
+      const std::size_t i = r.below(h.sigs.size());
+      sig64 sig = h.sigs[i];
+      bytes32 pk = h.pks[i];
+      switch (r.below(4)) {
+        case 0: sig[r.below(64)] ^= static_cast<std::uint8_t>(1u << r.below(8)); break;
+        case 1: pk[r.below(32)] ^= static_cast<std::uint8_t>(1u << r.below(8)); break;
+        case 2: r.fill(std::span<std::uint8_t>(sig.data(), 32)); break;  // random R
+        default: for (std::size_t b = 0; b < 32; ++b) sig[b] = t_enc[r.below(8)][b]; break;  // small-order R
+      }
+      check_single_equals_batch(sig, pk, h.msgs[i], r);
+    }
+  }
+}
+
+TEST_CASE("ed25519: verify_batch, 1..70 signatures with random bad ones identified", "[ed25519][batch]") {
+  const auto& h = honest();
+  test::rng r(0x62617463);
+  std::size_t bad_total = 0;
+  for (std::size_t n = 1; n <= 70; ++n) {
+    INFO("n = " << n);
+    std::vector<sig64> sigs(h.sigs.begin(), h.sigs.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<bytes32> pks(h.pks.begin(), h.pks.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<std::vector<std::uint8_t>> msgs(h.msgs.begin(), h.msgs.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<bool> want(n, true);
+    const std::size_t bad = n % 3 == 0 ? 0 : r.below(std::min<std::size_t>(n, 4) + 1);
+    for (std::size_t b = 0; b < bad; ++b) {
+      const std::size_t i = r.below(n);
+      switch (r.below(4)) {
+        case 0: sigs[i][r.below(64)] ^= static_cast<std::uint8_t>(1u << r.below(8)); break;
+        case 1: msgs[i].push_back(0); break;
+        case 2:  // another signer's key
+          if (n > 1) pks[i] = pks[(i + 1) % n];
+          else sigs[i][0] ^= 1;
+          break;
+        default: sigs[i][63] = 0x10; break;  // S >= L
+      }
+    }
+    std::vector<ed::signed_message> items;
+    for (std::size_t i = 0; i < n; ++i) {
+      want[i] = ed::verify(sigs[i], pks[i], msgs[i]);
+      items.push_back({sigs[i], pks[i], msgs[i]});
+    }
+    bool all = true;
+    for (std::size_t i = 0; i < n; ++i) all = all && want[i];
+    bad_total += static_cast<std::size_t>(std::count(want.begin(), want.end(), false));
+    CHECK(ed::verify_batch(items, r) == all);
+    CHECK(ed::verify_batch(items) == all);  // os_random
+    std::unique_ptr<bool[]> valid(new bool[n]);
+    CHECK(ed::verify_batch(items, std::span<bool>(valid.get(), n), r) == all);
+    for (std::size_t i = 0; i < n; ++i) CHECK(valid[i] == want[i]);
+    // A failing random source: verdicts still exact (one by one).
+    failing_rng fr;
+    CHECK(ed::verify_batch(items, fr) == all);
+    for (std::size_t i = 0; i < n; ++i) valid[i] = !want[i];
+    CHECK(ed::verify_batch(items, std::span<bool>(valid.get(), n), fr) == all);
+    for (std::size_t i = 0; i < n; ++i) CHECK(valid[i] == want[i]);
+  }
+  CHECK(bad_total > 20);
+  // Empty batch; report span of the wrong size.
+  CHECK(ed::verify_batch(std::span<const ed::signed_message>()));
+  const ed::signed_message one{h.sigs[0], h.pks[0], h.msgs[0]};
+  std::array<bool, 2> two{true, true};
+  CHECK_FALSE(ed::verify_batch(std::span<const ed::signed_message>(&one, 1), two));
+  CHECK(two == std::array<bool, 2>{false, false});
 }

@@ -302,3 +302,171 @@ TEST_CASE("field25519: cswap, cmov, equal by mask", "[field25519]") {
   CHECK_FALSE(f::equal_mask(a, b).declassify());
   CHECK(f::is_zero_mask(f::carry(f::sub(a, a))).declassify());
 }
+
+// ---- the MULX/ADX kernel (detail/x86/field25519_mulx.hpp) against the portable field ----
+#if E2EE_HAVE_X86_KERNELS
+#include <e2ee/detail/x86/field25519_mulx.hpp>
+#include <e2ee/ec/x25519.hpp>
+
+namespace {
+
+namespace m = e2ee::detail::f25519_mulx;
+
+// to_portable: the fe64 value v (any 256-bit value) as a portable element:
+// v = (v mod 2^255) + 2^255·top = (v mod 2^255) + 19·top (mod p).
+f::tight to_portable(const m::fe64& a) {
+  std::array<std::uint8_t, 32> b{};
+  for (std::size_t i = 0; i < 32; ++i) b[i] = static_cast<std::uint8_t>(a.v[i / 8] >> (8 * (i % 8)));
+  const std::uint64_t top = a.v[3] >> 63;
+  return f::carry(f::add(f::from_bytes(b), f::tight{{19 * top, 0, 0, 0, 0}}));
+}
+
+constexpr std::uint64_t ones = ~std::uint64_t{0};
+constexpr std::uint64_t top63 = 0x7fffffffffffffffULL;
+
+// Edge values as 4x64 limbs: 0, 1, 2, 19, 37, 38, p-1, p, p+1, 2p-1, 2p, 2p+1,
+// 2p+37 = 2^256-1, 2^255-1, 2^255, 2^256-38, 2^256-19, and limb patterns.
+std::vector<m::fe64> kernel_edges() {
+  const std::uint64_t p0 = 0xffffffffffffffedULL;
+  std::vector<m::fe64> e = {
+      {{0, 0, 0, 0}},           {{1, 0, 0, 0}},        {{2, 0, 0, 0}},          {{19, 0, 0, 0}},
+      {{37, 0, 0, 0}},          {{38, 0, 0, 0}},       {{p0 - 1, ones, ones, top63}},   // p - 1
+      {{p0, ones, ones, top63}},                                                      // p
+      {{p0 + 1, ones, ones, top63}},                                                  // p + 1
+      {{0xffffffffffffffdaULL - 1, ones, ones, ones}},                                // 2p - 1
+      {{0xffffffffffffffdaULL, ones, ones, ones}},                                    // 2p
+      {{0xffffffffffffffdbULL, ones, ones, ones}},                                    // 2p + 1
+      {{ones, ones, ones, ones}},                                                     // 2^256 - 1
+      {{ones, ones, ones, top63}},                                                    // 2^255 - 1
+      {{0, 0, 0, std::uint64_t{1} << 63}},                                            // 2^255
+      {{ones - 37, ones, ones, ones}},                                                // 2^256 - 38
+      {{ones - 18, ones, ones, ones}},                                                // 2^256 - 19
+      {{ones, 0, ones, 0}},     {{0, ones, 0, ones}},  {{ones, 0, 0, 0}},       {{0, 0, 0, ones}},
+      {{std::uint64_t{1} << 51, 0, 0, 0}},            {{0, 0, 0, std::uint64_t{1} << 62}},
+  };
+  return e;
+}
+
+bool same(const m::fe64& got, const f::tight& want) { return m::to_bytes(got) == f::to_bytes(want); }
+
+}  // namespace
+
+TEST_CASE("field25519 mulx_adx: edge inputs against the portable field", "[field25519][mulx_adx]") {
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) {
+    WARN("CPU without BMI2/ADX (or disabled): mulx_adx field kernel not tested");
+    return;
+  }
+  const auto edges = kernel_edges();
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    const m::fe64& a = edges[i];
+    const f::tight pa = to_portable(a);
+    INFO("edge " << i);
+    CHECK(m::to_bytes(a) == f::to_bytes(pa));
+    CHECK(f::is_canonical(m::to_bytes(a)));
+    m::fe64 r;
+    m::sqr(r, a);
+    CHECK(same(r, f::square(pa)));
+    m::mul_small(r, a, 121666);
+    CHECK(same(r, f::mul_small(pa, 121666)));
+    m::invert(r, a);
+    CHECK(same(r, f::invert(pa)));
+    for (std::size_t j = 0; j < edges.size(); ++j) {
+      INFO("with edge " << j);
+      const m::fe64& b = edges[j];
+      const f::tight pb = to_portable(b);
+      m::mul(r, a, b);
+      CHECK(same(r, f::mul(pa, pb)));
+      m::add(r, a, b);
+      CHECK(same(r, f::carry(f::add(pa, pb))));
+      m::sub(r, a, b);
+      CHECK(same(r, f::carry(f::sub(pa, pb))));
+    }
+  }
+  // Aliasing: r = a·a through mul(r, r, r), and add/sub in place.
+  m::fe64 x{{ones, ones, ones, ones}};
+  const f::tight px = to_portable(x);
+  m::mul(x, x, x);
+  CHECK(same(x, f::square(px)));
+}
+
+TEST_CASE("field25519 mulx_adx: random values and long chains against the portable field",
+          "[field25519][mulx_adx]") {
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) {
+    WARN("CPU without BMI2/ADX (or disabled): mulx_adx field kernel not tested");
+    return;
+  }
+  test::rng r(0x6d756c78);
+  INFO("seed " << r.seed());
+  const auto edges = kernel_edges();
+  const auto random_fe = [&] {
+    m::fe64 a;
+    for (auto& w : a.v) w = r.next();
+    // Sometimes a limb at 0 or 2^64 - 1, or an edge value.
+    const std::uint64_t pick = r.below(8);
+    if (pick == 0) a.v[r.below(4)] = ones;
+    if (pick == 1) a.v[r.below(4)] = 0;
+    if (pick == 2) a = edges[r.below(edges.size())];
+    return a;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    const m::fe64 a = random_fe(), b = random_fe();
+    const f::tight pa = to_portable(a), pb = to_portable(b);
+    m::fe64 t;
+    m::mul(t, a, b);
+    REQUIRE(same(t, f::mul(pa, pb)));
+    m::sqr(t, a);
+    REQUIRE(same(t, f::square(pa)));
+    m::add(t, a, b);
+    REQUIRE(same(t, f::carry(f::add(pa, pb))));
+    m::sub(t, a, b);
+    REQUIRE(same(t, f::carry(f::sub(pa, pb))));
+    m::mul_small(t, a, 121666);
+    REQUIRE(same(t, f::mul_small(pa, 121666)));
+    REQUIRE(m::to_bytes(a) == f::to_bytes(pa));
+  }
+  // A long random walk: every result is fed back as an input, so partially
+  // reduced outputs (anything below 2^256) are inputs too.
+  m::fe64 x = random_fe(), y = random_fe();
+  f::tight px = to_portable(x), py = to_portable(y);
+  for (int i = 0; i < 20000; ++i) {
+    switch (r.below(5)) {
+      case 0: m::mul(x, x, y); px = f::mul(px, py); break;
+      case 1: m::sqr(y, x); py = f::square(px); break;
+      case 2: m::add(x, x, y); px = f::carry(f::add(px, py)); break;
+      case 3: m::sub(y, x, y); py = f::carry(f::sub(px, py)); break;
+      default: m::mul_small(x, y, 121666); px = f::mul_small(py, 121666); break;
+    }
+    if (i % 97 == 0) {
+      y = random_fe();
+      py = to_portable(y);
+    }
+    REQUIRE(same(x, px));
+    REQUIRE(same(y, py));
+  }
+  for (int i = 0; i < 50; ++i) {
+    const m::fe64 a = random_fe();
+    m::fe64 inv;
+    m::invert(inv, a);
+    REQUIRE(same(inv, f::invert(to_portable(a))));
+  }
+}
+
+TEST_CASE("field25519 mulx_adx: from_bytes masks bit 255, to_bytes is canonical", "[field25519][mulx_adx]") {
+  // from_bytes/to_bytes are plain C++: tested whatever the CPU.
+  std::array<std::uint8_t, 32> b{};
+  b.fill(0xff);  // 2^256 - 1 -> 2^255 - 1 = p + 18 -> 18
+  CHECK(m::to_bytes(m::from_bytes(b)) == f::to_bytes(f::from_bytes(b)));
+  CHECK(m::to_bytes(m::from_bytes(b))[0] == 18);
+  test::rng r(0x62797465);
+  for (int i = 0; i < 1000; ++i) {
+    r.fill(b);
+    if (i % 4 == 0) {  // values close to p
+      for (std::size_t j = 1; j < 31; ++j) b[j] = 0xff;
+      b[31] = static_cast<std::uint8_t>(0x7f | (b[31] & 0x80));
+    }
+    const auto got = m::to_bytes(m::from_bytes(b));
+    CHECK(got == f::to_bytes(f::from_bytes(b)));
+    CHECK(f::is_canonical(got));
+  }
+}
+#endif  // E2EE_HAVE_X86_KERNELS

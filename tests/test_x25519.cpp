@@ -1,7 +1,9 @@
 // X25519 (RFC 7748): the RFC's vectors (compile time and run time, 1 and
 // 1,000 iterations; 1,000,000 as a hidden slow test), Project Wycheproof
-// x25519_test.json (every case), Signal's x25519.json, and random agreement.
-// Only the portable path exists so far: no kernel loop yet.
+// x25519_test.json (every case), Signal's x25519.json, and random agreement,
+// each on every kernel the CPU has (test::force_impl: the default functions
+// then pick it); every kernel against the portable ladder on random and edge
+// inputs (u = 0, 1, p-1, p, p+1, 2^255-1, 2^256-1, bit 255 set).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +20,7 @@
 
 #include "support/bytes.hpp"
 #include "support/json.hpp"
+#include "support/kernels_x25519.hpp"
 #include "support/rng.hpp"
 #include "support/rsp.hpp"
 #include "support/vectors.hpp"
@@ -71,14 +74,55 @@ void run_own_iterated(std::uint64_t max_iterations, std::uint64_t min_iterations
   CHECK(count == expect_count);
 }
 
+// kernels: every X25519 kernel this CPU runs (portable always).
+std::vector<e2ee::x25519_impl> kernels() { return test::available_impls<e2ee::x25519_impl>(); }
+
 }  // namespace
 
-TEST_CASE("x25519: RFC 7748 5.2 vectors, 1 and 1,000 iterations (vectors/)", "[x25519][rfc]") {
-  run_own_iterated(1000, 0, 4);
+TEST_CASE("x25519: RFC 7748 5.2 vectors, 1 and 1,000 iterations (vectors/), every kernel", "[x25519][rfc]") {
+  for (const auto impl : kernels()) {
+    const test::force_impl use(impl);
+    REQUIRE(use.selected());
+    INFO("kernel " << test::name(impl));
+    run_own_iterated(1000, 0, 4);
+  }
 }
 
-TEST_CASE("x25519: RFC 7748 5.2, 1,000,000 iterations (slow)", "[.x25519_slow]") {
-  run_own_iterated(1000000, 1000000, 1);
+TEST_CASE("x25519: RFC 7748 5.2, 1,000,000 iterations (slow), every kernel", "[.x25519_slow]") {
+  for (const auto impl : kernels()) {
+    const test::force_impl use(impl);
+    REQUIRE(use.selected());
+    INFO("kernel " << test::name(impl));
+    run_own_iterated(1000000, 1000000, 1);
+  }
+}
+
+TEST_CASE("x25519: kernel selection", "[x25519][kernel]") {
+  CHECK(e2ee::to_string(e2ee::x25519_impl::portable) == "portable");
+  CHECK(e2ee::to_string(e2ee::x25519_impl::mulx_adx) == "mulx_adx");
+  e2ee::cpu::feature_set none{};
+  CHECK(e2ee::best_x25519_impl(none) == e2ee::x25519_impl::portable);
+  CHECK(e2ee::supported(e2ee::x25519_impl::portable, none));
+  CHECK_FALSE(e2ee::supported(e2ee::x25519_impl::mulx_adx, none));
+  e2ee::cpu::feature_set both{};
+  both.bmi2 = both.adx = true;
+  CHECK(e2ee::best_x25519_impl(both) ==
+        (E2EE_HAVE_X86_KERNELS ? e2ee::x25519_impl::mulx_adx : e2ee::x25519_impl::portable));
+  both.adx = false;  // BMI2 alone is not enough
+  CHECK(e2ee::best_x25519_impl(both) == e2ee::x25519_impl::portable);
+  {
+    const test::force_cpu off("bmi2");
+    CHECK(e2ee::best_x25519_impl() == e2ee::x25519_impl::portable);
+  }
+  {
+    const test::force_cpu off("adx");
+    CHECK(e2ee::best_x25519_impl() == e2ee::x25519_impl::portable);
+  }
+  // The forced overloads in constant evaluation run the portable ladder.
+  static_assert(e2ee::x25519::scalarmult(e2ee::x25519_impl::mulx_adx, rfc_k, rfc_u) == rfc_r);
+  if (E2EE_HAVE_X86_KERNELS && e2ee::cpu::detect().bmi2 && e2ee::cpu::detect().adx) {
+    CHECK(e2ee::best_x25519_impl(e2ee::cpu::detect()) == e2ee::x25519_impl::mulx_adx);
+  }
 }
 
 TEST_CASE("x25519: RFC 7748 6.1 Diffie-Hellman (vectors/)", "[x25519][rfc]") {
@@ -88,7 +132,12 @@ TEST_CASE("x25519: RFC 7748 6.1 Diffie-Hellman (vectors/)", "[x25519][rfc]") {
   const auto recs = f.with_field("alice_private");
   REQUIRE(recs.size() == 1);
   const auto& rec = *recs[0];
+  for (const auto impl : kernels()) {
+  const test::force_impl use(impl);
+  REQUIRE(use.selected());
+  INFO("kernel " << test::name(impl));
   const key a = to_key(*rec.hex("alice_private")), b = to_key(*rec.hex("bob_private"));
+  CHECK(test::hex(e2ee::x25519::scalarmult(a, e2ee::x25519::base_point)) == rec.get("alice_public"));
   CHECK(test::hex(e2ee::x25519::public_key(a)) == rec.get("alice_public"));
   CHECK(test::hex(e2ee::x25519::public_key(b)) == rec.get("bob_public"));
   const auto s1 = e2ee::x25519::shared_secret(a, to_key(*rec.hex("bob_public")));
@@ -97,6 +146,7 @@ TEST_CASE("x25519: RFC 7748 6.1 Diffie-Hellman (vectors/)", "[x25519][rfc]") {
   REQUIRE(s2.has_value());
   CHECK(test::hex(*s1) == rec.get("shared"));
   CHECK(test::hex(*s2) == rec.get("shared"));
+  }
 }
 
 TEST_CASE("x25519: RFC 7748 pyca file", "[x25519][rfc]") {
@@ -105,10 +155,14 @@ TEST_CASE("x25519: RFC 7748 pyca file", "[x25519][rfc]") {
   INFO(f.error);
   REQUIRE(f.ok());
   REQUIRE(f.records.size() == 3);
-  for (const auto& rec : f.records) {
-    INFO("COUNT = " << rec.get("COUNT"));
-    const key got = e2ee::x25519::scalarmult(to_key(*rec.hex("INPUT_SCALAR")), to_key(*rec.hex("INPUT_U")));
-    CHECK(test::hex(got) == rec.get("OUTPUT_U"));
+  for (const auto impl : kernels()) {
+    INFO("kernel " << test::name(impl));
+    for (const auto& rec : f.records) {
+      INFO("COUNT = " << rec.get("COUNT"));
+      const key got =
+          e2ee::x25519::scalarmult(impl, to_key(*rec.hex("INPUT_SCALAR")), to_key(*rec.hex("INPUT_U")));
+      CHECK(test::hex(got) == rec.get("OUTPUT_U"));
+    }
   }
 }
 
@@ -119,6 +173,10 @@ TEST_CASE("x25519: Wycheproof x25519_test.json, every case", "[x25519][wycheproo
   REQUIRE(suite.ok());
   REQUIRE(suite.tests.size() == suite.declared_count);
   REQUIRE(suite.declared_count == 518);
+  for (const auto impl : kernels()) {
+  const test::force_impl use(impl);
+  REQUIRE(use.selected());
+  INFO("kernel " << test::name(impl));
   std::size_t zero = 0, matched = 0;
   for (const auto& t : suite.tests) {
     INFO("tcId " << t.id << ": " << t.comment);
@@ -128,6 +186,8 @@ TEST_CASE("x25519: Wycheproof x25519_test.json, every case", "[x25519][wycheproo
     const auto got = e2ee::x25519::shared_secret(sk, pk);
     const key raw = e2ee::x25519::scalarmult(sk, pk);
     CHECK(test::hex(raw) == test::hex(t.shared));  // the raw function matches every case
+    CHECK(e2ee::x25519::scalarmult(impl, sk, pk) == raw);
+    CHECK(e2ee::x25519::shared_secret(impl, sk, pk) == got);
     if (t.has_flag("ZeroSharedSecret")) {
       CHECK(t.acceptable());
       CHECK_FALSE(got.has_value());  // our policy: all-zero output is rejected
@@ -140,6 +200,7 @@ TEST_CASE("x25519: Wycheproof x25519_test.json, every case", "[x25519][wycheproo
   }
   CHECK(zero == 31);
   CHECK(matched == 487);
+  }
 }
 
 TEST_CASE("x25519: Signal x25519.json", "[x25519][signal]") {
@@ -163,13 +224,17 @@ TEST_CASE("x25519: Signal x25519.json", "[x25519][signal]") {
     REQUIRE(b[0] == 0x05);
     return to_key(std::vector<std::uint8_t>(b.begin() + 1, b.end()));
   };
-  {
+  for (const auto impl : kernels()) {
+    const test::force_impl use(impl);
+    REQUIRE(use.selected());
+    INFO("kernel " << test::name(impl));
     const auto* ag = root.find("agreement");
     REQUIRE(ag != nullptr);
     const key a = to_key(test::unhex(str(*ag, "alice_private"))), b = to_key(test::unhex(str(*ag, "bob_private")));
     const key apub = wire_u(str(*ag, "alice_public")), bpub = wire_u(str(*ag, "bob_public"));
     CHECK(e2ee::x25519::public_key(a) == apub);
     CHECK(e2ee::x25519::public_key(b) == bpub);
+    CHECK(e2ee::x25519::scalarmult(a, e2ee::x25519::base_point) == apub);
     const auto s1 = e2ee::x25519::shared_secret(a, bpub), s2 = e2ee::x25519::shared_secret(b, apub);
     REQUIRE(s1.has_value());
     REQUIRE(s2.has_value());
@@ -188,6 +253,10 @@ TEST_CASE("x25519: Signal x25519.json", "[x25519][signal]") {
     for (const auto& c : *cases->as_array()) {
       const key sk = to_key(test::unhex(str(c, "private")));
       CHECK(e2ee::x25519::public_key(sk) == wire_u(str(c, "rust_public")));
+      for (const auto impl : kernels()) {
+        INFO("kernel " << test::name(impl));
+        CHECK(e2ee::x25519::scalarmult(impl, sk, e2ee::x25519::base_point) == wire_u(str(c, "rust_public")));
+      }
       CHECK(e2ee::x25519::public_key(sk) != wire_u(str(c, "c_public")));
       ++n;
     }
@@ -215,7 +284,11 @@ TEST_CASE("x25519: Signal x25519.json", "[x25519][signal]") {
   }
 }
 
-TEST_CASE("x25519: random agreement, clamping, bit 255 of u", "[x25519]") {
+TEST_CASE("x25519: random agreement, clamping, bit 255 of u, every kernel", "[x25519]") {
+  for (const auto impl : kernels()) {
+  const test::force_impl use(impl);
+  REQUIRE(use.selected());
+  INFO("kernel " << test::name(impl));
   test::rng r(0x78323535);
   for (int i = 0; i < 64; ++i) {
     key a{}, b{};
@@ -241,4 +314,72 @@ TEST_CASE("x25519: random agreement, clamping, bit 255 of u", "[x25519]") {
   r.fill(a);
   CHECK_FALSE(e2ee::x25519::shared_secret(a, key{}).has_value());
   CHECK_FALSE(e2ee::x25519::shared_secret(a, key{1}).has_value());
+  }
+}
+
+TEST_CASE("x25519: every kernel against the portable ladder, random and edge inputs", "[x25519][kernel]") {
+  using e2ee::x25519_impl;
+  // u-coordinates at the edges (little endian): 0, 1, 9, p-1, p, p+1, p+18 =
+  // 2^255-1, 2^256-1 (bit 255 masked: = 2^255-1), 2^255 (masked: 0), limbs
+  // of all ones or zeros, and values with only the top or bottom bits set.
+  std::vector<key> us;
+  const auto near_p = [](int delta, bool bit255) {
+    key k{};
+    k.fill(0xff);
+    k[31] = bit255 ? 0xff : 0x7f;
+    k[0] = static_cast<std::uint8_t>(0xed + delta);
+    return k;
+  };
+  us.push_back(key{});
+  us.push_back(key{1});
+  us.push_back(key{9});
+  for (int d = -1; d <= 18; ++d) {
+    us.push_back(near_p(d, false));
+    us.push_back(near_p(d, true));
+  }
+  {
+    key k{};
+    k[31] = 0x80;  // 2^255: masked to 0
+    us.push_back(k);
+    k.fill(0);
+    for (std::size_t i = 0; i < 8; ++i) k[i] = 0xff;  // 2^64 - 1
+    us.push_back(k);
+    k.fill(0);
+    for (std::size_t i = 24; i < 32; ++i) k[i] = 0xff;  // top limb all ones
+    us.push_back(k);
+    k.fill(0);
+    k[31] = 0x40;  // 2^254
+    us.push_back(k);
+  }
+  test::rng r(0x6b65726e);
+  INFO("seed " << r.seed());
+  std::vector<key> scalars;
+  for (int i = 0; i < 4; ++i) {
+    key s{};
+    r.fill(s);
+    scalars.push_back(s);
+  }
+  key s_ones{};
+  s_ones.fill(0xff);
+  scalars.push_back(s_ones);
+  scalars.push_back(key{});
+  for (const auto impl : kernels()) {
+    if (impl == x25519_impl::portable) continue;
+    INFO("kernel " << test::name(impl));
+    for (std::size_t i = 0; i < us.size(); ++i) {
+      for (const key& s : scalars) {
+        INFO("edge u #" << i << " = " << test::hex(us[i]) << ", scalar " << test::hex(s));
+        CHECK(e2ee::x25519::scalarmult(impl, s, us[i]) == e2ee::x25519::scalarmult(x25519_impl::portable, s, us[i]));
+      }
+    }
+    for (int i = 0; i < 300; ++i) {
+      key s{}, u{};
+      r.fill(s);
+      r.fill(u);
+      INFO("scalar " << test::hex(s) << " u " << test::hex(u));
+      REQUIRE(e2ee::x25519::scalarmult(impl, s, u) == e2ee::x25519::scalarmult(x25519_impl::portable, s, u));
+      REQUIRE(e2ee::x25519::shared_secret(impl, s, u) ==
+              e2ee::x25519::shared_secret(x25519_impl::portable, s, u));
+    }
+  }
 }

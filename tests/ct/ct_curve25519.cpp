@@ -3,9 +3,15 @@
 //   valgrind --error-exitcode=1 --track-origins=yes ./ct_curve25519
 // Poisoned (secret): the X25519 scalar AND the point (scalarmult, public_key,
 // shared_secret: only shared_secret's nullopt verdict is made public, by the
-// library's declassify, before anything branches on it); the Ed25519 seed in
+// library's declassify, before anything branches on it), scalarmult and
+// shared_secret on every X25519 kernel the CPU has; valgrind 3.19 executes
+// MULX/ADCX/ADOX but its virtual CPUID hides ADX, so under valgrind the
+// mulx_adx ladder (detail/x86/field25519_mulx.hpp) is also called directly,
+// scalar and point poisoned, whatever supported() says; the Ed25519 seed in
 // key_pair::from_seed and, through the key pair derived from it, in sign,
-// with the message poisoned too. Outputs are unpoisoned when they become
+// with the message poisoned too (both run the fixed-base comb: masked
+// selection from the constexpr table), and the comb directly on extreme
+// scalars. Outputs are unpoisoned when they become
 // public and only then compared with values computed before poisoning.
 // Ed25519 verify is variable time by design (all inputs public): not checked.
 // valgrind runs this about 50 times slower than native, so it does a few
@@ -35,7 +41,7 @@ namespace x25519 = e2ee::x25519;
 namespace ed25519 = e2ee::ed25519;
 
 // ---------------------------------------------------------------- X25519
-void check_x25519() {
+void check_x25519(e2ee::x25519_impl impl) {
   // Two parties; b's public key also with bit 255 set (ignored by X25519).
   // The non-canonical encoding u = p (of 0) is among the small-order points.
   const key a = pattern<32>(1);
@@ -59,8 +65,8 @@ void check_x25519() {
     poison(s);
     poison(u);
     poison(u_high);
-    key r1 = x25519::scalarmult(s, u);
-    key r2 = x25519::scalarmult(s, u_high);
+    key r1 = x25519::scalarmult(impl, s, u);
+    key r2 = x25519::scalarmult(impl, s, u_high);
     unpoison(s);
     unpoison(u);
     unpoison(u_high);
@@ -75,8 +81,8 @@ void check_x25519() {
     poison(sb);
     poison(pa);
     poison(pb);
-    std::optional<key> k_ab = x25519::shared_secret(sa, pb);
-    std::optional<key> k_ba = x25519::shared_secret(sb, pa);
+    std::optional<key> k_ab = x25519::shared_secret(impl, sa, pb);
+    std::optional<key> k_ba = x25519::shared_secret(impl, sb, pa);
     unpoison(sa);
     unpoison(sb);
     unpoison(pa);
@@ -100,12 +106,44 @@ void check_x25519() {
       key s = a, u = bad;
       poison(s);
       poison(u);
-      std::optional<key> r = x25519::shared_secret(s, u);
+      std::optional<key> r = x25519::shared_secret(impl, s, u);
       unpoison(s);
       unpoison(u);
       expect(!r.has_value(), "x25519 shared_secret rejects a small-order point");
     }
   }
+}
+
+// check_x25519_mulx_direct: the MULX/ADX ladder itself, for when supported()
+// is false only because valgrind's CPUID hides ADX (the host has it).
+void check_x25519_mulx_direct() {
+#if E2EE_HAVE_X86_KERNELS && defined(E2EE_CT_VALGRIND)
+  if (!RUNNING_ON_VALGRIND || !e2ee::cpu::detect().bmi2) {
+    std::printf("ct_curve25519: mulx_adx direct check skipped (not under valgrind)\n");
+    return;
+  }
+  std::printf("ct_curve25519: x25519 kernel mulx_adx (called directly under valgrind)\n");
+  namespace m = e2ee::detail::f25519_mulx;
+  const key a = pattern<32>(7);
+  key p_enc{};  // u = p, the non-canonical encoding of 0; and p + 1 with bit 255 set
+  p_enc.fill(0xff);
+  p_enc[0] = 0xed;
+  p_enc[31] = 0x7f;
+  key p1_high = p_enc;
+  p1_high[0] = 0xee;
+  p1_high[31] = 0xff;
+  for (const key& u0 : {x25519::public_key(pattern<32>(8)), key{}, key{1}, p_enc, p1_high}) {
+    const key want = x25519::scalarmult(e2ee::x25519_impl::portable, a, u0);
+    key k = x25519::detail::clamp(a), u = u0;
+    poison(k);
+    poison(u);
+    key r = m::scalarmult(k, u);
+    unpoison(k);
+    unpoison(u);
+    publish(r);
+    expect(r == want, "x25519 mulx_adx ladder (direct)");
+  }
+#endif
 }
 
 // ---------------------------------------------------------------- Ed25519
@@ -134,13 +172,57 @@ void check_ed25519() {
   publish(sig_empty);
   expect(sig == sig_want, "ed25519 sign, 64-byte message");
   expect(sig_empty == sig_empty_want, "ed25519 sign, empty message");
+
+  // The comb itself (detail::ed25519::scalarmult_base) on scalars whose
+  // signed radix-16 digits hit every case of the masked selection: 0, all
+  // digits +8 / -8 (0x88.. and 0x77.. patterns), L - 1 and 2^255 - 1.
+  namespace ge = e2ee::detail::ed25519;
+  std::array<std::array<std::uint8_t, 32>, 5> scalars{};
+  scalars[1].fill(0x88);
+  scalars[1][31] = 0x08;
+  scalars[2].fill(0x77);
+  scalars[3] = {0xec, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+                0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+  scalars[4].fill(0xff);
+  scalars[4][31] = 0x7f;
+  for (const auto& a : scalars) {
+    const auto want = ge::encode(ge::scalarmult(ge::make_window_table(ge::base_point), a));
+    std::array<std::uint8_t, 32> s = a;
+    poison(s);
+    ge::p3 p = ge::scalarmult_base(s);
+    unpoison(s);
+    publish(p);  // the point is public from here on (encode branches on nothing secret anyway)
+    expect(ge::encode(p) == want, "ed25519 comb scalarmult_base");
+  }
 }
 
 }  // namespace
 
 int main() {
   ctcheck::state().program = "ct_curve25519";
-  check_x25519();
+  for (const auto impl : e2ee::all_x25519_impls) {
+    if (!e2ee::supported(impl)) {
+      std::printf("ct_curve25519: x25519 kernel %s not supported here: skipped\n",
+                  std::string(e2ee::to_string(impl)).c_str());
+      continue;
+    }
+    std::printf("ct_curve25519: x25519 kernel %s\n", std::string(e2ee::to_string(impl)).c_str());
+    check_x25519(impl);
+  }
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) check_x25519_mulx_direct();
+  // The default (best-kernel) entry point too.
+  {
+    const key a = pattern<32>(5), u = x25519::public_key(pattern<32>(6));
+    const key want = x25519::scalarmult(e2ee::x25519_impl::portable, a, u);
+    key s = a, p = u;
+    poison(s);
+    poison(p);
+    key r = x25519::scalarmult(s, p);
+    unpoison(s);
+    unpoison(p);
+    publish(r);
+    expect(r == want, "x25519 scalarmult, default kernel");
+  }
   check_ed25519();
   return report();
 }

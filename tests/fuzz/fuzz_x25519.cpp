@@ -9,7 +9,8 @@
 //   - when OpenSSL refuses (it fails on an all-zero result), our scalarmult
 //     output is all zeros and shared_secret is nullopt; otherwise
 //     shared_secret holds the same value;
-//   - public_key(scalar) equals OpenSSL's raw public key of the private key.
+//   - public_key(scalar) equals OpenSSL's raw public key of the private key;
+//   - every X25519 kernel (scalarmult(impl, ...)) gives the same bytes.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -109,6 +110,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::check(!shared.has_value(), "OpenSSL refused but shared_secret has a value");
     }
     fuzz::check(e2ee::x25519::public_key(scalar) == want_pub, "x25519 public_key vs OpenSSL");
+  }
+  fuzz::use(fuzz::kernels::best);
+  const key portable = e2ee::x25519::scalarmult(e2ee::x25519_impl::portable, scalar, point);
+  for (const auto impl : e2ee::all_x25519_impls) {
+    if (!e2ee::supported(impl)) continue;
+    fuzz::check(e2ee::x25519::scalarmult(impl, scalar, point) == portable, "x25519 kernel vs portable");
   }
   return 0;
 }

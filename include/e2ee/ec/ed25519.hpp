@@ -3,26 +3,32 @@
 // key generation and signing are constant time in the seed and the expanded
 // secret (fixed-base multiplication with masked table selection).
 //
-// Verification rule (what verify accepts), fixed here and the same for every
-// kernel:
-//   1. The signature is 64 bytes R || S (the fixed-extent span enforces it).
-//   2. S must be canonical: S < L. S >= L is rejected (RFC 8032 5.1.7 step 1;
-//      this is what makes signatures non-malleable).
+// Verification rule — one rule for verify and verify_batch, on every kernel
+// ("RFC 8032 strict encodings + cofactored equation"; docs/ed25519.md has
+// the table of edge cases and how libsodium, OpenSSL and ZIP-215 differ):
+//   1. The signature is 64 bytes R || S, the key 32 bytes (fixed extents).
+//   2. S must be canonical: S < L. S >= L (S = L included) is rejected
+//      (RFC 8032 5.1.7); this makes signatures non-malleable in S.
 //   3. A (public key) and R must decode under RFC 8032 5.1.3 strictly:
-//      y < p (non-canonical y in [p, 2^255) is rejected), x must exist, and
-//      the encoding x = 0 with sign bit 1 is rejected.
-//   4. Small-order and mixed-order A and R are NOT rejected (RFC 8032 does
-//      not reject them; libsodium does — a documented difference).
-//   5. k = SHA-512(R bytes || A bytes || M) mod L, over the bytes as given.
-//   6. The cofactored equation: [8]([S]B - [k]A - R) = identity. It accepts
-//      every signature the cofactorless [S]B = R + [k]A accepts, and also
-//      ones whose difference is a small-order point; batch verification (a
-//      random linear combination) can only be consistent with this form,
-//      so single and batch verification give the same verdict.
-// Edge-case table and the comparison with libsodium/OpenSSL/ZIP-215:
-// docs/ed25519.md (to be written).
+//      y < p (the 19 non-canonical y in [p, 2^255) are rejected), an x
+//      must exist, and x = 0 with the sign bit set is rejected. (ZIP-215
+//      accepts these non-canonical encodings; we do not.)
+//   4. Small-order and mixed-order A and R are accepted as points (RFC 8032
+//      does not exclude them; libsodium rejects small-order ones). A
+//      signature under a small-order A is still checked by the equation.
+//   5. k = SHA-512(R || A || M) mod L, over the bytes as given.
+//   6. The cofactored equation [8]([S]B - [k]A - R) = O (RFC 8032 5.1.7,
+//      the "sufficient" form; ZIP-215's equation). It accepts everything the
+//      cofactorless [S]B = R + [k]A accepts, plus signatures whose
+//      difference is a point of small order.
+// verify_batch checks [8]·(random linear combination) = O, which is implied
+// by rule 6 for every item and, if some item fails rule 6, holds only with
+// probability <= 2^-127: verify and verify_batch agree on every input
+// (a cofactorless batch equation could not: torsion components of R and A
+// survive it with probability depending on the random coefficients).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +36,7 @@
 
 #include "../core/config.hpp"
 #include "../core/ct.hpp"
+#include "../core/random.hpp"
 #include "../core/secret.hpp"
 #include "../hash/sha512.hpp"
 #include "edwards25519.hpp"
@@ -126,27 +133,196 @@ constexpr signature sign(const key_pair& kp, std::span<const std::uint8_t> msg) 
   return sig;
 }
 
-// verify: true iff `sig` is a valid signature of `msg` under `public_key`
-// according to the rule at the top of this file (strict encodings, S < L,
-// cofactored equation). False for any malformed input; never crashes.
-// Variable time: every input is public.
-constexpr bool verify(std::span<const std::uint8_t, 64> sig, std::span<const std::uint8_t, 32> public_key,
-                      std::span<const std::uint8_t> msg) noexcept {
+namespace detail {
+
+// parsed: a signature's public inputs after the checks of rule steps 2-5.
+struct parsed {
+  e2ee::detail::ed25519::p3 a, r;  // decoded A and R
+  std::array<std::uint8_t, 32> k;  // SHA-512(R || A || M) mod L
+};
+
+// parse_vartime: rule steps 2-5 (S < L, strict decoding of A and R, k).
+// Returns false for any input the rule rejects before the equation.
+constexpr bool parse_vartime(std::span<const std::uint8_t, 64> sig, std::span<const std::uint8_t, 32> public_key,
+                             std::span<const std::uint8_t> msg, parsed& out) noexcept {
   namespace ge = e2ee::detail::ed25519;
   namespace sc = e2ee::detail::sc25519;
   const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
-  const std::span<const std::uint8_t, 32> s_enc = sig.last<32>();
-  if (!sc::is_canonical(s_enc)) return false;
-  ge::p3 a{}, r{};
-  if (!ge::decode_vartime(public_key, a)) return false;
-  if (!ge::decode_vartime(r_enc, r)) return false;
-  const auto k = sc::to_bytes(detail::hash_mod_l(r_enc, public_key, msg));
-  // [S]B - [k]A = [S]B + [k](-A)
-  const ge::p3 neg_a{e2ee::detail::f25519::carry(e2ee::detail::f25519::neg(a.x)), a.y, a.z,
-                     e2ee::detail::f25519::carry(e2ee::detail::f25519::neg(a.t))};
-  const ge::p3 sb_ka = ge::double_scalarmult_vartime(k, neg_a, s_enc);
-  const ge::p3 diff = ge::to_p3(ge::sub(sb_ka, ge::to_cached(r)));
+  if (!sc::is_canonical(sig.last<32>())) return false;
+  if (!ge::decode_vartime(public_key, out.a)) return false;
+  if (!ge::decode_vartime(r_enc, out.r)) return false;
+  out.k = sc::to_bytes(hash_mod_l(r_enc, public_key, msg));
+  return true;
+}
+
+}  // namespace detail
+
+// verify: true iff `sig` is a valid signature of `msg` under `public_key`
+// according to the rule at the top of this file (strict encodings, S < L,
+// cofactored equation). False for any malformed input; never crashes.
+// Variable time: every input is public. Gives the same verdict as
+// verify_batch on every input.
+constexpr bool verify(std::span<const std::uint8_t, 64> sig, std::span<const std::uint8_t, 32> public_key,
+                      std::span<const std::uint8_t> msg) noexcept {
+  namespace ge = e2ee::detail::ed25519;
+  detail::parsed p{};
+  if (!detail::parse_vartime(sig, public_key, msg, p)) return false;
+  // [S]B - [k]A - R, then times the cofactor 8.
+  const ge::p3 sb_ka = ge::double_scalarmult_vartime(p.k, ge::neg(p.a), sig.last<32>());
+  const ge::p3 diff = ge::to_p3(ge::sub(sb_ka, ge::to_cached(p.r)));
   return ge::is_identity_vartime(ge::mul_by_cofactor(diff));
+}
+
+// signed_message: one item of a batch; the spans must stay valid during the call.
+struct signed_message {
+  std::span<const std::uint8_t, 64> signature;
+  std::span<const std::uint8_t, 32> public_key;
+  std::span<const std::uint8_t> message;
+};
+
+// batch_chunk: verify_batch checks at most this many signatures per random
+// linear combination; a longer batch is done chunk after chunk, so the stack
+// use is bounded (about 90 KB) whatever the batch size, with no heap.
+inline constexpr std::size_t batch_chunk = 32;
+
+namespace detail {
+
+// chunk_result: the outcome of one random linear combination.
+enum class chunk_result { holds, fails, no_randomness };
+
+// chunk_equation_vartime: for the items whose `parsed_ok` is set (at most
+// batch_chunk of them), draws z_i (128 bits, low bit forced to 1, so never
+// 0) from `rng` and checks
+//   [8]( sum z_i·R_i + sum (z_i·k_i mod L)·A_i - (sum z_i·S_i mod L)·B ) = O
+// by Straus' method: one shared chain of doublings, width-5 wNAF for A_i,
+// width-4 wNAF for the 128-bit z_i on R_i, width-8 for B (constexpr table).
+// If every item satisfies the single equation [8](S_i·B - k_i·A_i - R_i) = O
+// this holds; if one does not, it holds with probability at most 2^-127
+// (the [8]-multiplied differences lie in the subgroup of prime order L).
+template <random_source R>
+chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::span<const parsed> ps,
+                                    std::span<const bool> parsed_ok, R& rng) noexcept {
+  namespace ge = e2ee::detail::ed25519;
+  namespace sc = e2ee::detail::sc25519;
+  struct term {
+    ge::naf_digits na, nr;            // digits of z_i·k_i mod L and of z_i
+    std::array<ge::cached, 8> ta;     // odd multiples of A_i
+    std::array<ge::cached, 4> tr;     // odd multiples of R_i
+  };
+  std::array<term, batch_chunk> t;
+  std::array<std::uint8_t, 16 * batch_chunk> zs{};
+  const std::size_t n = items.size();
+  if (!rng.fill(std::span<std::uint8_t>(zs.data(), 16 * n))) return chunk_result::no_randomness;
+  sc::scalar s_sum{};
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!parsed_ok[i]) continue;
+    std::array<std::uint8_t, 32> z{};
+    for (std::size_t j = 0; j < 16; ++j) z[j] = zs[16 * i + j];
+    z[0] = static_cast<std::uint8_t>(z[0] | 1u);
+    const sc::scalar zk = sc::mul(sc::from_bytes(ps[i].k), sc::from_bytes(z));
+    s_sum = sc::add(s_sum, sc::mul(sc::from_bytes(z), sc::from_bytes(items[i].signature.last<32>())));
+    term& e = t[m++];
+    e.na = ge::wnaf_vartime<5>(sc::to_bytes(zk));
+    e.nr = ge::wnaf_vartime<4>(z);
+    e.ta = ge::odd_multiples<8>(ps[i].a);
+    e.tr = ge::odd_multiples<4>(ps[i].r);
+  }
+  ge::naf_digits nb = ge::wnaf_vartime<ge::base_naf_width>(sc::to_bytes(s_sum));
+  for (auto& d : nb) d = static_cast<std::int8_t>(-d);  // -(sum z_i·S_i)·B
+  std::size_t top = ge::naf_size;
+  auto any_digit = [&](std::size_t i) {
+    if (nb[i] != 0) return true;
+    for (std::size_t j = 0; j < m; ++j)
+      if (t[j].na[i] != 0 || t[j].nr[i] != 0) return true;
+    return false;
+  };
+  while (top > 0 && !any_digit(top - 1)) --top;
+  ge::p1p1 r{};
+  ge::p2 q = ge::to_p2(ge::identity);
+  for (std::size_t i = top; i-- > 0;) {
+    r = ge::dbl(q);
+    for (std::size_t j = 0; j < m; ++j) {
+      if (t[j].na[i] != 0) r = ge::add_digit_vartime(ge::to_p3(r), t[j].ta, t[j].na[i]);
+      if (t[j].nr[i] != 0) r = ge::add_digit_vartime(ge::to_p3(r), t[j].tr, t[j].nr[i]);
+    }
+    if (nb[i] != 0) r = ge::add_digit_vartime(ge::to_p3(r), ge::base_naf_table, nb[i]);
+    q = ge::to_p2(r);
+  }
+  const ge::p3 sum = top == 0 ? ge::identity : ge::to_p3(r);
+  return ge::is_identity_vartime(ge::mul_by_cofactor(sum)) ? chunk_result::holds : chunk_result::fails;
+}
+
+// verify_batch_impl: the verdict for all items; if `valid` is not empty, it
+// receives each item's own verdict. Chunks whose combination fails (or for
+// which the random source fails) are verified one signature at a time, so
+// the per-item verdicts are exactly those of verify.
+template <random_source R>
+bool verify_batch_impl(std::span<const signed_message> items, std::span<bool> valid, R& rng) noexcept {
+  const bool report = !valid.empty();
+  bool all = true;
+  for (std::size_t start = 0; start < items.size(); start += batch_chunk) {
+    const std::size_t n = std::min(batch_chunk, items.size() - start);
+    const auto chunk = items.subspan(start, n);
+    std::array<parsed, batch_chunk> ps{};
+    std::array<bool, batch_chunk> ok{};
+    bool all_parsed = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      ok[i] = parse_vartime(chunk[i].signature, chunk[i].public_key, chunk[i].message, ps[i]);
+      all_parsed = all_parsed && ok[i];
+    }
+    if (!all_parsed && !report) return false;
+    const chunk_result res = chunk_equation_vartime(chunk, std::span<const parsed>(ps.data(), n),
+                                                    std::span<const bool>(ok.data(), n), rng);
+    if (res == chunk_result::fails && !report) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      bool v = ok[i];
+      if (v && res != chunk_result::holds) v = verify(chunk[i].signature, chunk[i].public_key, chunk[i].message);
+      if (report) valid[start + i] = v;
+      all = all && v;
+    }
+    if (!all && !report) return false;
+  }
+  return all;
+}
+
+}  // namespace detail
+
+// verify_batch: true iff every signature in `items` verifies, with the same
+// verdict as calling verify on each (rule at the top of this file), but
+// faster: one random linear combination per batch_chunk items, checked by
+// one multi-scalar multiplication. The coefficients come from `rng`
+// (128 bits each); a failing random source makes it verify one by one.
+// An empty batch is valid. Variable time: all inputs are public.
+// A false answer says only that some signature is bad; the overloads with
+// `valid` say which.
+template <random_source R>
+bool verify_batch(std::span<const signed_message> items, R& rng) noexcept {
+  return detail::verify_batch_impl(items, std::span<bool>(), rng);
+}
+inline bool verify_batch(std::span<const signed_message> items) noexcept {
+  os_random rng;
+  return verify_batch(items, rng);
+}
+
+// verify_batch with a report: valid[i] receives the verdict of verify on
+// items[i] (a failing chunk is re-checked signature by signature). Returns
+// true iff all are valid. valid.size() must equal items.size(); otherwise
+// nothing is verified, every entry of `valid` is set to false and the result
+// is false. (std::vector<bool> is not contiguous bools: use std::array<bool,
+// N> or std::unique_ptr<bool[]>.)
+template <random_source R>
+bool verify_batch(std::span<const signed_message> items, std::span<bool> valid, R& rng) noexcept {
+  if (valid.size() != items.size()) {
+    for (auto& v : valid) v = false;
+    return false;
+  }
+  if (items.empty()) return true;
+  return detail::verify_batch_impl(items, valid, rng);
+}
+inline bool verify_batch(std::span<const signed_message> items, std::span<bool> valid) noexcept {
+  os_random rng;
+  return verify_batch(items, valid, rng);
 }
 
 }  // namespace ed25519

@@ -66,10 +66,15 @@ constexpr loose sub(const tight& a, const tight& b) noexcept {
 // neg: -a = 2p - a (loose).
 constexpr loose neg(const tight& a) noexcept { return sub(zero, a); }
 
+// carry_wide is always inlined: in a large translation unit (the bench, with
+// Ed25519 in it) GCC 12 -O3 left it out of line, and each mul/square then
+// passed five u128 through the stack: the X25519 ladder took ~210k cycles
+// instead of ~130k (2026-11). Forcing mul/square inline as well made it
+// slower (~205k: spills across the ladder step), so they stay calls.
 // carry_wide reduces five 128-bit column sums (each < 2^115) to a tight
 // element: one carry chain, the carry out of limb 4 folded back times 19
 // (2^255 = 19 mod p), then one more carry from limb 0 into limb 1.
-constexpr tight carry_wide(u128 t0, u128 t1, u128 t2, u128 t3, u128 t4) noexcept {
+E2EE_ALWAYS_INLINE constexpr tight carry_wide(u128 t0, u128 t1, u128 t2, u128 t3, u128 t4) noexcept {
   t1 += static_cast<std::uint64_t>(t0 >> 51);
   std::uint64_t r0 = static_cast<std::uint64_t>(t0) & mask51;
   t2 += static_cast<std::uint64_t>(t1 >> 51);

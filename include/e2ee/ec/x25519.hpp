@@ -2,6 +2,9 @@
 // function, public-key derivation and the checked shared secret. constexpr and
 // constant time in the scalar (and in the point): a Montgomery ladder with
 // conditional swaps by mask, no secret branch, index or loop bound.
+// Kernels (x25519_impl): the portable 5x51 ladder (also the constexpr path)
+// and a 4x64 MULX/ADX ladder (detail/x86/field25519_mulx.hpp), chosen per call
+// from cpu::features(); scalarmult/shared_secret(impl, ...) force one.
 #pragma once
 
 #include <array>
@@ -11,12 +14,48 @@
 #include <span>
 #include <type_traits>
 
+#include <string_view>
+
 #include "../core/config.hpp"
+#include "../core/cpu.hpp"
 #include "../core/ct.hpp"
 #include "../core/secret.hpp"
+#include "../detail/x86/field25519_mulx.hpp"
+#include "edwards25519.hpp"  // x25519::public_key: the fixed-base comb
 #include "field25519.hpp"
 
 E2EE_NAMESPACE_BEGIN
+
+// x25519_impl names the X25519 ladder kernels: `portable` (5x51 limbs,
+// constexpr) and `mulx_adx` (4x64 limbs, MULX/ADCX/ADOX inline asm, x86-64
+// with BMI2 and ADX). Both give the same bytes for every input.
+enum class x25519_impl : std::uint8_t { portable, mulx_adx };
+
+inline constexpr std::array<x25519_impl, 2> all_x25519_impls{x25519_impl::portable, x25519_impl::mulx_adx};
+
+constexpr std::string_view to_string(x25519_impl i) noexcept {
+  switch (i) {
+    case x25519_impl::portable: return "portable";
+    case x25519_impl::mulx_adx: return "mulx_adx";
+  }
+  return "unknown";
+}
+
+// supported tells whether kernel `i` can run with features `f` (and was built in).
+inline bool supported(x25519_impl i, const cpu::feature_set& f = cpu::features()) noexcept {
+  switch (i) {
+    case x25519_impl::portable: return true;
+    case x25519_impl::mulx_adx: return E2EE_HAVE_X86_KERNELS && f.bmi2 && f.adx;
+  }
+  return false;
+}
+
+// best_x25519_impl is the fastest supported kernel: mulx_adx when the CPU
+// has BMI2 and ADX.
+inline x25519_impl best_x25519_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  return supported(x25519_impl::mulx_adx, f) ? x25519_impl::mulx_adx : x25519_impl::portable;
+}
+
 namespace x25519 {
 
 inline constexpr std::size_t key_size = 32;
@@ -86,28 +125,88 @@ constexpr f::tight ladder(const key& k, const f::tight& x1) noexcept {
   return r;
 }
 
-}  // namespace detail
-
-// scalarmult is the X25519 function of RFC 7748 5: clamps `scalar`, ignores
-// bit 255 of `point` and accepts non-canonical u (>= p). It does no check:
-// a small-order point gives the all-zero output (use shared_secret for key
-// agreement). Constant time in both inputs.
-constexpr key scalarmult(std::span<const std::uint8_t, 32> scalar, std::span<const std::uint8_t, 32> point) noexcept {
-  key k = detail::clamp(scalar);
-  const auto u = e2ee::detail::f25519::from_bytes(point);
-  auto r = detail::ladder(k, u);
-  const key out = e2ee::detail::f25519::to_bytes(r);
+// scalarmult_portable: RFC 7748 X25519 on the portable field (constexpr).
+constexpr key scalarmult_portable(std::span<const std::uint8_t, 32> scalar,
+                                  std::span<const std::uint8_t, 32> point) noexcept {
+  key k = clamp(scalar);
+  const auto u = f::from_bytes(point);
+  auto r = ladder(k, u);
+  const key out = f::to_bytes(r);
   e2ee::wipe(k);
   e2ee::wipe(r);
   return out;
 }
 
-// public_key: X25519(secret, 9), the public key for a 32-byte secret key.
-// For now it runs the Montgomery ladder from u = 9 like scalarmult; a faster
-// fixed-base path (an Edwards comb table built at compile time) comes later
-// with the same results.
+// scalarmult_with: run time only; kernel `impl` (precondition: supported(impl);
+// an unsupported kernel falls back to portable).
+inline key scalarmult_with(x25519_impl impl, std::span<const std::uint8_t, 32> scalar,
+                           std::span<const std::uint8_t, 32> point) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+  if (impl == x25519_impl::mulx_adx && supported(impl)) {
+    key k = clamp(scalar);
+    const key out = e2ee::detail::f25519_mulx::scalarmult(k, point);
+    e2ee::wipe(k);
+    return out;
+  }
+#else
+  (void)impl;
+#endif
+  return scalarmult_portable(scalar, point);
+}
+
+// is_all_zero_declassified: the public verdict "s is all zeros", computed in
+// constant time; declassify makes only the verdict public.
+constexpr bool is_all_zero_declassified(const key& s) noexcept {
+  std::uint64_t acc = 0;
+  for (const auto b : s) acc |= b;
+  return ct::mask<std::uint64_t>::is_zero(acc).declassify();
+}
+
+}  // namespace detail
+
+// scalarmult is the X25519 function of RFC 7748 5: clamps `scalar`, ignores
+// bit 255 of `point` and accepts non-canonical u (>= p). It does no check:
+// a small-order point gives the all-zero output (use shared_secret for key
+// agreement). Constant time in both inputs. At run time it runs
+// best_x25519_impl(); in constant evaluation the portable ladder.
+constexpr key scalarmult(std::span<const std::uint8_t, 32> scalar, std::span<const std::uint8_t, 32> point) noexcept {
+  // Dispatch directly on is_constant_evaluated(): a kernel choice stored in a
+  // local first would be evaluated as a constant too (and be "portable").
+  if (std::is_constant_evaluated()) return detail::scalarmult_portable(scalar, point);
+  return detail::scalarmult_with(best_x25519_impl(), scalar, point);
+}
+
+// scalarmult (forced kernel): the same function on kernel `impl`, for tests
+// and benchmarks. Precondition: supported(impl); an unsupported kernel runs
+// the portable ladder instead. Constant evaluation always uses portable.
+constexpr key scalarmult(x25519_impl impl, std::span<const std::uint8_t, 32> scalar,
+                         std::span<const std::uint8_t, 32> point) noexcept {
+  if (std::is_constant_evaluated()) return detail::scalarmult_portable(scalar, point);
+  return detail::scalarmult_with(impl, scalar, point);
+}
+
+// public_key: X25519(secret, 9), the public key for a 32-byte secret key,
+// bit for bit what scalarmult(secret, base_point) returns, but faster:
+// the clamped scalar k times the Edwards base point through the compile-time
+// comb (edwards25519.hpp), then the birational map to Montgomery form,
+// u = (1 + y)/(1 - y) = (Z + Y)/(Z - Y) (RFC 7748 4.1). k·B is never the
+// identity for a clamped k < 2^255 unless L divides k, and then both paths
+// give u = 0 (invert(0) = 0). Constant time in the secret.
 constexpr key public_key(std::span<const std::uint8_t, 32> secret_key) noexcept {
-  return scalarmult(secret_key, base_point);
+  namespace f = e2ee::detail::f25519;
+  namespace ge = e2ee::detail::ed25519;
+  key k = detail::clamp(secret_key);
+  ge::p3 a = ge::scalarmult_base(k);
+  f::tight num = f::carry(f::add(a.z, a.y));
+  f::tight den = f::carry(f::sub(a.z, a.y));
+  f::tight u = f::mul(num, f::invert(den));
+  const key out = f::to_bytes(u);
+  e2ee::wipe(k);
+  e2ee::wipe(a);
+  e2ee::wipe(num);
+  e2ee::wipe(den);
+  e2ee::wipe(u);
+  return out;
 }
 
 // shared_secret: X25519(secret, peer) for key agreement, or nullopt when the
@@ -118,10 +217,17 @@ constexpr key public_key(std::span<const std::uint8_t, 32> secret_key) noexcept 
 constexpr std::optional<key> shared_secret(std::span<const std::uint8_t, 32> secret_key,
                                            std::span<const std::uint8_t, 32> peer_public) noexcept {
   key s = scalarmult(secret_key, peer_public);
-  std::uint64_t acc = 0;
-  for (const auto b : s) acc |= b;
   // The verdict becomes public here (declassify also tells the valgrind check).
-  if (ct::mask<std::uint64_t>::is_zero(acc).declassify()) return std::nullopt;
+  if (detail::is_all_zero_declassified(s)) return std::nullopt;
+  return s;
+}
+
+// shared_secret (forced kernel): as above on kernel `impl` (tests, benchmarks;
+// precondition supported(impl), else portable).
+constexpr std::optional<key> shared_secret(x25519_impl impl, std::span<const std::uint8_t, 32> secret_key,
+                                           std::span<const std::uint8_t, 32> peer_public) noexcept {
+  key s = scalarmult(impl, secret_key, peer_public);
+  if (detail::is_all_zero_declassified(s)) return std::nullopt;
   return s;
 }
 

@@ -1,0 +1,475 @@
+// e2ee/detail/x86/field25519_mulx.hpp — GF(2^255 - 19) with four 64-bit limbs
+// and the BMI2/ADX instructions (MULX, ADCX, ADOX), and the X25519 Montgomery
+// ladder on it. Internal; ec/x25519.hpp dispatches here when the CPU has both.
+//
+// Representation: value = v[0] + v[1]·2^64 + v[2]·2^128 + v[3]·2^192, any
+// value in [0, 2^256): partially reduced, so an element x of GF(p) may also
+// appear as x + p, or x + 2p when x < 38. Every operation takes any value in
+// that range and returns one; only reduce/to_bytes give [0, p). The high half
+// of a product folds back with 2^256 = 38 (mod p).
+//
+// mul/sqr: the 512-bit product in two carry chains (ADCX for the low halves,
+// ADOX for the high halves of the MULX products, as in Intel's "New
+// Instructions Supporting Large Integer Arithmetic", 2012), then
+// low + 38·high, one more fold of the carry word, and a last conditional +38
+// that cannot carry. 16 (mul) or 10 (sqr) MULX for the product, 4 for the fold.
+//
+// Inline asm, AT&T syntax ("mulx src, lo, hi"). Each block names its scratch
+// registers (rax, rbx, rdx, r8-r15) and takes only pointers, so it also
+// compiles at -O0 and with sanitizers (rbp and rsp are never needed). The
+// "memory" clobber orders the blocks with the C++ code around them; the
+// processor still overlaps independent blocks out of order.
+//
+// Constant time: no branch, no secret-dependent address; MULX/ADCX/ADOX and
+// CMOV-free mask selection run in data-independent time on current x86 cores.
+#pragma once
+
+#include "../../core/config.hpp"
+
+#if E2EE_HAVE_X86_KERNELS
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../../core/ct.hpp"
+#include "../../core/secret.hpp"
+
+E2EE_NAMESPACE_BEGIN
+namespace detail::f25519_mulx {
+
+__extension__ using u128 = unsigned __int128;
+
+// fe64: four little-endian 64-bit limbs, value in [0, 2^256) (see above).
+struct alignas(32) fe64 {
+  std::array<std::uint64_t, 4> v{};
+};
+
+// The fold shared by mul and sqr: r8..r15 hold the 512-bit product t0..t7;
+// writes (t0..t3 + 38·(t4..t7)) mod p, < 2^256, to out.
+#define E2EE_F25519_MULX_FOLD(OUT)                                          \
+  "movl $38, %%edx\n\t"                                                     \
+  "xorl %%ebx, %%ebx\n\t"                                                   \
+  "mulxq %%r12, %%rax, %%rbx\n\t"                                           \
+  "adcxq %%rax, %%r8\n\t"                                                   \
+  "adoxq %%rbx, %%r9\n\t"                                                   \
+  "mulxq %%r13, %%rax, %%rbx\n\t"                                           \
+  "adcxq %%rax, %%r9\n\t"                                                   \
+  "adoxq %%rbx, %%r10\n\t"                                                  \
+  "mulxq %%r14, %%rax, %%rbx\n\t"                                           \
+  "adcxq %%rax, %%r10\n\t"                                                  \
+  "adoxq %%rbx, %%r11\n\t"                                                  \
+  "mulxq %%r15, %%rax, %%r12\n\t"                                           \
+  "adcxq %%rax, %%r11\n\t"                                                  \
+  "movl $0, %%eax\n\t" /* mov keeps CF and OF */                            \
+  "adoxq %%rax, %%r12\n\t"                                                  \
+  "adcxq %%rax, %%r12\n\t" /* r12 = carry word <= 39 */                     \
+  "imulq $38, %%r12, %%r12\n\t"                                             \
+  "addq %%r12, %%r8\n\t"                                                    \
+  "adcq $0, %%r9\n\t"                                                       \
+  "adcq $0, %%r10\n\t"                                                      \
+  "adcq $0, %%r11\n\t"                                                      \
+  "sbbq %%rax, %%rax\n\t"                                                   \
+  "andq $38, %%rax\n\t" /* wrapped: r8 is now small, +38 cannot carry */    \
+  "addq %%rax, %%r8\n\t"                                                    \
+  "movq %%r8, 0(%" OUT ")\n\t"                                              \
+  "movq %%r9, 8(%" OUT ")\n\t"                                              \
+  "movq %%r10, 16(%" OUT ")\n\t"                                            \
+  "movq %%r11, 24(%" OUT ")\n\t"
+
+// mul: r = a·b. r may alias a or b (the inputs are read before r is written).
+[[gnu::target("bmi2,adx")]] inline void mul(fe64& r, const fe64& a, const fe64& b) noexcept {
+  __asm__ volatile(
+      // row 0: a0·b
+      "movq 0(%1), %%rdx\n\t"
+      "mulxq 0(%2), %%r8, %%r9\n\t"
+      "mulxq 8(%2), %%rax, %%r10\n\t"
+      "addq %%rax, %%r9\n\t"
+      "mulxq 16(%2), %%rax, %%r11\n\t"
+      "adcq %%rax, %%r10\n\t"
+      "mulxq 24(%2), %%rax, %%r12\n\t"
+      "adcq %%rax, %%r11\n\t"
+      "adcq $0, %%r12\n\t"
+      // row 1: a1·b at limb 1
+      "movq 8(%1), %%rdx\n\t"
+      "xorl %%ebx, %%ebx\n\t"
+      "mulxq 0(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r9\n\t"
+      "adoxq %%rbx, %%r10\n\t"
+      "mulxq 8(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r10\n\t"
+      "adoxq %%rbx, %%r11\n\t"
+      "mulxq 16(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r11\n\t"
+      "adoxq %%rbx, %%r12\n\t"
+      "mulxq 24(%2), %%rax, %%r13\n\t"
+      "adcxq %%rax, %%r12\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %%r13\n\t"
+      "adcxq %%rax, %%r13\n\t"
+      // row 2: a2·b at limb 2
+      "movq 16(%1), %%rdx\n\t"
+      "xorl %%ebx, %%ebx\n\t"
+      "mulxq 0(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r10\n\t"
+      "adoxq %%rbx, %%r11\n\t"
+      "mulxq 8(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r11\n\t"
+      "adoxq %%rbx, %%r12\n\t"
+      "mulxq 16(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r12\n\t"
+      "adoxq %%rbx, %%r13\n\t"
+      "mulxq 24(%2), %%rax, %%r14\n\t"
+      "adcxq %%rax, %%r13\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %%r14\n\t"
+      "adcxq %%rax, %%r14\n\t"
+      // row 3: a3·b at limb 3
+      "movq 24(%1), %%rdx\n\t"
+      "xorl %%ebx, %%ebx\n\t"
+      "mulxq 0(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r11\n\t"
+      "adoxq %%rbx, %%r12\n\t"
+      "mulxq 8(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r12\n\t"
+      "adoxq %%rbx, %%r13\n\t"
+      "mulxq 16(%2), %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r13\n\t"
+      "adoxq %%rbx, %%r14\n\t"
+      "mulxq 24(%2), %%rax, %%r15\n\t"
+      "adcxq %%rax, %%r14\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %%r15\n\t"
+      "adcxq %%rax, %%r15\n\t"
+      E2EE_F25519_MULX_FOLD("0")
+      :
+      : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
+      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+
+// sqr: r = a^2 (r may alias a). Six cross products, doubled, plus four squares.
+[[gnu::target("bmi2,adx")]] inline void sqr(fe64& r, const fe64& a) noexcept {
+  __asm__ volatile(
+      // cross products a_i·a_j (i < j) into t1..t6
+      "xorl %%ebx, %%ebx\n\t"
+      "movq 0(%1), %%rdx\n\t"
+      "mulxq 8(%1), %%r9, %%r10\n\t"    // a0a1
+      "mulxq 16(%1), %%rax, %%r11\n\t"  // a0a2
+      "adcxq %%rax, %%r10\n\t"
+      "mulxq 24(%1), %%rax, %%r12\n\t"  // a0a3
+      "adcxq %%rax, %%r11\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %%r12\n\t"          // no carry out: CF = OF = 0 now
+      "movq 8(%1), %%rdx\n\t"
+      "mulxq 16(%1), %%rax, %%rbx\n\t"  // a1a2
+      "adcxq %%rax, %%r11\n\t"
+      "adoxq %%rbx, %%r12\n\t"
+      "mulxq 24(%1), %%rax, %%r13\n\t"  // a1a3
+      "adcxq %%rax, %%r12\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %%r13\n\t"
+      "adcxq %%rax, %%r13\n\t"          // CF = OF = 0 again
+      "movq 16(%1), %%rdx\n\t"
+      "mulxq 24(%1), %%rax, %%r14\n\t"  // a2a3
+      "adcxq %%rax, %%r13\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %%r14\n\t"
+      // t = 2·t (ADCX chain) + the squares a_i^2 at limb 2i (ADOX chain)
+      "movq 0(%1), %%rdx\n\t"
+      "mulxq %%rdx, %%r8, %%rax\n\t"
+      "adcxq %%r9, %%r9\n\t"
+      "adoxq %%rax, %%r9\n\t"
+      "movq 8(%1), %%rdx\n\t"
+      "mulxq %%rdx, %%rax, %%rbx\n\t"
+      "adcxq %%r10, %%r10\n\t"
+      "adoxq %%rax, %%r10\n\t"
+      "adcxq %%r11, %%r11\n\t"
+      "adoxq %%rbx, %%r11\n\t"
+      "movq 16(%1), %%rdx\n\t"
+      "mulxq %%rdx, %%rax, %%rbx\n\t"
+      "adcxq %%r12, %%r12\n\t"
+      "adoxq %%rax, %%r12\n\t"
+      "adcxq %%r13, %%r13\n\t"
+      "adoxq %%rbx, %%r13\n\t"
+      "movq 24(%1), %%rdx\n\t"
+      "mulxq %%rdx, %%rax, %%r15\n\t"
+      "adcxq %%r14, %%r14\n\t"
+      "adoxq %%rax, %%r14\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %%r15\n\t"
+      "adoxq %%rax, %%r15\n\t"
+      E2EE_F25519_MULX_FOLD("0")
+      :
+      : "r"(r.v.data()), "r"(a.v.data())
+      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+
+#undef E2EE_F25519_MULX_FOLD
+
+// add: r = a + b; a carry out of 2^256 comes back as +38 (twice at most).
+[[gnu::target("bmi2,adx")]] inline void add(fe64& r, const fe64& a, const fe64& b) noexcept {
+  __asm__ volatile(
+      "movq 0(%1), %%r8\n\t"
+      "addq 0(%2), %%r8\n\t"
+      "movq 8(%1), %%r9\n\t"
+      "adcq 8(%2), %%r9\n\t"
+      "movq 16(%1), %%r10\n\t"
+      "adcq 16(%2), %%r10\n\t"
+      "movq 24(%1), %%r11\n\t"
+      "adcq 24(%2), %%r11\n\t"
+      "sbbq %%rax, %%rax\n\t"
+      "andq $38, %%rax\n\t"
+      "addq %%rax, %%r8\n\t"
+      "adcq $0, %%r9\n\t"
+      "adcq $0, %%r10\n\t"
+      "adcq $0, %%r11\n\t"
+      "sbbq %%rax, %%rax\n\t"
+      "andq $38, %%rax\n\t"
+      "addq %%rax, %%r8\n\t"
+      "movq %%r8, 0(%0)\n\t"
+      "movq %%r9, 8(%0)\n\t"
+      "movq %%r10, 16(%0)\n\t"
+      "movq %%r11, 24(%0)\n\t"
+      :
+      : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
+      : "rax", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+// sub: r = a - b; a borrow out of 2^256 comes back as -38 (twice at most).
+[[gnu::target("bmi2,adx")]] inline void sub(fe64& r, const fe64& a, const fe64& b) noexcept {
+  __asm__ volatile(
+      "movq 0(%1), %%r8\n\t"
+      "subq 0(%2), %%r8\n\t"
+      "movq 8(%1), %%r9\n\t"
+      "sbbq 8(%2), %%r9\n\t"
+      "movq 16(%1), %%r10\n\t"
+      "sbbq 16(%2), %%r10\n\t"
+      "movq 24(%1), %%r11\n\t"
+      "sbbq 24(%2), %%r11\n\t"
+      "sbbq %%rax, %%rax\n\t"
+      "andq $38, %%rax\n\t"
+      "subq %%rax, %%r8\n\t"
+      "sbbq $0, %%r9\n\t"
+      "sbbq $0, %%r10\n\t"
+      "sbbq $0, %%r11\n\t"
+      "sbbq %%rax, %%rax\n\t"
+      "andq $38, %%rax\n\t"
+      "subq %%rax, %%r8\n\t"
+      "movq %%r8, 0(%0)\n\t"
+      "movq %%r9, 8(%0)\n\t"
+      "movq %%r10, 16(%0)\n\t"
+      "movq %%r11, 24(%0)\n\t"
+      :
+      : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
+      : "rax", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+// mul_small: r = a·k for a public k < 2^32 (121666 = (A + 2) / 4 in the ladder).
+[[gnu::target("bmi2,adx")]] inline void mul_small(fe64& r, const fe64& a, std::uint32_t k) noexcept {
+  __asm__ volatile(
+      "movl %2, %%edx\n\t"
+      "mulxq 0(%1), %%r8, %%r9\n\t"
+      "mulxq 8(%1), %%rax, %%r10\n\t"
+      "addq %%rax, %%r9\n\t"
+      "mulxq 16(%1), %%rax, %%r11\n\t"
+      "adcq %%rax, %%r10\n\t"
+      "mulxq 24(%1), %%rax, %%rbx\n\t"
+      "adcq %%rax, %%r11\n\t"
+      "adcq $0, %%rbx\n\t"
+      "imulq $38, %%rbx, %%rbx\n\t"
+      "addq %%rbx, %%r8\n\t"
+      "adcq $0, %%r9\n\t"
+      "adcq $0, %%r10\n\t"
+      "adcq $0, %%r11\n\t"
+      "sbbq %%rax, %%rax\n\t"
+      "andq $38, %%rax\n\t"
+      "addq %%rax, %%r8\n\t"
+      "movq %%r8, 0(%0)\n\t"
+      "movq %%r9, 8(%0)\n\t"
+      "movq %%r10, 16(%0)\n\t"
+      "movq %%r11, 24(%0)\n\t"
+      :
+      : "r"(r.v.data()), "r"(a.v.data()), "r"(k)
+      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+// sqr_n: r = a^(2^n), n >= 1 public.
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void sqr_n(fe64& r, const fe64& a, int n) noexcept {
+  sqr(r, a);
+  for (int i = 1; i < n; ++i) sqr(r, r);
+}
+
+// invert: r = a^(p-2) = a^-1 (0 for 0), the addition chain of the portable
+// field25519 invert: 254 squarings, 11 multiplications.
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void invert(fe64& r, const fe64& a) noexcept {
+  fe64 a2, a9, a11, e5, e10, e20, e50, e100, t;
+  sqr(a2, a);               // 2
+  sqr_n(t, a2, 2);          // 8
+  mul(a9, t, a);            // 9
+  mul(a11, a9, a2);         // 11
+  sqr(t, a11);              // 22
+  mul(e5, t, a9);           // 2^5 - 1
+  sqr_n(t, e5, 5);
+  mul(e10, t, e5);          // 2^10 - 1
+  sqr_n(t, e10, 10);
+  mul(e20, t, e10);         // 2^20 - 1
+  sqr_n(t, e20, 20);
+  mul(t, t, e20);           // 2^40 - 1
+  sqr_n(t, t, 10);
+  mul(e50, t, e10);         // 2^50 - 1
+  sqr_n(t, e50, 50);
+  mul(e100, t, e50);        // 2^100 - 1
+  sqr_n(t, e100, 100);
+  mul(t, t, e100);          // 2^200 - 1
+  sqr_n(t, t, 50);
+  mul(t, t, e50);           // 2^250 - 1
+  sqr_n(t, t, 5);
+  mul(r, t, a11);           // 2^255 - 21 = p - 2
+  e2ee::secure_wipe(&a2, sizeof a2);
+  e2ee::secure_wipe(&a9, sizeof a9);
+  e2ee::secure_wipe(&a11, sizeof a11);
+  e2ee::secure_wipe(&e5, sizeof e5);
+  e2ee::secure_wipe(&e10, sizeof e10);
+  e2ee::secure_wipe(&e20, sizeof e20);
+  e2ee::secure_wipe(&e50, sizeof e50);
+  e2ee::secure_wipe(&e100, sizeof e100);
+  e2ee::secure_wipe(&t, sizeof t);
+}
+
+// from_bytes: 32 little-endian bytes, bit 255 ignored (RFC 7748 5); values
+// p..2^255-1 are kept as they are (they stand for value - p).
+inline fe64 from_bytes(std::span<const std::uint8_t, 32> s) noexcept {
+  fe64 r;
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::uint64_t w = 0;
+    for (std::size_t j = 0; j < 8; ++j) w |= std::uint64_t{s[8 * i + j]} << (8 * j);
+    r.v[i] = w;
+  }
+  r.v[3] &= 0x7fffffffffffffffULL;
+  return r;
+}
+
+// reduce: the canonical representative in [0, p). Two folds of bit 255
+// (+19 each) bring any value below 2^255; then subtract p iff value + 19
+// reaches 2^255. No branch.
+inline fe64 reduce(const fe64& a) noexcept {
+  std::array<std::uint64_t, 4> h = a.v;
+  for (int round = 0; round < 2; ++round) {
+    const std::uint64_t top = h[3] >> 63;
+    h[3] &= 0x7fffffffffffffffULL;
+    u128 c = u128{h[0]} + 19 * top;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) c += h[i];
+      h[i] = static_cast<std::uint64_t>(c);
+      c >>= 64;
+    }
+  }
+  std::array<std::uint64_t, 4> g{};  // h + 19
+  u128 c = u128{h[0]} + 19;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i > 0) c += h[i];
+    g[i] = static_cast<std::uint64_t>(c);
+    c >>= 64;
+  }
+  const auto ge_p = ct::mask<std::uint64_t>::from_bit(g[3] >> 63);  // h >= p
+  g[3] &= 0x7fffffffffffffffULL;                                    // h + 19 - 2^255 = h - p
+  fe64 r;
+  for (std::size_t i = 0; i < 4; ++i) r.v[i] = ge_p.select(g[i], h[i]);
+  return r;
+}
+
+// to_bytes: the canonical 32-byte little-endian encoding.
+inline std::array<std::uint8_t, 32> to_bytes(const fe64& a) noexcept {
+  const fe64 r = reduce(a);
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(r.v[i] >> (8 * j));
+  return out;
+}
+
+// cswap: swaps a and b iff m is set. No branch, no secret address.
+inline void cswap(fe64& a, fe64& b, ct::mask<std::uint64_t> m) noexcept {
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::uint64_t t = m.select(a.v[i] ^ b.v[i], 0);
+    a.v[i] ^= t;
+    b.v[i] ^= t;
+  }
+}
+
+// ladder_state: (x2 : z2) and (x3 : z3) as in ec/x25519.hpp.
+struct ladder_state {
+  fe64 x2, z2, x3, z3;
+};
+
+// ladder_temps: the step's intermediate values, kept by the caller so they
+// are wiped once at the end instead of every step.
+struct ladder_temps {
+  fe64 a, b, c, d, aa, bb, e, da, cb, t;
+};
+
+// ladder_step: RFC 7748 5, one differential double-and-add (after the swap).
+// z2 = E·(BB + 121666·E), the same as E·(AA + 121665·E) since AA = BB + E.
+// The order interleaves the two dependency chains (DA, CB -> x3, z3 and
+// AA, BB -> x2, z2) so that the out-of-order window, which holds about two
+// multiplications, always has independent work: measured ~5% faster on
+// Zen 3 than the textbook order.
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void ladder_step(ladder_state& s, ladder_temps& w, const fe64& x1) noexcept {
+  add(w.a, s.x2, s.z2);
+  sub(w.b, s.x2, s.z2);
+  add(w.c, s.x3, s.z3);
+  sub(w.d, s.x3, s.z3);
+  mul(w.da, w.d, w.a);
+  sqr(w.aa, w.a);
+  mul(w.cb, w.c, w.b);
+  sqr(w.bb, w.b);
+  add(w.t, w.da, w.cb);
+  sub(w.c, w.da, w.cb);
+  sub(w.e, w.aa, w.bb);
+  sqr(w.c, w.c);
+  mul_small(w.d, w.e, 121666);
+  sqr(s.x3, w.t);
+  add(w.d, w.d, w.bb);
+  mul(s.z3, w.c, x1);
+  mul(s.x2, w.aa, w.bb);
+  mul(s.z2, w.e, w.d);
+}
+
+// scalarmult: X25519(k, u) for a clamped scalar k (bit 254 is the first bit
+// read; bits 0..2 are 0) and a 32-byte u (bit 255 ignored). Constant time in
+// both inputs.
+[[gnu::target("bmi2,adx")]] inline std::array<std::uint8_t, 32> scalarmult(
+    std::span<const std::uint8_t, 32> k, std::span<const std::uint8_t, 32> u) noexcept {
+  fe64 x1 = from_bytes(u);
+  ladder_state s{};
+  ladder_temps w{};
+  s.x2.v[0] = 1;
+  s.x3 = x1;
+  s.z3.v[0] = 1;
+  std::uint64_t swap = 0;
+  for (int t = 254; t >= 0; --t) {
+    const std::uint64_t bit = (k[static_cast<std::size_t>(t) / 8] >> (t % 8)) & 1u;
+    swap ^= bit;
+    const auto m = ct::mask<std::uint64_t>::from_bit(swap);
+    cswap(s.x2, s.x3, m);
+    cswap(s.z2, s.z3, m);
+    swap = bit;
+    ladder_step(s, w, x1);
+  }
+  const auto m = ct::mask<std::uint64_t>::from_bit(swap);
+  cswap(s.x2, s.x3, m);
+  cswap(s.z2, s.z3, m);
+  invert(w.t, s.z2);  // z2 = 0 gives 0
+  mul(w.t, s.x2, w.t);
+  const std::array<std::uint8_t, 32> out = to_bytes(w.t);
+  e2ee::secure_wipe(&s, sizeof s);
+  e2ee::secure_wipe(&w, sizeof w);
+  e2ee::secure_wipe(&x1, sizeof x1);
+  e2ee::secure_wipe(&swap, sizeof swap);
+  return out;
+}
+
+}  // namespace detail::f25519_mulx
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_X86_KERNELS
