@@ -1,5 +1,6 @@
-// bench/peers.hpp — the optional peer libraries: OpenSSL 3 (E2EE_BENCH_OPENSSL)
-// and libsodium (E2EE_BENCH_SODIUM), with small owning handles for OpenSSL objects.
+// bench/peers.hpp — the optional peer libraries: OpenSSL 3 (E2EE_BENCH_OPENSSL),
+// libsodium (E2EE_BENCH_SODIUM) and libsignal-protocol-c (E2EE_BENCH_LIBSIGNAL_C),
+// with small owning handles for OpenSSL objects.
 // Peers are used the way PERF.md calls "best use": algorithms fetched once,
 // contexts reused, only what changes per message set per call.
 #pragma once
@@ -16,6 +17,16 @@
 #endif
 #if defined(E2EE_BENCH_SODIUM)
 #include <sodium.h>
+#endif
+#if defined(E2EE_BENCH_LIBSIGNAL_C)
+// libsignal-protocol-c exports these (XEdDSA with an explicit 64-byte random,
+// and its verification, 0 = valid) without declaring them in its headers.
+namespace e2ee_bench::libsignal_c {
+extern "C" int curve25519_sign(unsigned char* signature_out, const unsigned char* curve25519_privkey,
+                               const unsigned char* msg, unsigned long msg_len, const unsigned char* random);
+extern "C" int curve25519_verify(const unsigned char* signature, const unsigned char* curve25519_pubkey,
+                                 const unsigned char* msg, unsigned long msg_len);
+}  // namespace e2ee_bench::libsignal_c
 #endif
 
 namespace e2ee_bench {

@@ -1,0 +1,229 @@
+// e2ee/ec/xeddsa.hpp — XEdDSA signatures with X25519 keys, exactly as Signal
+// makes and checks them (libsignal-protocol-c curve25519_sign/_verify, Rust
+// libsignal PrivateKey::calculate_signature / PublicKey::verify_signature;
+// shared/SIGNAL.md A2). A signature made here is byte-identical to
+// libsignal-protocol-c's for the same key, message and 64 random bytes.
+//
+// Sign(k, M, Z), with a = clamp(k) (RFC 7748 clamping; a no-op on keys Signal
+// generates):
+//   A = a·B on edwards25519; sign = bit 255 of enc(A). A is NOT negated (the
+//     XEdDSA paper negates a so that A's sign is 0; Signal does not and
+//     carries the sign in the signature instead).
+//   r = SHA-512(0xFE || 0xFF×31 || a || M || Z) mod L;  R = r·B
+//   h = SHA-512(enc(R) || enc(A) || M) mod L;  s = h·a + r mod L
+//   signature = enc(R) || enc(s), with bit 255 (free: s < 2^253) set to sign.
+//
+// Verify(u, M, R || s) — what is accepted, and why:
+//   1. u: 32 bytes, bit 255 ignored, values p..2^255-1 taken mod p (both
+//      Signal implementations do this; the XEdDSA paper would reject u >= p).
+//      u ≡ -1 (mod p) is rejected: the birational map has no value there (the
+//      point is on the twist). Rust libsignal rejects it too; C libsignal
+//      divides by zero, gets y = 0 and goes on (the one input where our verdict
+//      can differ from libsignal-protocol-c's; docs/xeddsa.md).
+//   2. y = (u - 1)/(u + 1), encoded canonically, with bit 255 taken from
+//      bit 255 of the signature: that is enc(A) for Signal signatures, and
+//      sign 0 for standard XEdDSA ones, which therefore verify too.
+//   3. s = the last 32 bytes with bit 255 cleared; rejected if s >= 2^253
+//      (bits 253, 254 set). s in [L, 2^253) is NOT rejected (Signal does not
+//      reduce-check it): a signature (R, s) is malleable into (R, s + L).
+//   4. A decoded from y and the sign bit like ref10's ge_frombytes: rejected
+//      if there is no x; x = 0 with sign 1 is kept (as libsignal-protocol-c,
+//      whose hash then covers the sign bit as given). Small-order and
+//      mixed-order A are not rejected (neither implementation does).
+//   5. h = SHA-512(R bytes || enc(A) with that sign bit || M) mod L; accept iff
+//      enc(s·B - h·A) equals the 32 R bytes (so R must be canonical).
+//
+// Constant time: sign runs in time independent of the secret key and of the
+// random bytes (fixed-base scalar multiplication with masked table
+// selection, branch-free scalar arithmetic); every secret temporary is
+// wiped. verify is variable time: all its inputs are public.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../core/config.hpp"
+#include "../core/ct.hpp"
+#include "../core/error.hpp"
+#include "../core/random.hpp"
+#include "../core/secret.hpp"
+#include "../hash/sha512.hpp"
+#include "edwards25519.hpp"
+#include "field25519.hpp"
+#include "scalar25519.hpp"
+
+E2EE_NAMESPACE_BEGIN
+namespace xeddsa {
+
+inline constexpr std::size_t secret_key_size = 32;
+inline constexpr std::size_t public_key_size = 32;
+inline constexpr std::size_t random_size = 64;
+inline constexpr std::size_t signature_size = 64;
+using signature = std::array<std::uint8_t, 64>;
+
+namespace detail {
+
+namespace f = e2ee::detail::f25519;
+namespace ge = e2ee::detail::ed25519;
+namespace sc = e2ee::detail::sc25519;
+
+// nonce_prefix: hash_1's domain separator of the XEdDSA paper (2^256 - 1 - 1
+// as 32 little-endian bytes), the same bytes libsignal prepends.
+inline constexpr std::array<std::uint8_t, 32> nonce_prefix{
+    0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+// clamp: RFC 7748 decodeScalar25519 bit operations (clear bits 0-2 and 255,
+// set bit 254), the scalar both Signal implementations use for keys they made.
+constexpr std::array<std::uint8_t, 32> clamp(std::span<const std::uint8_t, 32> k) noexcept {
+  std::array<std::uint8_t, 32> a{};
+  std::copy(k.begin(), k.end(), a.begin());
+  a[0] = static_cast<std::uint8_t>(a[0] & 248u);
+  a[31] = static_cast<std::uint8_t>((a[31] & 127u) | 64u);
+  return a;
+}
+
+// hash_mod_l: SHA-512 of the concatenated parts, reduced mod L. The digest is
+// wiped (for the nonce it is secret).
+constexpr sc::scalar hash_mod_l(std::span<const std::uint8_t> p0, std::span<const std::uint8_t> p1,
+                                std::span<const std::uint8_t> p2, std::span<const std::uint8_t> p3) noexcept {
+  sha512 h;
+  h.update(p0);
+  h.update(p1);
+  h.update(p2);
+  h.update(p3);
+  auto d = h.finish();
+  const sc::scalar r = sc::reduce_wide(d);
+  e2ee::wipe(d);
+  return r;
+}
+
+// sign_scalar: the signature for a scalar `a` < 2^255 used exactly as given
+// (no clamping, no negation): the core of Signal's curve25519_sign. The
+// standard XEdDSA signature is sign_scalar of the scalar negated so that A's
+// sign is 0 (tests use this). Constant time in a and z.
+constexpr signature sign_scalar(std::span<const std::uint8_t, 32> a, std::span<const std::uint8_t> msg,
+                                std::span<const std::uint8_t, 64> z) noexcept {
+  ge::p3 big_a = ge::scalarmult_base(a);
+  const std::array<std::uint8_t, 32> a_enc = ge::encode(big_a);  // the Edwards public key
+  sc::scalar r = hash_mod_l(nonce_prefix, a, msg, z);
+  std::array<std::uint8_t, 32> r_bytes = sc::to_bytes(r);
+  ge::p3 big_r = ge::scalarmult_base(r_bytes);
+  const std::array<std::uint8_t, 32> r_enc = ge::encode(big_r);
+  const sc::scalar h = hash_mod_l(r_enc, a_enc, msg, {});
+  sc::scalar a_sc = sc::from_bytes(a);
+  sc::scalar s = sc::muladd(h, a_sc, r);  // h·a + r mod L: a is any value < 2^256
+  const std::array<std::uint8_t, 32> s_enc = sc::to_bytes(s);
+  signature sig{};
+  std::copy(r_enc.begin(), r_enc.end(), sig.begin());
+  std::copy(s_enc.begin(), s_enc.end(), sig.begin() + 32);
+  // s < L < 2^253: bit 255 is free and carries the sign of A's x.
+  sig[63] = static_cast<std::uint8_t>((sig[63] & 0x7fu) | (a_enc[31] & 0x80u));
+  e2ee::wipe(big_a);
+  e2ee::wipe(r);
+  e2ee::wipe(r_bytes);
+  e2ee::wipe(big_r);
+  e2ee::wipe(a_sc);
+  e2ee::wipe(s);
+  return sig;
+}
+
+// edwards_y_from_montgomery_u: y = (u - 1)/(u + 1) (RFC 7748 4.1), for
+// u ≢ -1. Variable time (public keys only).
+constexpr f::tight edwards_y_from_montgomery_u(const f::tight& u) noexcept {
+  return f::mul(f::sub(u, f::one), f::invert(f::carry(f::add(u, f::one))));
+}
+
+// is_minus_one_vartime: u ≡ -1 (mod p), where the map to Edwards has no value.
+constexpr bool is_minus_one_vartime(const f::tight& u) noexcept {
+  return f::is_zero_mask(f::carry(f::add(u, f::one))).declassify();
+}
+
+// decode_point_vartime: the point (x, y) with x's sign bit `sign`, for a
+// field element y, as ref10's ge_frombytes does it: false if
+// (y^2 - 1)/(d·y^2 + 1) is not a square; x = 0 with sign 1 gives x = 0.
+constexpr bool decode_point_vartime(const f::tight& y, std::uint64_t sign, ge::p3& out) noexcept {
+  const f::tight yy = f::square(y);
+  const f::tight num = f::carry(f::sub(yy, f::one));
+  const f::tight den = f::carry(f::add(f::mul(yy, ge::curve_d), f::one));  // never 0: d is not a square
+  f::tight x;
+  if (!f::sqrt_ratio(num, den, x).declassify()) return false;
+  f::cneg(x, ct::mask<std::uint64_t>::from_bit(sign));  // sqrt_ratio's root is non-negative
+  out = {x, y, f::one, f::mul(x, y)};
+  return true;
+}
+
+}  // namespace detail
+
+// sign: Signal's XEdDSA signature of `msg` with the X25519 secret key
+// `x25519_secret` (clamped first; Signal's own keys already are) and 64 bytes
+// `random` that must be fresh from a cryptographic source for every
+// signature (they make the nonce; a repeat with the same key and message
+// repeats the signature, which is harmless, but a biased source weakens it).
+// Byte-identical to libsignal-protocol-c's curve25519_sign and Rust
+// libsignal for the same inputs. Constant time in the key and the random
+// bytes; temporaries are wiped.
+constexpr signature sign(std::span<const std::uint8_t, 32> x25519_secret, std::span<const std::uint8_t> msg,
+                         std::span<const std::uint8_t, 64> random) noexcept {
+  std::array<std::uint8_t, 32> a = detail::clamp(x25519_secret);
+  const signature sig = detail::sign_scalar(a, msg, random);
+  e2ee::wipe(a);
+  return sig;
+}
+
+// sign with the random bytes drawn from `rng` (any e2ee::random_source).
+// error::random_failure if the source fails (nothing is signed then).
+template <random_source R>
+result<signature> sign(std::span<const std::uint8_t, 32> x25519_secret, std::span<const std::uint8_t> msg,
+                       R& rng) noexcept {
+  std::array<std::uint8_t, 64> z{};
+  if (!static_cast<bool>(rng.fill(z))) {
+    e2ee::wipe(z);
+    return error::random_failure;
+  }
+  const signature sig = sign(x25519_secret, msg, std::span<const std::uint8_t, 64>(z));
+  e2ee::wipe(z);
+  return sig;
+}
+
+// sign with the random bytes from the operating system (e2ee::os_random).
+inline result<signature> sign(std::span<const std::uint8_t, 32> x25519_secret,
+                              std::span<const std::uint8_t> msg) noexcept {
+  os_random rng;
+  return sign(x25519_secret, msg, rng);
+}
+
+// verify: true iff `sig` is a valid Signal XEdDSA signature of `msg` under
+// the X25519 public key `x25519_public` (32 bytes: the wire form without its
+// 0x05 type byte), by the rule at the top of this file. False for any
+// malformed input; never crashes. Variable time: every input is public.
+constexpr bool verify(std::span<const std::uint8_t, 32> x25519_public, std::span<const std::uint8_t> msg,
+                      std::span<const std::uint8_t, 64> sig) noexcept {
+  namespace f = e2ee::detail::f25519;
+  namespace ge = e2ee::detail::ed25519;
+  namespace sc = e2ee::detail::sc25519;
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const f::tight u = f::from_bytes(x25519_public);  // bit 255 ignored, u >= p taken mod p
+  if (detail::is_minus_one_vartime(u)) return false;
+  const f::tight y = detail::edwards_y_from_montgomery_u(u);
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc = f::to_bytes(y);
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  ge::p3 a{};
+  if (!detail::decode_point_vartime(y, sign_bit, a)) return false;
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const auto h = sc::to_bytes(detail::hash_mod_l(r_enc, a_enc, msg, {}));
+  // s·B - h·A = s·B + h·(-A)
+  const ge::p3 neg_a{f::carry(f::neg(a.x)), a.y, a.z, f::carry(f::neg(a.t))};
+  const auto check = ge::encode(ge::double_scalarmult_vartime(h, neg_a, s));
+  return std::equal(check.begin(), check.end(), r_enc.begin());
+}
+
+}  // namespace xeddsa
+E2EE_NAMESPACE_END

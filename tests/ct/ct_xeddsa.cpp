@@ -1,0 +1,120 @@
+// tests/ct/ct_xeddsa.cpp — the constant-time check for XEdDSA signing (and
+// the Ed25519-seed to X25519-secret conversion), run under valgrind like
+// ct_check.cpp:
+//   valgrind --error-exitcode=1 --track-origins=yes ./ct_xeddsa
+// Poisoned (secret): the X25519 secret key and the 64 random bytes, in both
+// sign overloads (explicit bytes, and a random_source whose output is
+// poisoned as it is produced), with the message poisoned too; the Ed25519
+// seed in x25519::from_ed25519_seed. Signatures are unpoisoned when they
+// become public and only then compared with values computed before
+// poisoning. verify and the public-key conversions are variable time by
+// design (all inputs public): not checked.
+// Without valgrind it is a plain consistency check.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <e2ee/core/ct.hpp>
+
+#include "ct_common.hpp"
+#include <e2ee/ec/conversions.hpp>
+#include <e2ee/ec/x25519.hpp>
+#include <e2ee/ec/xeddsa.hpp>
+
+namespace {
+
+using namespace ctcheck;
+
+namespace xeddsa = e2ee::xeddsa;
+namespace x25519 = e2ee::x25519;
+
+// poisoning_source: a random_source that hands out a fixed pattern, poisoned
+// (the bytes a real CSPRNG gives are secret).
+struct poisoning_source {
+  std::uint32_t seed;
+  bool fill(std::span<std::uint8_t> out) {
+    fill_pattern(out, seed);
+    e2ee::ct::poison(out.data(), out.size());
+    return true;
+  }
+};
+
+void check_sign() {
+  const std::array<std::uint8_t, 32> k0 = pattern<32>(21);
+  const std::array<std::uint8_t, 64> z0 = pattern<64>(22);
+  const std::array<std::uint8_t, 33> msg0 = pattern<33>(23);
+  const auto pub = x25519::public_key(k0);
+  const xeddsa::signature want = xeddsa::sign(k0, msg0, z0);
+  const xeddsa::signature want_empty = xeddsa::sign(k0, {}, z0);
+  std::array<std::uint8_t, 64> z_src{};
+  fill_pattern(z_src, 24);
+  const xeddsa::signature want_src = xeddsa::sign(k0, msg0, z_src);
+  expect(xeddsa::verify(pub, msg0, want), "xeddsa reference signature verifies");
+
+  {  // key, random and message poisoned.
+    std::array<std::uint8_t, 32> k = k0;
+    std::array<std::uint8_t, 64> z = z0;
+    std::array<std::uint8_t, 33> msg = msg0;
+    poison(k);
+    poison(z);
+    poison(msg);
+    xeddsa::signature sig = xeddsa::sign(k, msg, z);
+    xeddsa::signature sig_empty = xeddsa::sign(k, {}, z);
+    unpoison(k);
+    unpoison(z);
+    unpoison(msg);
+    publish(sig);
+    publish(sig_empty);
+    expect(sig == want, "xeddsa sign, 33-byte message");
+    expect(sig_empty == want_empty, "xeddsa sign, empty message");
+  }
+  {  // an unclamped key (clamping is bit masking, no branch).
+    std::array<std::uint8_t, 32> k = k0;
+    k[0] = static_cast<std::uint8_t>(k[0] | 7u);
+    k[31] = static_cast<std::uint8_t>(k[31] | 0x80u);
+    poison(k);
+    xeddsa::signature sig = xeddsa::sign(k, msg0, z0);
+    unpoison(k);
+    publish(sig);
+    expect(sig == want, "xeddsa sign clamps the key");
+  }
+  {  // random_source overload: the source's bytes are poisoned as produced.
+    std::array<std::uint8_t, 32> k = k0;
+    poison(k);
+    poisoning_source src{24};
+    auto sig = xeddsa::sign(k, msg0, src);
+    unpoison(k);
+    // The verdict (source ok) is public; the signature becomes public here.
+    expect(sig.has_value(), "xeddsa sign with a random_source");
+    if (sig) {
+      publish(*sig);
+      expect(*sig == want_src, "xeddsa sign with a random_source, value");
+    }
+  }
+}
+
+void check_seed_conversion() {
+  const std::array<std::uint8_t, 32> seed0 = pattern<32>(25);
+  const auto want = x25519::from_ed25519_seed(seed0);
+  std::array<std::uint8_t, 32> seed = seed0;
+  poison(seed);
+  const auto got = x25519::from_ed25519_seed(seed);
+  unpoison(seed);
+  std::array<std::uint8_t, 32> a{}, b{};
+  for (std::size_t i = 0; i < 32; ++i) {
+    a[i] = got.expose()[i];
+    b[i] = want.expose()[i];
+  }
+  publish(a);
+  expect(a == b, "x25519::from_ed25519_seed");
+}
+
+}  // namespace
+
+int main() {
+  ctcheck::state().program = "ct_xeddsa";
+  check_sign();
+  check_seed_conversion();
+  return report();
+}
