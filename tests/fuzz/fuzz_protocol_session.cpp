@@ -1,0 +1,110 @@
+// fuzz_protocol_session: two parties with a Double Ratchet session, driven by
+// the input as a list of actions (send, deliver, drop, replay, tamper). Every
+// honest message must decrypt exactly once to what was sent (unless its
+// receiving chain has aged out, which Signal's limits allow and which this
+// target models); replays must fail with duplicate_message; tampered copies
+// must fail and leave the receiver able to read the genuine message later.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <e2ee/protocol/double_ratchet.hpp>
+
+#include "../support/rng.hpp"
+#include "fuzz_common.hpp"
+
+namespace proto = e2ee::protocol;
+using fuzz::check;
+
+namespace {
+
+struct in_flight {
+  std::vector<std::uint8_t> bytes, plaintext;
+  std::array<std::uint8_t, 32> ratchet{};
+  bool delivered = false;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  test::rng g(data[0]);
+  auto ika = proto::key_pair::generate(g), ikb = proto::key_pair::generate(g), spkb = proto::key_pair::generate(g),
+       eka = proto::key_pair::generate(g);
+  auto alice = proto::session_state::initialize_alice(*ika, *eka, ikb->public_key, spkb->public_key, std::nullopt, g);
+  auto bob = proto::session_state::initialize_bob(*ikb, *spkb, nullptr, ika->public_key, eka->public_key);
+  check(alice.has_value() && bob.has_value(), "sessions start");
+  alice->set_pending_pre_key({std::nullopt, 1, eka->public_key}, 7);
+
+  std::vector<in_flight> to_bob, to_alice;
+  std::vector<std::array<std::uint8_t, 32>> alice_chains{spkb->public_key}, bob_chains;
+  bool bob_can_send = false;
+  // Fewer sends than max_skipped_keys, so no honest message can lose its
+  // cached key to the per-chain cap (that limit has its own unit test).
+  std::size_t sends = 0;
+  std::size_t i = 1;
+  const auto next = [&]() -> std::uint8_t { return i < size ? data[i++] : 0; };
+  while (i < size) {
+    const std::uint8_t op = next();
+    const bool from_alice = (op & 0x80) == 0 || !bob_can_send;
+    auto& sender = from_alice ? *alice : *bob;
+    auto& receiver = from_alice ? *bob : *alice;
+    auto& queue = from_alice ? to_bob : to_alice;
+    auto& known = from_alice ? bob_chains : alice_chains;
+    switch (op & 3) {
+      case 0: {  // send
+        if (++sends >= proto::max_skipped_keys) break;
+        std::vector<std::uint8_t> pt(next() % 64);
+        for (auto& b : pt) b = next();
+        auto e = sender.encrypt(pt);
+        std::vector<std::uint8_t> inner = e.bytes;
+        if (e.type == proto::message_type::pre_key) {
+          const auto p = proto::parse_pre_key_signal_message(e.bytes);
+          check(p.has_value(), "our PreKey message parses");
+          inner.assign(p->message.begin(), p->message.end());
+        }
+        const auto m = proto::parse_signal_message(inner);
+        check(m.has_value(), "our message parses");
+        queue.push_back({inner, pt, m->ratchet_key, false});
+        break;
+      }
+      case 1:    // deliver or replay
+      case 2: {  // tamper, then deliver the genuine one later
+        if (queue.empty()) break;
+        auto& msg = queue[next() % queue.size()];
+        const auto pos = std::find(known.begin(), known.end(), msg.ratchet);
+        const bool aged_out =
+            pos != known.end() && known.end() - pos > static_cast<std::ptrdiff_t>(proto::max_receiver_chains);
+        if ((op & 3) == 2) {
+          auto t = msg.bytes;
+          t[next() % t.size()] ^= static_cast<std::uint8_t>(1u << (next() & 7));
+          const auto before = receiver.sending_index();
+          check(!receiver.decrypt(t, g).has_value(), "tampered message rejected");
+          check(receiver.sending_index() == before, "state unchanged after a rejected message");
+          break;
+        }
+        const auto d = receiver.decrypt(msg.bytes, g);
+        if (aged_out) {
+          check(!d.has_value(), "aged-out chain rejected");
+          msg.delivered = true;
+        } else if (msg.delivered) {
+          check(!d.has_value() && d.error() == e2ee::error::duplicate_message, "replay rejected");
+        } else {
+          check(d.has_value(), "honest message decrypts");
+          check(*d == msg.plaintext, "plaintext matches");
+          msg.delivered = true;
+          if (pos == known.end()) known.push_back(msg.ratchet);
+          if (from_alice) bob_can_send = true;
+        }
+        break;
+      }
+      case 3:  // drop
+        if (!queue.empty()) queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(next() % queue.size()));
+        break;
+    }
+  }
+  return 0;
+}
