@@ -355,11 +355,11 @@ class session_state {
       take_key(ck);
       const std::uint32_t index = take32();
       const auto nb = take(2);
+      receiver_chain r{their, chain_key(ck, index), {}};
+      secure_wipe(ck.data(), 32);  // before any return: the chain key is secret
       if (!ok) return error::invalid_message;
       const std::size_t skipped = std::size_t{nb[0]} | (std::size_t{nb[1]} << 8);
       if (skipped > max_skipped_keys) return error::invalid_message;
-      receiver_chain r{their, chain_key(ck, index), {}};
-      secure_wipe(ck.data(), 32);
       for (std::size_t k = 0; k < skipped; ++k) {
         const std::uint32_t counter = take32();
         const auto cipher = take(32), mac = take(32), iv = take(16);
