@@ -1,20 +1,39 @@
-// e2ee/detail/x86/sha512_avx2.hpp — SHA-512 compression with the message
-// schedule in vector registers and the rounds in scalar BMI2 code. Internal;
+// e2ee/detail/x86/sha512_avx2.hpp — SHA-512 compression (FIPS 180-4, 6.4.2)
+// with the message schedule of two blocks in YMM registers and the rounds in
+// scalar BMI2 code, written as one inline-assembly loop. Internal;
 // hash/sha512.hpp dispatches here.
 //
-// There are no SHA-512 instructions on x86 before Arrow Lake. A round's
-// critical path is ~4-5 scalar operations; the schedule (two words per step,
-// each needing s0 and s1 of 64-bit lanes, 20-odd vector operations) is
-// computed 16 rounds ahead and interleaved with the rounds, so it fills
-// otherwise idle vector pipes instead of adding its own dependency chain.
-// RORX (BMI2) rotates without touching flags or the source register.
+// There are no SHA-512 instructions on x86 before Arrow Lake; the rounds are
+// bound by the integer ALUs (22 ALU operations per round, six of them RORX,
+// which Zen 3 runs on two of its four ALUs) and by two 5-cycle dependency
+// chains per round (e -> Σ1 -> T1 -> new e; a -> Maj -> new a). The earlier
+// C/intrinsics kernel reached ~7.5 cycles per round because the compiler spilled
+// working variables and added copies; here every value has a fixed register:
+//   a..h     rax rbx rcx rdx r8 r9 r10 r11 (names rotate, nothing moves)
+//   r12      Σ0(a) of the previous round, added to the new a one round late,
+//            off the path that makes the new e
+//   r13 r14  temporaries
+//   rsi rdi  b ^ c (the previous round's a ^ b: Maj is ((a ^ b) & (b ^ c)) ^ b,
+//            one operation fewer) and a ^ b
+//   r15 rbp  K pointer or end pointer, and W + K pointer
+//   ymm0..7  W pairs of both blocks (low lane block i, high lane block i+1)
+// Ch is (e & f) + (~e & g) (the two never share a bit), added before Σ1(e) so
+// that only one addition follows Σ1 on the e chain.
+// One iteration takes two blocks: during block i's first 64 rounds it
+// computes the schedule of both blocks, 16 words at a time, and stores W + K
+// in a 1280-byte frame; block i+1's 80 rounds only read the frame. An odd
+// last block runs the same code with itself in the high lane and skips the
+// second pass. rsp is moved below the red zone to address the frame; rbp is
+// saved and restored, so frame-pointer (-O0, sanitizer) builds work too. The
+// unwind tables do not describe this short window (no exception or signal
+// handler unwinds through it).
+// Both loops start on a 64-byte boundary: unaligned, the speed moved by 3-7 %
+// between builds that placed the code differently (g++ 12, Zen 3, 2026-11-24).
 #pragma once
 
 #include "../../core/config.hpp"
 
 #if E2EE_HAVE_X86_KERNELS
-
-#include <immintrin.h>
 
 #include <array>
 #include <cstddef>
@@ -23,227 +42,262 @@
 E2EE_NAMESPACE_BEGIN
 namespace detail {
 
-// Expects sha512_k, sha512_round helpers from hash/sha512.hpp (included first).
+// Expects sha512_k from hash/sha512.hpp (included first).
 
-// Σ0, Σ1 (FIPS 180-4, (4.10), (4.11)) forced inline: the kernel is large, and
-// GCC at -O3 otherwise leaves calls to the generic helpers in it.
-template <int N>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline std::uint64_t sha512_avx2_ror(
-    std::uint64_t x) noexcept {
-  return (x >> N) | (x << (64 - N));
-}
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline std::uint64_t sha512_avx2_big_sigma0(
-    std::uint64_t x) noexcept {
-  return sha512_avx2_ror<28>(x) ^ sha512_avx2_ror<34>(x) ^ sha512_avx2_ror<39>(x);
-}
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline std::uint64_t sha512_avx2_big_sigma1(
-    std::uint64_t x) noexcept {
-  return sha512_avx2_ror<14>(x) ^ sha512_avx2_ror<18>(x) ^ sha512_avx2_ror<41>(x);
-}
+// Byte order: big-endian words in each 128-bit lane (vpshufb mask).
+alignas(32) inline constexpr std::array<std::uint8_t, 32> sha512_avx2_bswap{
+    7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8,
+    7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8};
 
-// sha512_avx2_round is round 16*j + I (FIPS 180-4, 6.4.2 step 3) with
-// wk = W_t + K_t precomputed; the names a..h are v[(8 - I) % 8 ...], so no
-// value moves between rounds.
-template <std::size_t I>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_avx2_round(
-    std::uint64_t (&v)[8], std::uint64_t wk) noexcept {
-  constexpr std::size_t r = (8 - I % 8) % 8;
-  std::uint64_t& a = v[r];
-  std::uint64_t& b = v[(r + 1) % 8];
-  std::uint64_t& c = v[(r + 2) % 8];
-  std::uint64_t& d = v[(r + 3) % 8];
-  std::uint64_t& e = v[(r + 4) % 8];
-  std::uint64_t& f = v[(r + 5) % 8];
-  std::uint64_t& g = v[(r + 6) % 8];
-  std::uint64_t& h = v[(r + 7) % 8];
-  const std::uint64_t t1 = h + wk + (g ^ (e & (f ^ g))) + sha512_avx2_big_sigma1(e);
-  const std::uint64_t t2 = sha512_avx2_big_sigma0(a) + (((a ^ b) & (b ^ c)) ^ b);
-  d += t1;
-  h = t1 + t2;
-}
+// The assembly text is built by the preprocessor: no assembler macros, so the
+// header can be used in any number of translation units and inlined anywhere.
+#define E2EE_SHA512_CALL(m, ...) m(__VA_ARGS__)
 
-// Vector helpers, one name for the 128-bit (one block) and 256-bit (two
-// blocks, one per 128-bit lane) message schedules.
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m128i sha512_v_xor(__m128i a, __m128i b) noexcept { return _mm_xor_si128(a, b); }
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m256i sha512_v_xor(__m256i a, __m256i b) noexcept { return _mm256_xor_si256(a, b); }
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m128i sha512_v_add(__m128i a, __m128i b) noexcept { return _mm_add_epi64(a, b); }
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m256i sha512_v_add(__m256i a, __m256i b) noexcept { return _mm256_add_epi64(a, b); }
-template <int N>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m128i sha512_v_srl(__m128i a) noexcept { return _mm_srli_epi64(a, N); }
-template <int N>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m256i sha512_v_srl(__m256i a) noexcept { return _mm256_srli_epi64(a, N); }
-template <int N>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m128i sha512_v_sll(__m128i a) noexcept { return _mm_slli_epi64(a, N); }
-template <int N>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m256i sha512_v_sll(__m256i a) noexcept { return _mm256_slli_epi64(a, N); }
-// W[t-15], W[t-14] from the pairs (W[t-16], W[t-15]) and (W[t-14], W[t-13]).
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m128i sha512_v_mid(__m128i hi, __m128i lo) noexcept { return _mm_alignr_epi8(hi, lo, 8); }
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline __m256i sha512_v_mid(__m256i hi, __m256i lo) noexcept { return _mm256_alignr_epi8(hi, lo, 8); }
-// K_t, K_t+1 for every block in the vector.
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_v_k(const std::uint64_t* k, __m128i& out) noexcept {
-  out = _mm_load_si128(reinterpret_cast<const __m128i*>(k));
-}
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_v_k(const std::uint64_t* k, __m256i& out) noexcept {
-  out = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(k)));
-}
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_v_store(std::uint64_t* p, __m128i a) noexcept {
-  _mm_store_si128(reinterpret_cast<__m128i*>(p), a);
-}
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_v_store(std::uint64_t* p, __m256i a) noexcept {
-  _mm256_store_si256(reinterpret_cast<__m256i*>(p), a);
-}
+// E2EE_SHA512_ROUND: one round with wk = W + K at wk(%rbp); V1..V4 are
+// schedule instructions placed between the scalar ones (or empty).
+#define E2EE_SHA512_ROUND(...) E2EE_SHA512_ROUND_(__VA_ARGS__)
+#define E2EE_SHA512_ROUND_(a, b, c, d, e, f, g, h, bc, ab, wk, V1, V2, V3, V4) \
+  "addq " #wk "(%%rbp), %%" #h "\n\t"                                         \
+  "andnq %%" #g ", %%" #e ", %%r14\n\t"                                      \
+  "addq %%r12, %%" #a "\n\t"                                                 \
+  "rorxq $41, %%" #e ", %%r13\n\t"                                           \
+  "addq %%r14, %%" #h "\n\t"                                                 \
+  "movq %%" #f ", %%r12\n\t"                                                 \
+  "andq %%" #e ", %%r12\n\t"                                                 \
+  V1                                                                         \
+  "rorxq $18, %%" #e ", %%r14\n\t"                                           \
+  "addq %%r12, %%" #h "\n\t"                                                 \
+  "xorq %%r14, %%r13\n\t"                                                    \
+  "rorxq $14, %%" #e ", %%r14\n\t"                                           \
+  "xorq %%r14, %%r13\n\t"                                                    \
+  V2                                                                         \
+  "rorxq $39, %%" #a ", %%r12\n\t"                                           \
+  "addq %%r13, %%" #h "\n\t"                                                 \
+  "rorxq $34, %%" #a ", %%r14\n\t"                                           \
+  "movq %%" #a ", %%" #ab "\n\t"                                             \
+  "addq %%" #h ", %%" #d "\n\t"                                              \
+  "xorq %%r14, %%r12\n\t"                                                    \
+  "rorxq $28, %%" #a ", %%r14\n\t"                                           \
+  "xorq %%" #b ", %%" #ab "\n\t"                                             \
+  V3                                                                         \
+  "xorq %%r14, %%r12\n\t"                                                    \
+  "andq %%" #ab ", %%" #bc "\n\t"                                            \
+  "xorq %%" #b ", %%" #bc "\n\t"                                             \
+  V4                                                                         \
+  "addq %%" #bc ", %%" #h "\n\t"
 
-// sha512_avx2_schedule_pair makes W[t], W[t+1] (FIPS 180-4, 6.4.2 step 1) in
-// x[P], which held W[t-16], W[t-15]; x is a ring of eight word pairs (per
-// block: a 128-bit lane). It also stores W + K for those two rounds at wk
-// (for two blocks: block 0's pair, then block 1's).
-// s0 = ROTR1 ^ ROTR8 ^ SHR7, s1 = ROTR19 ^ ROTR61 ^ SHR6; the shifted parts
-// do not overlap, so XOR joins them.
-template <std::size_t P, class V>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_avx2_schedule_pair(
-    V (&x)[8], std::uint64_t* wk, const std::uint64_t* k) noexcept {
-  const V w15 = sha512_v_mid(x[(P + 1) % 8], x[P]);            // W[t-15], W[t-14]
-  const V w7 = sha512_v_mid(x[(P + 5) % 8], x[(P + 4) % 8]);   // W[t-7], W[t-6]
-  const V w2 = x[(P + 7) % 8];                                 // W[t-2], W[t-1]
-  const V s0 = sha512_v_xor(
-      sha512_v_xor(sha512_v_xor(sha512_v_srl<1>(w15), sha512_v_sll<63>(w15)),
-                   sha512_v_xor(sha512_v_srl<8>(w15), sha512_v_sll<56>(w15))),
-      sha512_v_srl<7>(w15));
-  const V s1 = sha512_v_xor(
-      sha512_v_xor(sha512_v_xor(sha512_v_srl<19>(w2), sha512_v_sll<45>(w2)),
-                   sha512_v_xor(sha512_v_srl<61>(w2), sha512_v_sll<3>(w2))),
-      sha512_v_srl<6>(w2));
-  x[P] = sha512_v_add(sha512_v_add(x[P], s0), sha512_v_add(w7, s1));
-  V kk;
-  sha512_v_k(k, kk);
-  sha512_v_store(wk, sha512_v_add(x[P], kk));
-}
+// E2EE_SHA512_SCHED_A/B: the two halves of one schedule step: W[t], W[t+1]
+// of both blocks into x (which held W[t-16], W[t-15]), W + K stored 256 bytes
+// (16 rounds) ahead of %rbp. x1, x4, x5, x7 are the pairs at t-14, t-8, t-6,
+// t-2. s0 = ROTR1 ^ ROTR8 ^ SHR7, s1 = ROTR19 ^ ROTR61 ^ SHR6 per 64-bit lane.
+#define E2EE_SHA512_SCHED_A(x, x1, x4, x5, x7, P)        \
+  "vpalignr $8, %%" #x ", %%" #x1 ", %%ymm8\n\t"         \
+  "vpalignr $8, %%" #x4 ", %%" #x5 ", %%ymm9\n\t"        \
+  "vpsrlq $1, %%ymm8, %%ymm10\n\t",                      \
+  "vpsllq $63, %%ymm8, %%ymm11\n\t"                      \
+  "vpaddq %%ymm9, %%" #x ", %%" #x "\n\t"                \
+  "vpsrlq $8, %%ymm8, %%ymm12\n\t",                      \
+  "vpsllq $56, %%ymm8, %%ymm13\n\t"                      \
+  "vpxor %%ymm11, %%ymm10, %%ymm10\n\t"                  \
+  "vpsrlq $7, %%ymm8, %%ymm8\n\t",                       \
+  "vpxor %%ymm13, %%ymm12, %%ymm12\n\t"                  \
+  "vpxor %%ymm8, %%ymm10, %%ymm10\n\t"                   \
+  "vpxor %%ymm12, %%ymm10, %%ymm10\n\t"
+#define E2EE_SHA512_SCHED_B(x, x1, x4, x5, x7, P)        \
+  "vpaddq %%ymm10, %%" #x ", %%" #x "\n\t"               \
+  "vpsrlq $19, %%" #x7 ", %%ymm8\n\t"                    \
+  "vpsllq $45, %%" #x7 ", %%ymm9\n\t",                   \
+  "vpsrlq $61, %%" #x7 ", %%ymm11\n\t"                   \
+  "vpsllq $3, %%" #x7 ", %%ymm12\n\t"                    \
+  "vpsrlq $6, %%" #x7 ", %%ymm13\n\t",                   \
+  "vpxor %%ymm9, %%ymm8, %%ymm8\n\t"                     \
+  "vpxor %%ymm12, %%ymm11, %%ymm11\n\t"                  \
+  "vpxor %%ymm13, %%ymm8, %%ymm8\n\t"                    \
+  "vpxor %%ymm11, %%ymm8, %%ymm8\n\t",                   \
+  "vpaddq %%ymm8, %%" #x ", %%" #x "\n\t"                \
+  "vbroadcasti128 16*" #P "(%%r15), %%ymm9\n\t"          \
+  "vpaddq %%" #x ", %%ymm9, %%ymm9\n\t"                  \
+  "vmovdqa %%ymm9, 256+32*" #P "(%%rbp)\n\t"
 
-// wk slot of round I of a 16-round group: one block stores W + K pairs
-// contiguously (S = 2), two blocks interleave their pairs (S = 4).
-template <std::size_t S, std::size_t I>
-inline constexpr std::size_t sha512_wk_slot = I / 2 * S + I % 2;
+#define E2EE_SHA512_PAIR0 ymm0, ymm1, ymm4, ymm5, ymm7, 0
+#define E2EE_SHA512_PAIR1 ymm1, ymm2, ymm5, ymm6, ymm0, 1
+#define E2EE_SHA512_PAIR2 ymm2, ymm3, ymm6, ymm7, ymm1, 2
+#define E2EE_SHA512_PAIR3 ymm3, ymm4, ymm7, ymm0, ymm2, 3
+#define E2EE_SHA512_PAIR4 ymm4, ymm5, ymm0, ymm1, ymm3, 4
+#define E2EE_SHA512_PAIR5 ymm5, ymm6, ymm1, ymm2, ymm4, 5
+#define E2EE_SHA512_PAIR6 ymm6, ymm7, ymm2, ymm3, ymm5, 6
+#define E2EE_SHA512_PAIR7 ymm7, ymm0, ymm3, ymm4, ymm6, 7
+#define E2EE_SHA512_SCHED(P, half) \
+  E2EE_SHA512_CALL(E2EE_SHA512_SCHED_##half, E2EE_SHA512_PAIR##P)
+#define E2EE_SHA512_NOSCHED(P, half) "", "", "", ""
 
-// sha512_avx2_rounds16 runs rounds 16j..16j+15 from wk (slots above). With
-// Schedule, it also makes the W + K of rounds 16(j+1).. into next_wk (K from
-// next_k), each pair right after the two rounds that used the slot, so one
-// group of slots can serve as a ring (next_wk == wk).
-template <bool Schedule, std::size_t S, class V>
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_avx2_rounds16(
-    std::uint64_t (&v)[8], V (&x)[8], const std::uint64_t* wk, std::uint64_t* next_wk,
-    const std::uint64_t* next_k) noexcept {
-  sha512_avx2_round<0>(v, wk[sha512_wk_slot<S, 0>]);
-  sha512_avx2_round<1>(v, wk[sha512_wk_slot<S, 1>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<0>(x, next_wk, next_k);
-  sha512_avx2_round<2>(v, wk[sha512_wk_slot<S, 2>]);
-  sha512_avx2_round<3>(v, wk[sha512_wk_slot<S, 3>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<1>(x, next_wk + S, next_k + 2);
-  sha512_avx2_round<4>(v, wk[sha512_wk_slot<S, 4>]);
-  sha512_avx2_round<5>(v, wk[sha512_wk_slot<S, 5>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<2>(x, next_wk + 2 * S, next_k + 4);
-  sha512_avx2_round<6>(v, wk[sha512_wk_slot<S, 6>]);
-  sha512_avx2_round<7>(v, wk[sha512_wk_slot<S, 7>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<3>(x, next_wk + 3 * S, next_k + 6);
-  sha512_avx2_round<8>(v, wk[sha512_wk_slot<S, 8>]);
-  sha512_avx2_round<9>(v, wk[sha512_wk_slot<S, 9>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<4>(x, next_wk + 4 * S, next_k + 8);
-  sha512_avx2_round<10>(v, wk[sha512_wk_slot<S, 10>]);
-  sha512_avx2_round<11>(v, wk[sha512_wk_slot<S, 11>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<5>(x, next_wk + 5 * S, next_k + 10);
-  sha512_avx2_round<12>(v, wk[sha512_wk_slot<S, 12>]);
-  sha512_avx2_round<13>(v, wk[sha512_wk_slot<S, 13>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<6>(x, next_wk + 6 * S, next_k + 12);
-  sha512_avx2_round<14>(v, wk[sha512_wk_slot<S, 14>]);
-  sha512_avx2_round<15>(v, wk[sha512_wk_slot<S, 15>]);
-  if constexpr (Schedule) sha512_avx2_schedule_pair<7>(x, next_wk + 7 * S, next_k + 14);
-}
+// E2EE_SHA512_ROUNDS16: 16 rounds reading W + K at (%rbp) (block i's slots
+// for rounds t, t+1 at 32 * (t / 2), block i+1's 16 bytes further), S the
+// schedule (E2EE_SHA512_SCHED) or none.
+#define E2EE_SHA512_ROUNDS16(S)                                                       \
+  E2EE_SHA512_ROUND(rax, rbx, rcx, rdx, r8, r9, r10, r11, rsi, rdi, 0, S(0, A))       \
+  E2EE_SHA512_ROUND(r11, rax, rbx, rcx, rdx, r8, r9, r10, rdi, rsi, 8, S(0, B))       \
+  E2EE_SHA512_ROUND(r10, r11, rax, rbx, rcx, rdx, r8, r9, rsi, rdi, 32, S(1, A))      \
+  E2EE_SHA512_ROUND(r9, r10, r11, rax, rbx, rcx, rdx, r8, rdi, rsi, 40, S(1, B))      \
+  E2EE_SHA512_ROUND(r8, r9, r10, r11, rax, rbx, rcx, rdx, rsi, rdi, 64, S(2, A))      \
+  E2EE_SHA512_ROUND(rdx, r8, r9, r10, r11, rax, rbx, rcx, rdi, rsi, 72, S(2, B))      \
+  E2EE_SHA512_ROUND(rcx, rdx, r8, r9, r10, r11, rax, rbx, rsi, rdi, 96, S(3, A))      \
+  E2EE_SHA512_ROUND(rbx, rcx, rdx, r8, r9, r10, r11, rax, rdi, rsi, 104, S(3, B))     \
+  E2EE_SHA512_ROUND(rax, rbx, rcx, rdx, r8, r9, r10, r11, rsi, rdi, 128, S(4, A))     \
+  E2EE_SHA512_ROUND(r11, rax, rbx, rcx, rdx, r8, r9, r10, rdi, rsi, 136, S(4, B))     \
+  E2EE_SHA512_ROUND(r10, r11, rax, rbx, rcx, rdx, r8, r9, rsi, rdi, 160, S(5, A))     \
+  E2EE_SHA512_ROUND(r9, r10, r11, rax, rbx, rcx, rdx, r8, rdi, rsi, 168, S(5, B))     \
+  E2EE_SHA512_ROUND(r8, r9, r10, r11, rax, rbx, rcx, rdx, rsi, rdi, 192, S(6, A))     \
+  E2EE_SHA512_ROUND(rdx, r8, r9, r10, r11, rax, rbx, rcx, rdi, rsi, 200, S(6, B))     \
+  E2EE_SHA512_ROUND(rcx, rdx, r8, r9, r10, r11, rax, rbx, rsi, rdi, 224, S(7, A))     \
+  E2EE_SHA512_ROUND(rbx, rcx, rdx, r8, r9, r10, r11, rax, rdi, rsi, 232, S(7, B))
 
-// sha512_avx2_block compresses one 128-byte block at p into the state h, with
-// wk as a 16-slot W + K ring.
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_avx2_block(
-    std::uint64_t (&h)[8], const std::uint8_t* p, std::uint64_t* wk) noexcept {
-  const __m128i bswap = _mm_set_epi64x(0x08090a0b0c0d0e0fLL, 0x0001020304050607LL);
-  __m128i x[8];
-  for (std::size_t i = 0; i < 8; ++i) {
-    x[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i)), bswap);
-    _mm_store_si128(reinterpret_cast<__m128i*>(wk + 2 * i),
-                    _mm_add_epi64(x[i], _mm_load_si128(reinterpret_cast<const __m128i*>(
-                                            sha512_k.data() + 2 * i))));
-  }
-  std::uint64_t v[8];
-  for (std::size_t i = 0; i < 8; ++i) v[i] = h[i];
-  for (std::size_t j = 0; j < 64; j += 16)
-    sha512_avx2_rounds16<true, 2>(v, x, wk, wk, sha512_k.data() + j + 16);
-  sha512_avx2_rounds16<false, 2>(v, x, wk, nullptr, nullptr);
-  for (std::size_t i = 0; i < 8; ++i) h[i] += v[i];
-}
+// E2EE_SHA512_LOAD(i): message words 2i, 2i+1 of both blocks into ymm<i>,
+// W + K into the frame.
+#define E2EE_SHA512_LOAD(i)                                \
+  "vmovdqu 16*" #i "(%%r12), %%xmm8\n\t"                   \
+  "vinserti128 $1, 16*" #i "(%%r13), %%ymm8, %%ymm8\n\t"   \
+  "vpshufb %%ymm15, %%ymm8, %%ymm" #i "\n\t"               \
+  "vbroadcasti128 16*" #i "(%%r15), %%ymm9\n\t"            \
+  "vpaddq %%ymm" #i ", %%ymm9, %%ymm9\n\t"                 \
+  "vmovdqa %%ymm9, 32*" #i "(%%rsp)\n\t"
 
-// sha512_avx2_block_pair compresses the two consecutive blocks at p: the
-// schedules of both are made together in YMM registers (one block per lane)
-// during the first block's rounds; the second block's rounds only read
-// theirs. wk2 holds all 80 W + K of both: slot 4 * (t / 2) + t % 2 for block
-// 0, + 2 for block 1.
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_avx2_block_pair(
-    std::uint64_t (&h)[8], const std::uint8_t* p, std::uint64_t* wk2) noexcept {
-  const __m256i bswap = _mm256_set_epi64x(0x08090a0b0c0d0e0fLL, 0x0001020304050607LL,
-                                          0x08090a0b0c0d0e0fLL, 0x0001020304050607LL);
-  __m256i x[8];
-  for (std::size_t i = 0; i < 8; ++i) {
-    const __m256i m = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i))),
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 128 + 16 * i)), 1);
-    x[i] = _mm256_shuffle_epi8(m, bswap);
-    __m256i kk;
-    sha512_v_k(sha512_k.data() + 2 * i, kk);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(wk2 + 4 * i), _mm256_add_epi64(x[i], kk));
-  }
-  std::uint64_t v[8];
-  for (std::size_t i = 0; i < 8; ++i) v[i] = h[i];
-  for (std::size_t j = 0; j < 64; j += 16)
-    sha512_avx2_rounds16<true, 4>(v, x, wk2 + 2 * j, wk2 + 2 * j + 32, sha512_k.data() + j + 16);
-  sha512_avx2_rounds16<false, 4>(v, x, wk2 + 128, nullptr, nullptr);
-  for (std::size_t i = 0; i < 8; ++i) {
-    h[i] += v[i];
-    v[i] = h[i];
-  }
-  for (std::size_t j = 0; j < 80; j += 16)
-    sha512_avx2_rounds16<false, 4>(v, x, wk2 + 2 * j + 2, nullptr, nullptr);
-  for (std::size_t i = 0; i < 8; ++i) h[i] += v[i];
-}
+// E2EE_SHA512_FEED(off, r): h[off / 8] += r, stored (state pointer in r15).
+#define E2EE_SHA512_FEED(off, r) \
+  "addq " #off "(%%r15), %%" #r "\n\t" \
+  "movq %%" #r ", " #off "(%%r15)\n\t"
 
-// sha512_avx2_blocks compresses `blocks` 128-byte blocks at p into h, two at
-// a time while it can.
-[[gnu::target("avx2,bmi2"), gnu::always_inline]] inline void sha512_avx2_blocks(
-    std::uint64_t (&h)[8], const std::uint8_t* p, std::size_t blocks, std::uint64_t* wk2) noexcept {
-  for (; blocks >= 2; blocks -= 2, p += 256) sha512_avx2_block_pair(h, p, wk2);
-  if (blocks != 0) sha512_avx2_block(h, p, wk2);
-}
-
-// sha512_compress_avx2_2 compresses `blocks` blocks at p, then `more` blocks
-// at q (a message's last full blocks and its padded tail, in one call), into
-// h[0..8). Caller checked avx2 && bmi2.
-[[gnu::target("avx2,bmi2")]] inline void sha512_compress_avx2_2(std::uint64_t* h,
-                                                                const std::uint8_t* p,
-                                                                std::size_t blocks,
-                                                                const std::uint8_t* q,
-                                                                std::size_t more) noexcept {
-  alignas(32) std::uint64_t wk[160];  // W + K: 16 slots for one block, 160 for a pair
-  std::uint64_t(&s)[8] = *reinterpret_cast<std::uint64_t(*)[8]>(h);  // in place: no stack copy
-  const std::uint8_t* const seg[2] = {p, q};
-  const std::size_t count[2] = {blocks, more};
-  for (std::size_t i = 0; i < 2; ++i) sha512_avx2_blocks(s, seg[i], count[i], wk);  // one copy of the code
-  // W + K is derived from the message: wipe what was used (the message may be a key).
-  const std::size_t used = blocks >= 2 || more >= 2 ? 160 : 16;
-  for (std::size_t i = 0; i < used; i += 4)
-    _mm256_store_si256(reinterpret_cast<__m256i*>(wk + i), _mm256_setzero_si256());
-  __asm__ __volatile__("" : : "r"(wk) : "memory");
-}
+#define E2EE_SHA512_WIPE4(i)                    \
+  "vmovdqa %%ymm0, 128*" #i "(%%rsp)\n\t"       \
+  "vmovdqa %%ymm0, 128*" #i "+32(%%rsp)\n\t"    \
+  "vmovdqa %%ymm0, 128*" #i "+64(%%rsp)\n\t"    \
+  "vmovdqa %%ymm0, 128*" #i "+96(%%rsp)\n\t"
 
 // sha512_compress_avx2 compresses `blocks` 128-byte blocks at p into h[0..8).
-[[gnu::target("avx2,bmi2")]] inline void sha512_compress_avx2(std::uint64_t* h,
-                                                              const std::uint8_t* p,
-                                                              std::size_t blocks) noexcept {
-  sha512_compress_avx2_2(h, p, blocks, p, 0);
+// Caller checked avx2 && bmi2. The W + K frame (message-derived: the message
+// may be a key) and the vector registers are zeroed before return.
+//
+// Frame (rsp after alignment): [0, 1280) W + K, 1280 saved rsp, 1288 saved
+// rbp, 1296 h, 1304 p, 1312 blocks left, 1320 K.
+inline void sha512_compress_avx2(std::uint64_t* h, const std::uint8_t* p,
+                                 std::size_t blocks) noexcept {
+  if (blocks == 0) return;
+  const std::uint64_t* k = sha512_k.data();
+  const std::uint8_t* mask = sha512_avx2_bswap.data();
+  __asm__ __volatile__(
+      "movq %%rsp, %%r8\n\t"
+      "subq $1344+128, %%rsp\n\t"  // below the red zone
+      "andq $-64, %%rsp\n\t"
+      "movq %%r8, 1280(%%rsp)\n\t"
+      "movq %%rbp, 1288(%%rsp)\n\t"
+      "movq %%rdi, 1296(%%rsp)\n\t"
+      "movq %%rsi, 1304(%%rsp)\n\t"
+      "movq %%rdx, 1312(%%rsp)\n\t"
+      "movq %%rcx, 1320(%%rsp)\n\t"
+      "vmovdqa (%%rax), %%ymm15\n\t"
+      "movq %%rdi, %%r15\n\t"
+      "movq 0(%%r15), %%rax\n\t"
+      "movq 8(%%r15), %%rbx\n\t"
+      "movq 16(%%r15), %%rcx\n\t"
+      "movq 24(%%r15), %%rdx\n\t"
+      "movq 32(%%r15), %%r8\n\t"
+      "movq 40(%%r15), %%r9\n\t"
+      "movq 48(%%r15), %%r10\n\t"
+      "movq 56(%%r15), %%r11\n\t"
+      // Next block (pair): r12 block i, r13 block i+1 (block i if it is the last).
+      "1:\n\t"
+      "movq 1304(%%rsp), %%r12\n\t"
+      "leaq 128(%%r12), %%r13\n\t"
+      "cmpq $2, 1312(%%rsp)\n\t"
+      "cmovbq %%r12, %%r13\n\t"
+      "movq 1320(%%rsp), %%r15\n\t"
+      E2EE_SHA512_LOAD(0) E2EE_SHA512_LOAD(1) E2EE_SHA512_LOAD(2) E2EE_SHA512_LOAD(3)
+      E2EE_SHA512_LOAD(4) E2EE_SHA512_LOAD(5) E2EE_SHA512_LOAD(6) E2EE_SHA512_LOAD(7)
+      "addq $128, %%r15\n\t"
+      "movq %%rsp, %%rbp\n\t"
+      "movq %%rbx, %%rsi\n\t"
+      "xorq %%rcx, %%rsi\n\t"
+      "xorl %%r12d, %%r12d\n\t"
+      // Block i, rounds 0..63, with the schedule of words 16..79.
+      "jmp 2f\n\t"  // loop start 64-byte aligned, padding not executed
+      ".p2align 6\n\t"
+      "2:\n\t"
+      E2EE_SHA512_ROUNDS16(E2EE_SHA512_SCHED)
+      "addq $256, %%rbp\n\t"
+      "addq $128, %%r15\n\t"
+      "leaq 1024(%%rsp), %%r13\n\t"
+      "cmpq %%r13, %%rbp\n\t"
+      "jne 2b\n\t"
+      "leaq 1280(%%rsp), %%r15\n\t"
+      // Rounds without schedule work from rbp to r15: block i's last 16, or
+      // all 80 of block i+1.
+      "jmp 3f\n\t"  // loop start 64-byte aligned, padding not executed
+      ".p2align 6\n\t"
+      "3:\n\t"
+      E2EE_SHA512_ROUNDS16(E2EE_SHA512_NOSCHED)
+      "addq $256, %%rbp\n\t"
+      "cmpq %%r15, %%rbp\n\t"
+      "jne 3b\n\t"
+      "addq %%r12, %%rax\n\t"
+      "movq 1296(%%rsp), %%r15\n\t"
+      E2EE_SHA512_FEED(0, rax) E2EE_SHA512_FEED(8, rbx) E2EE_SHA512_FEED(16, rcx)
+      E2EE_SHA512_FEED(24, rdx) E2EE_SHA512_FEED(32, r8) E2EE_SHA512_FEED(40, r9)
+      E2EE_SHA512_FEED(48, r10) E2EE_SHA512_FEED(56, r11)
+      "decq 1312(%%rsp)\n\t"
+      "jz 4f\n\t"
+      "leaq 1280(%%rsp), %%r13\n\t"
+      "cmpq %%r13, %%rbp\n\t"
+      "jne 5f\n\t"
+      // Block i done: block i+1 from the high lanes.
+      "leaq 16(%%rsp), %%rbp\n\t"
+      "leaq 1296(%%rsp), %%r15\n\t"
+      "movq %%rbx, %%rsi\n\t"
+      "xorq %%rcx, %%rsi\n\t"
+      "xorl %%r12d, %%r12d\n\t"
+      "jmp 3b\n\t"
+      "5:\n\t"
+      "addq $256, 1304(%%rsp)\n\t"
+      "jmp 1b\n\t"
+      "4:\n\t"
+      "vzeroall\n\t"
+      E2EE_SHA512_WIPE4(0) E2EE_SHA512_WIPE4(1) E2EE_SHA512_WIPE4(2) E2EE_SHA512_WIPE4(3)
+      E2EE_SHA512_WIPE4(4) E2EE_SHA512_WIPE4(5) E2EE_SHA512_WIPE4(6) E2EE_SHA512_WIPE4(7)
+      E2EE_SHA512_WIPE4(8) E2EE_SHA512_WIPE4(9)
+      "movq 1288(%%rsp), %%rbp\n\t"
+      "movq 1280(%%rsp), %%rsp\n\t"
+      : "+D"(h), "+S"(p), "+d"(blocks), "+c"(k), "+a"(mask)
+      :
+      : "rbx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "xmm0", "xmm1", "xmm2",
+        "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+        "xmm13", "xmm14", "xmm15", "cc", "memory");
+}
+
+#undef E2EE_SHA512_CALL
+#undef E2EE_SHA512_ROUND
+#undef E2EE_SHA512_ROUND_
+#undef E2EE_SHA512_SCHED_A
+#undef E2EE_SHA512_SCHED_B
+#undef E2EE_SHA512_PAIR0
+#undef E2EE_SHA512_PAIR1
+#undef E2EE_SHA512_PAIR2
+#undef E2EE_SHA512_PAIR3
+#undef E2EE_SHA512_PAIR4
+#undef E2EE_SHA512_PAIR5
+#undef E2EE_SHA512_PAIR6
+#undef E2EE_SHA512_PAIR7
+#undef E2EE_SHA512_SCHED
+#undef E2EE_SHA512_NOSCHED
+#undef E2EE_SHA512_ROUNDS16
+#undef E2EE_SHA512_LOAD
+#undef E2EE_SHA512_FEED
+#undef E2EE_SHA512_WIPE4
+
+// sha512_compress_avx2_2 compresses `blocks` blocks at p, then `more` blocks
+// at q (a message's last full blocks and its padded tail) into h[0..8).
+inline void sha512_compress_avx2_2(std::uint64_t* h, const std::uint8_t* p, std::size_t blocks,
+                                   const std::uint8_t* q, std::size_t more) noexcept {
+  sha512_compress_avx2(h, p, blocks);
+  sha512_compress_avx2(h, q, more);
 }
 
 }  // namespace detail
