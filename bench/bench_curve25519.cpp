@@ -11,8 +11,9 @@
 //                                 verify_batch call; divide by 64 for the cost per
 //                                 signature (sodium: 64 single verifies, no batch API)
 //
-// e2ee has only its portable path so far (`e2ee:portable`). Peers are used as
-// PERF.md's best use: OpenSSL keys parsed and contexts prepared outside the
+// Every e2ee row exists once per Curve25519 field kernel (e2ee:portable,
+// e2ee:mulx_adx): the ladder and the Edwards operations (comb, verify, batch)
+// both run on it. Peers are used as PERF.md's best use: OpenSSL keys parsed and contexts prepared outside the
 // loop where the API allows it.
 #include <e2ee/ec/ed25519.hpp>
 #include <e2ee/ec/x25519.hpp>
@@ -370,18 +371,32 @@ struct sodium_ed25519_verify_batch {
 template <class Mine, class Sodium, class OpenSSL>
 void register_op(std::string_view op, std::size_t size, std::string_view openssl_impl,
                  [[maybe_unused]] OpenSSL (*make_openssl)()) {
-  note_kernel(op, "portable");
-  const auto mine = [] { return answer(Mine()); };
-  add(op, "e2ee:portable", size, [size, mine](benchmark::State& st) {
-    Mine e;
+  note_kernel(op, e2ee::to_string(e2ee::best_x25519_impl()));
+  const auto mine = [] {
+    const scoped_cpu_disable portable("all");
+    return answer(Mine());
+  };
+  // One e2ee row per field kernel, forced through E2EE_CPU_DISABLE (the
+  // Edwards operations dispatch on cpu::features() like the ladder).
+  for (const auto impl : e2ee::all_x25519_impls) {
+    if (!e2ee::supported(impl)) continue;
+    const char* disable = impl == e2ee::x25519_impl::portable ? "bmi2,adx" : nullptr;
+    add(op, "e2ee:" + std::string(e2ee::to_string(impl)), size, [size, mine, impl, disable](benchmark::State& st) {
+      const scoped_cpu_disable force(disable);
+      if (e2ee::best_x25519_impl() != impl) {
+        st.SkipWithError("could not force the kernel");
+        return;
+      }
+      Mine e;
 #if defined(E2EE_BENCH_SODIUM)
-    if constexpr (!std::is_void_v<Sodium>) {
-      measure(st, e, size, answer(Sodium()), "e2ee");
-      return;
-    }
+      if constexpr (!std::is_void_v<Sodium>) {
+        measure(st, e, size, answer(Sodium()), "e2ee");
+        return;
+      }
 #endif
-    measure(st, e, size, mine(), "e2ee");
-  });
+      measure(st, e, size, mine(), "e2ee");
+    });
+  }
 #if defined(E2EE_BENCH_OPENSSL)
   if constexpr (!std::is_void_v<OpenSSL>) {
     add(op, openssl_impl, size, [size, mine, make_openssl](benchmark::State& st) {

@@ -120,15 +120,29 @@ struct libsignal_xeddsa_verify {
 // libsignal rows against e2ee.
 template <class Mine, class Peer>
 void register_op(std::string_view op) {
-  note_kernel(op, "portable");
-  add(op, "e2ee:portable", msg_size, [](benchmark::State& st) {
-    Mine e;
+  note_kernel(op, e2ee::to_string(e2ee::best_x25519_impl()));
+  // One e2ee row per Curve25519 field kernel (forced by E2EE_CPU_DISABLE).
+  for (const auto impl : e2ee::all_x25519_impls) {
+    if (!e2ee::supported(impl)) continue;
+    const char* disable = impl == e2ee::x25519_impl::portable ? "bmi2,adx" : nullptr;
+    add(op, "e2ee:" + std::string(e2ee::to_string(impl)), msg_size, [impl, disable](benchmark::State& st) {
+      const scoped_cpu_disable force(disable);
+      if (e2ee::best_x25519_impl() != impl) {
+        st.SkipWithError("could not force the kernel");
+        return;
+      }
+      Mine e;
 #if defined(E2EE_BENCH_LIBSIGNAL_C)
-    measure(st, e, msg_size, answer(Peer()), "e2ee");
+      measure(st, e, msg_size, answer(Peer()), "e2ee");
 #else
-    measure(st, e, msg_size, answer(Mine()), "e2ee");
+      const auto want = [] {
+        const scoped_cpu_disable portable("all");
+        return answer(Mine());
+      }();
+      measure(st, e, msg_size, want, "e2ee");
 #endif
-  });
+    });
+  }
 #if defined(E2EE_BENCH_LIBSIGNAL_C)
   add(op, "libsignal", msg_size, [](benchmark::State& st) {
     Peer e;

@@ -23,6 +23,7 @@
 #include <e2ee/ec/x25519.hpp>
 
 #include "support/bytes.hpp"
+#include "support/kernels_x25519.hpp"
 #include "support/rng.hpp"
 #include "support/rsp.hpp"
 #include "support/vectors.hpp"
@@ -92,6 +93,7 @@ constexpr auto order_bytes = hex<32>("edd3f55c1a631258d69cf7a2def9de140000000000
 }  // namespace
 
 TEST_CASE("ed25519: sign.input, 1,024 lines (keygen, sign, verify)", "[ed25519][rfc]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   E2EE_REQUIRE_EXTERNAL_VECTORS();
   const auto text = test::vectors::read_file(test::vectors::external("rfc/sign.input"));
   REQUIRE(text.has_value());
@@ -134,6 +136,7 @@ TEST_CASE("ed25519: sign.input, 1,024 lines (keygen, sign, verify)", "[ed25519][
 }
 
 TEST_CASE("ed25519: BoringSSL RFC 8032 file", "[ed25519][rfc]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   E2EE_REQUIRE_EXTERNAL_VECTORS();
   const auto f = test::rsp::load_external("rfc/boringssl_evp_ed25519_tests.txt");
   INFO(f.error);
@@ -208,6 +211,7 @@ TEST_CASE("ed25519: BoringSSL RFC 8032 file", "[ed25519][rfc]") {
 }
 
 TEST_CASE("ed25519: Wycheproof ed25519_test.json, every case", "[ed25519][wycheproof]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   E2EE_REQUIRE_EXTERNAL_VECTORS();
   const auto suite = test::wycheproof::load_eddsa_verify("ed25519_test.json");
   INFO(suite.error);
@@ -232,6 +236,7 @@ TEST_CASE("ed25519: Wycheproof ed25519_test.json, every case", "[ed25519][wychep
 }
 
 TEST_CASE("ed25519: verification rule edge cases", "[ed25519]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   const auto kp = ed::key_pair::from_seed(hex<32>("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
   const std::array<std::uint8_t, 3> msg{1, 2, 3};
   const auto sig = ed::sign(kp, msg);
@@ -328,6 +333,7 @@ TEST_CASE("ed25519: scalar arithmetic mod L", "[ed25519]") {
 }
 
 TEST_CASE("ed25519: random keys, sign/verify, tampering", "[ed25519]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0x65643235);
   for (int i = 0; i < 32; ++i) {
     std::array<std::uint8_t, 32> seed{};
@@ -509,6 +515,7 @@ TEST_CASE("ed25519: comb scalarmult_base equals the windowed ladder", "[ed25519]
 }
 
 TEST_CASE("x25519: public_key through the comb equals scalarmult(k, 9)", "[x25519][ed25519][comb]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0x78323535);
   for (int i = 0; i < 300; ++i) {
     bytes32 k{};
@@ -521,6 +528,7 @@ TEST_CASE("x25519: public_key through the comb equals scalarmult(k, 9)", "[x2551
 }
 
 TEST_CASE("ed25519: rule edge cases, single verify == batch verify", "[ed25519][rule][batch]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0x72756c65);
   const auto t = torsion();
   std::array<bytes32, 8> t_enc{};
@@ -646,6 +654,7 @@ TEST_CASE("ed25519: rule edge cases, single verify == batch verify", "[ed25519][
 }
 
 TEST_CASE("ed25519: verify_batch, 1..70 signatures with random bad ones identified", "[ed25519][batch]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   const auto& h = honest();
   test::rng r(0x62617463);
   std::size_t bad_total = 0;

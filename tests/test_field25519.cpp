@@ -349,6 +349,9 @@ std::vector<m::fe64> kernel_edges() {
 
 bool same(const m::fe64& got, const f::tight& want) { return m::to_bytes(got) == f::to_bytes(want); }
 
+e2ee::ct::mask<std::uint64_t> ct_all() { return e2ee::ct::mask<std::uint64_t>::all(); }
+e2ee::ct::mask<std::uint64_t> ct_none() { return e2ee::ct::mask<std::uint64_t>::none(); }
+
 }  // namespace
 
 TEST_CASE("field25519 mulx_adx: edge inputs against the portable field", "[field25519][mulx_adx]") {
@@ -468,5 +471,95 @@ TEST_CASE("field25519 mulx_adx: from_bytes masks bit 255, to_bytes is canonical"
     CHECK(got == f::to_bytes(f::from_bytes(b)));
     CHECK(f::is_canonical(got));
   }
+}
+
+TEST_CASE("field25519 mulx_adx: neg, cmov, cneg, is_zero, equal, sign, pow22523, sqrt_ratio, conversions",
+          "[field25519][mulx_adx]") {
+  // from_portable is constexpr: the constants the Edwards kernel uses.
+  static_assert(m::from_portable(f::one).v[0] == 1 && m::from_portable(f::one).v[3] == 0);
+  // to_f25519 and from_portable are plain C++ (no MULX): tested on every CPU.
+  for (const auto& a : kernel_edges()) {
+    CHECK(f::to_bytes(m::to_f25519(a)) == m::to_bytes(a));
+    const m::fe64 back = m::from_portable(to_portable(a));
+    CHECK(back.v == m::reduce(a).v);  // canonical limbs
+  }
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) {
+    WARN("CPU without BMI2/ADX (or disabled): mulx_adx field kernel not tested");
+    return;
+  }
+  const auto all = ct_all();
+  const auto none = ct_none();
+  test::rng r(0x73717274);
+  INFO("seed " << r.seed());
+  std::vector<m::fe64> values = kernel_edges();
+  for (int i = 0; i < 400; ++i) {
+    m::fe64 a;
+    for (auto& w : a.v) w = r.next();
+    if (i % 4 == 1) a.v[3] &= top63;
+    if (i % 4 == 2) {  // a square (its root known), or a square times -1
+      m::fe64 s;
+      m::sqr(s, a);
+      a = s;
+    }
+    values.push_back(a);
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const m::fe64& a = values[i];
+    const f::tight pa = to_portable(a);
+    INFO("value " << i);
+    m::fe64 t;
+    m::neg(t, a);
+    REQUIRE(same(t, f::carry(f::neg(pa))));
+    REQUIRE(m::is_zero_mask(a).declassify() == f::is_zero_mask(pa).declassify());
+    REQUIRE(m::is_negative(a) == f::is_negative(pa));
+    REQUIRE(m::from_portable(pa).v == m::reduce(a).v);
+    REQUIRE(f::to_bytes(m::to_f25519(a)) == f::to_bytes(pa));
+    t = a;
+    m::cneg(t, all);
+    REQUIRE(same(t, f::carry(f::neg(pa))));
+    t = a;
+    m::cneg(t, none);
+    REQUIRE(t.v == a.v);
+    m::pow22523(t, a);
+    REQUIRE(same(t, f::pow22523(pa)));
+    const m::fe64& b = values[(i * 7 + 3) % values.size()];
+    const f::tight pb = to_portable(b);
+    REQUIRE(m::equal_mask(a, b).declassify() == f::equal_mask(pa, pb).declassify());
+    REQUIRE(m::equal_mask(a, a).declassify());
+    t = a;
+    m::cmov(t, b, none);
+    REQUIRE(t.v == a.v);
+    m::cmov(t, b, all);
+    REQUIRE(t.v == b.v);
+    // sqrt_ratio(u, v): same verdict and root (v != 0 is its precondition).
+    if (!f::is_zero_mask(pb).declassify()) {
+      m::fe64 root;
+      f::tight proot;
+      const bool ok = m::sqrt_ratio(a, b, root).declassify();
+      REQUIRE(ok == f::sqrt_ratio(pa, pb, proot).declassify());
+      if (ok) REQUIRE(same(root, proot));
+      // u/1 for a = s^2: a square, root s or -s (the non-negative one).
+      const bool sq = m::sqrt_ratio(a, m::one, root).declassify();
+      REQUIRE(sq == f::sqrt_ratio(pa, f::one, proot).declassify());
+      if (sq) {
+        REQUIRE(same(root, proot));
+        REQUIRE(m::is_negative(root) == 0);
+      }
+    }
+  }
+  // Equal values in different representations: x, x + p, x + 2p.
+  const std::uint64_t p0 = 0xffffffffffffffedULL;
+  const m::fe64 p{{p0, ones, ones, top63}};
+  const m::fe64 zero_p2{{0xffffffffffffffdaULL, ones, ones, ones}};  // 2p
+  CHECK(m::is_zero_mask(p).declassify());
+  CHECK(m::is_zero_mask(zero_p2).declassify());
+  CHECK(m::equal_mask(p, m::zero).declassify());
+  CHECK(m::equal_mask(m::fe64{{p0 + 1, ones, ones, top63}}, m::one).declassify());
+  CHECK_FALSE(m::equal_mask(m::fe64{{p0 - 1, ones, ones, top63}}, m::zero).declassify());
+  // sqrt(-1)^2 = -1.
+  m::fe64 t;
+  m::sqr(t, m::sqrt_m1);
+  m::add(t, t, m::one);
+  CHECK(m::is_zero_mask(t).declassify());
 }
 #endif  // E2EE_HAVE_X86_KERNELS

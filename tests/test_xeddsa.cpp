@@ -25,6 +25,7 @@
 #include <e2ee/ec/xeddsa.hpp>
 
 #include "support/bytes.hpp"
+#include "support/kernels_x25519.hpp"
 #include "support/json.hpp"
 #include "support/rng.hpp"
 #include "support/vectors.hpp"
@@ -155,6 +156,7 @@ sig_t standard_xeddsa_sign(const key& k, const bytes& msg, const std::array<std:
 }  // namespace
 
 TEST_CASE("xeddsa: Signal xeddsa.json, every case", "[xeddsa][signal]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   E2EE_REQUIRE_EXTERNAL_VECTORS();
   const auto text = test::vectors::read_file(test::vectors::external("signal/xeddsa.json"));
   REQUIRE(text.has_value());
@@ -207,6 +209,7 @@ TEST_CASE("xeddsa: Signal xeddsa.json, every case", "[xeddsa][signal]") {
 }
 
 TEST_CASE("xeddsa: random round trips, both sign bits", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0x7ed25519);
   INFO("seed " << r.seed());
   int sign_bits[2] = {0, 0};
@@ -241,6 +244,7 @@ TEST_CASE("xeddsa: random round trips, both sign bits", "[xeddsa]") {
 }
 
 TEST_CASE("xeddsa: the secret key is clamped first", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0x5eed);
   for (int i = 0; i < 8; ++i) {
     key k = random_array<32>(r);
@@ -255,6 +259,7 @@ TEST_CASE("xeddsa: the secret key is clamped first", "[xeddsa]") {
 }
 
 TEST_CASE("xeddsa: verification rule edges (Signal's behaviour)", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0xed9e);
   const key k = random_array<32>(r);
   const key pub = e2ee::x25519::public_key(k);
@@ -329,6 +334,7 @@ TEST_CASE("xeddsa: verification rule edges (Signal's behaviour)", "[xeddsa]") {
 }
 
 TEST_CASE("xeddsa: small-order keys are not rejected (as in Signal)", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   // u = 0 maps to (0, -1) of order 2: s·B - h·A = s·B whenever h is even, so
   // R = enc(s·B) is a valid signature of about half of all messages. Signal
   // (C and Rust) accepts such keys in verification, and so do we; protocols
@@ -360,6 +366,7 @@ TEST_CASE("xeddsa: small-order keys are not rejected (as in Signal)", "[xeddsa]"
 }
 
 TEST_CASE("xeddsa: standard XEdDSA signatures (A negated to sign 0) verify", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0x57d);
   int negated = 0;
   for (int i = 0; i < 16; ++i) {
@@ -377,6 +384,7 @@ TEST_CASE("xeddsa: standard XEdDSA signatures (A negated to sign 0) verify", "[x
 }
 
 TEST_CASE("xeddsa: random-source overloads", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   const key k = hex<32>("c097248412e58bf05df487968205132794178e367637f5818f81e0e6ce73e865");
   const key pub = e2ee::x25519::public_key(k);
   const bytes msg = test::ascii("signed prekey");
@@ -428,6 +436,7 @@ bool c_verify(const key& u, const bytes& msg, const sig_t& sig) {
 }  // namespace
 
 TEST_CASE("xeddsa: differential against libsignal-protocol-c", "[xeddsa][libsignal]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   test::rng r(0xc0ffee);
   INFO("seed " << r.seed());
   int sig_compared = 0, verdicts = 0, accepted_both = 0;
@@ -512,6 +521,7 @@ TEST_CASE("xeddsa: differential against libsignal-protocol-c", "[xeddsa][libsign
 }
 
 TEST_CASE("xeddsa: u = -1 is where libsignal-protocol-c differs (documented)", "[xeddsa][libsignal]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
   // C computes y = (u - 1)·0 = 0 and accepts forgeries like R = enc(s·B)
   // for about a quarter of the messages; we (and Rust libsignal) reject u = -1.
   namespace ge = e2ee::detail::ed25519;

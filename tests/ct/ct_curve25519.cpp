@@ -11,7 +11,9 @@
 // key_pair::from_seed and, through the key pair derived from it, in sign,
 // with the message poisoned too (both run the fixed-base comb: masked
 // selection from the constexpr table), and the comb directly on extreme
-// scalars. Outputs are unpoisoned when they become
+// scalars; and the MULX/ADX Edwards kernel (comb, encode, Montgomery u)
+// called directly, so that it runs under valgrind too (check_edwards_mulx).
+// Outputs are unpoisoned when they become
 // public and only then compared with values computed before poisoning.
 // Ed25519 verify is variable time by design (all inputs public): not checked.
 // valgrind runs this about 50 times slower than native, so it does a few
@@ -28,6 +30,7 @@
 #include <e2ee/core/ct.hpp>
 
 #include "ct_common.hpp"
+#include <e2ee/detail/x86/edwards25519_mulx.hpp>
 #include <e2ee/ec/ed25519.hpp>
 #include <e2ee/ec/x25519.hpp>
 
@@ -196,6 +199,55 @@ void check_ed25519() {
   }
 }
 
+
+// check_edwards_mulx: the MULX/ADX Edwards kernel (detail/x86/edwards25519_mulx.hpp)
+// that Ed25519 key generation and signing, XEdDSA signing and
+// x25519::public_key run when the CPU has BMI2/ADX: the comb with the scalar
+// poisoned, then encode (Ed25519 public key and R) and the Montgomery u
+// (X25519 public key) of the still-secret point. Called directly, so it also
+// runs under valgrind, whose CPUID hides ADX (the public functions then take
+// the portable path, checked by check_ed25519). That is exactly what
+// detail::ed25519::scalarmult_base_encoded / _montgomery_u do on this kernel.
+void check_edwards_mulx() {
+#if E2EE_HAVE_X86_KERNELS
+  bool run = e2ee::supported(e2ee::x25519_impl::mulx_adx);
+#if defined(E2EE_CT_VALGRIND)
+  run = run || (RUNNING_ON_VALGRIND && e2ee::cpu::detect().bmi2);
+#endif
+  if (!run) {
+    std::printf("ct_curve25519: Edwards mulx_adx kernel skipped (no BMI2/ADX)\n");
+    return;
+  }
+  std::printf("ct_curve25519: Edwards comb, encode, Montgomery u on mulx_adx (called directly)\n");
+  namespace ge = e2ee::detail::ed25519;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  std::array<std::array<std::uint8_t, 32>, 6> scalars{};
+  scalars[1].fill(0x88);
+  scalars[1][31] = 0x08;
+  scalars[2].fill(0x77);
+  scalars[3] = {0xec, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+                0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+  scalars[4].fill(0xff);
+  scalars[4][31] = 0x7f;
+  scalars[5] = x25519::detail::clamp(pattern<32>(9));
+  for (const auto& a : scalars) {
+    const auto want = ge::encode(ge::scalarmult(ge::make_window_table(ge::base_point), a));
+    const key want_u = x25519::scalarmult(e2ee::x25519_impl::portable, a, x25519::base_point);
+    std::array<std::uint8_t, 32> s = a;
+    poison(s);
+    gm::p3 p = gm::scalarmult_base(s);
+    std::array<std::uint8_t, 32> enc = gm::encode(p);
+    key u = gm::montgomery_u(p);
+    unpoison(s);
+    publish(enc);
+    publish(u);
+    expect(enc == want, "ed25519 comb scalarmult_base + encode, mulx_adx");
+    // u of a·B equals X25519(a, 9) for a clamped a (scalars[5]); for the
+    // others X25519 clamps a first, so compare only where a is clamped.
+    if (a == scalars[5]) expect(u == want_u, "x25519 public key through the mulx_adx comb");
+  }
+#endif
+}
 }  // namespace
 
 int main() {
@@ -224,5 +276,6 @@ int main() {
     expect(r == want, "x25519 scalarmult, default kernel");
   }
   check_ed25519();
+  check_edwards_mulx();
   return report();
 }

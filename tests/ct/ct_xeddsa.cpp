@@ -9,15 +9,19 @@
 // become public and only then compared with values computed before
 // poisoning. verify and the public-key conversions are variable time by
 // design (all inputs public): not checked.
+// The MULX/ADX Edwards kernel's fixed-base step is also called directly, so
+// that it runs under valgrind (whose CPUID hides ADX): check_sign_mulx.
 // Without valgrind it is a plain consistency check.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <span>
 
 #include <e2ee/core/ct.hpp>
 
 #include "ct_common.hpp"
+#include <e2ee/detail/x86/edwards25519_mulx.hpp>
 #include <e2ee/ec/conversions.hpp>
 #include <e2ee/ec/x25519.hpp>
 #include <e2ee/ec/xeddsa.hpp>
@@ -110,11 +114,48 @@ void check_seed_conversion() {
   expect(a == b, "x25519::from_ed25519_seed");
 }
 
+
+// check_sign_mulx: XEdDSA signing's only kernel-dependent step, the Edwards
+// public key and R = encode(a·B) on the MULX/ADX kernel, with the key and the
+// nonce scalar poisoned; called directly so that it also runs under
+// valgrind, whose CPUID hides ADX (sign then takes the portable path, which
+// check_sign covers). Natively with BMI2/ADX, check_sign runs this kernel too.
+void check_sign_mulx() {
+#if E2EE_HAVE_X86_KERNELS
+  bool run = e2ee::supported(e2ee::x25519_impl::mulx_adx);
+#if defined(E2EE_CT_VALGRIND)
+  run = run || (RUNNING_ON_VALGRIND && e2ee::cpu::detect().bmi2);
+#endif
+  if (!run) {
+    std::printf("ct_xeddsa: mulx_adx Edwards kernel skipped (no BMI2/ADX)\n");
+    return;
+  }
+  std::printf("ct_xeddsa: sign's fixed-base step on mulx_adx (called directly)\n");
+  namespace ge = e2ee::detail::ed25519;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  namespace sc = e2ee::detail::sc25519;
+  const std::array<std::uint8_t, 32> k0 = pattern<32>(21);
+  const std::array<std::uint8_t, 64> wide = pattern<64>(26);
+  const std::array<std::uint8_t, 32> a0 = xeddsa::detail::clamp(k0);
+  const std::array<std::uint8_t, 32> r0 = sc::to_bytes(sc::reduce_wide(wide));
+  for (const auto& s0 : {a0, r0}) {
+    const auto want = ge::encode(ge::scalarmult_base(s0));
+    std::array<std::uint8_t, 32> s = s0;
+    poison(s);
+    gm::p3 p = gm::scalarmult_base(s);
+    std::array<std::uint8_t, 32> enc = gm::encode(p);
+    unpoison(s);
+    publish(enc);
+    expect(enc == want, "xeddsa fixed-base step (public key, R) on mulx_adx");
+  }
+#endif
+}
 }  // namespace
 
 int main() {
   ctcheck::state().program = "ct_xeddsa";
   check_sign();
+  check_sign_mulx();
   check_seed_conversion();
   return report();
 }

@@ -2,6 +2,11 @@
 // context, no prehash): key pair from a 32-byte seed, sign, verify. constexpr;
 // key generation and signing are constant time in the seed and the expanded
 // secret (fixed-base multiplication with masked table selection).
+// Kernels: at run time every group operation (key pair, sign, verify,
+// verify_batch) runs on best_x25519_impl()'s field: the 4x64 MULX/ADX field
+// when the CPU has BMI2 and ADX (detail/x86/edwards25519_mulx.hpp), else the
+// portable 5x51 one, which is also the constexpr path. Same bytes and
+// verdicts on both (E2EE_CPU_DISABLE=bmi2 forces portable).
 //
 // Verification rule — one rule for verify and verify_batch, on every kernel
 // ("RFC 8032 strict encodings + cofactored equation"; docs/ed25519.md has
@@ -39,6 +44,7 @@
 #include "../core/random.hpp"
 #include "../core/secret.hpp"
 #include "../hash/sha512.hpp"
+#include "curve25519_kernels.hpp"
 #include "edwards25519.hpp"
 #include "scalar25519.hpp"
 
@@ -67,9 +73,7 @@ class key_pair {
     std::copy(seed.begin(), seed.end(), kp.seed_.writable().begin());
     std::copy(h.begin(), h.end(), kp.expanded_.writable().begin());
     const std::span<const std::uint8_t, 32> s(h.data(), 32);
-    auto a = detail::ed25519::scalarmult_base(s);
-    kp.public_key = detail::ed25519::encode(a);
-    e2ee::wipe(a);
+    kp.public_key = e2ee::detail::ed25519::scalarmult_base_encoded(s);
     e2ee::wipe(h);
     return kp;
   }
@@ -114,9 +118,8 @@ constexpr signature sign(const key_pair& kp, std::span<const std::uint8_t> msg) 
   namespace sc = e2ee::detail::sc25519;
   auto r = detail::hash_mod_l(kp.prefix(), {}, msg);
   auto r_bytes = sc::to_bytes(r);
-  auto rp = e2ee::detail::ed25519::scalarmult_base(r_bytes);
   signature sig{};
-  const auto r_enc = e2ee::detail::ed25519::encode(rp);
+  const auto r_enc = e2ee::detail::ed25519::scalarmult_base_encoded(r_bytes);
   const auto k = detail::hash_mod_l(r_enc, kp.public_key, msg);
   auto s = sc::from_bytes(kp.scalar());
   auto big_s = sc::muladd(k, s, r);
@@ -127,7 +130,6 @@ constexpr signature sign(const key_pair& kp, std::span<const std::uint8_t> msg) 
   }
   e2ee::wipe(r);
   e2ee::wipe(r_bytes);
-  e2ee::wipe(rp);
   e2ee::wipe(s);
   e2ee::wipe(big_s);
   return sig;
@@ -135,24 +137,41 @@ constexpr signature sign(const key_pair& kp, std::span<const std::uint8_t> msg) 
 
 namespace detail {
 
-// parsed: a signature's public inputs after the checks of rule steps 2-5.
+// parsed: a signature's public inputs after the checks of rule steps 2-5,
+// with the points in group G's representation (detail::ed25519::group, the
+// portable field, or detail::ed25519_mulx::group, the MULX/ADX field).
+template <class G>
 struct parsed {
-  e2ee::detail::ed25519::p3 a, r;  // decoded A and R
+  typename G::point a, r;          // decoded A and R
   std::array<std::uint8_t, 32> k;  // SHA-512(R || A || M) mod L
 };
 
 // parse_vartime: rule steps 2-5 (S < L, strict decoding of A and R, k).
 // Returns false for any input the rule rejects before the equation.
+// decode_vartime is G's (found by argument-dependent lookup).
+template <class G>
 constexpr bool parse_vartime(std::span<const std::uint8_t, 64> sig, std::span<const std::uint8_t, 32> public_key,
-                             std::span<const std::uint8_t> msg, parsed& out) noexcept {
-  namespace ge = e2ee::detail::ed25519;
+                             std::span<const std::uint8_t> msg, parsed<G>& out) noexcept {
   namespace sc = e2ee::detail::sc25519;
   const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
   if (!sc::is_canonical(sig.last<32>())) return false;
-  if (!ge::decode_vartime(public_key, out.a)) return false;
-  if (!ge::decode_vartime(r_enc, out.r)) return false;
+  bool ok_a = false, ok_r = false;
+  decode2_vartime(public_key, r_enc, out.a, out.r, ok_a, ok_r);  // G's, both square roots at once
+  if (!ok_a || !ok_r) return false;
   out.k = sc::to_bytes(hash_mod_l(r_enc, public_key, msg));
   return true;
+}
+
+// verify_with: verify on group G: [8]([S]B - [k]A - R) = O.
+template <class G>
+constexpr bool verify_with(std::span<const std::uint8_t, 64> sig, std::span<const std::uint8_t, 32> public_key,
+                           std::span<const std::uint8_t> msg) noexcept {
+  parsed<G> p{};
+  if (!parse_vartime<G>(sig, public_key, msg, p)) return false;
+  // [S]B - [k]A - R, then times the cofactor 8.
+  const typename G::point sb_ka = double_scalarmult_vartime(p.k, neg(p.a), sig.last<32>());
+  const typename G::point diff = to_p3(sub(sb_ka, to_cached(p.r)));
+  return is_identity_vartime(mul_by_cofactor(diff));
 }
 
 }  // namespace detail
@@ -164,13 +183,11 @@ constexpr bool parse_vartime(std::span<const std::uint8_t, 64> sig, std::span<co
 // verify_batch on every input.
 constexpr bool verify(std::span<const std::uint8_t, 64> sig, std::span<const std::uint8_t, 32> public_key,
                       std::span<const std::uint8_t> msg) noexcept {
-  namespace ge = e2ee::detail::ed25519;
-  detail::parsed p{};
-  if (!detail::parse_vartime(sig, public_key, msg, p)) return false;
-  // [S]B - [k]A - R, then times the cofactor 8.
-  const ge::p3 sb_ka = ge::double_scalarmult_vartime(p.k, ge::neg(p.a), sig.last<32>());
-  const ge::p3 diff = ge::to_p3(ge::sub(sb_ka, ge::to_cached(p.r)));
-  return ge::is_identity_vartime(ge::mul_by_cofactor(diff));
+#if E2EE_HAVE_X86_KERNELS
+  if (!std::is_constant_evaluated() && e2ee::detail::ed25519::mulx_enabled())
+    return detail::verify_with<e2ee::detail::ed25519_mulx::group>(sig, public_key, msg);
+#endif
+  return detail::verify_with<e2ee::detail::ed25519::group>(sig, public_key, msg);
 }
 
 // signed_message: one item of a batch; the spans must stay valid during the call.
@@ -199,15 +216,18 @@ enum class chunk_result { holds, fails, no_randomness };
 // If every item satisfies the single equation [8](S_i·B - k_i·A_i - R_i) = O
 // this holds; if one does not, it holds with probability at most 2^-127
 // (the [8]-multiplied differences lie in the subgroup of prime order L).
-template <random_source R>
-chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::span<const parsed> ps,
+// G is the group (portable or MULX/ADX field, chosen once per batch); its
+// operations are found by argument-dependent lookup.
+template <class G, random_source R>
+chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::span<const parsed<G>> ps,
                                     std::span<const bool> parsed_ok, R& rng) noexcept {
   namespace ge = e2ee::detail::ed25519;
   namespace sc = e2ee::detail::sc25519;
+  using cached_t = typename G::addend;
   struct term {
-    ge::naf_digits na, nr;            // digits of z_i·k_i mod L and of z_i
-    std::array<ge::cached, 8> ta;     // odd multiples of A_i
-    std::array<ge::cached, 4> tr;     // odd multiples of R_i
+    ge::naf_digits na, nr;          // digits of z_i·k_i mod L and of z_i
+    std::array<cached_t, 8> ta;     // odd multiples of A_i
+    std::array<cached_t, 4> tr;     // odd multiples of R_i
   };
   std::array<term, batch_chunk> t;
   std::array<std::uint8_t, 16 * batch_chunk> zs{};
@@ -225,8 +245,8 @@ chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::
     term& e = t[m++];
     e.na = ge::wnaf_vartime<5>(sc::to_bytes(zk));
     e.nr = ge::wnaf_vartime<4>(z);
-    e.ta = ge::odd_multiples<8>(ps[i].a);
-    e.tr = ge::odd_multiples<4>(ps[i].r);
+    e.ta = odd_multiples<8>(ps[i].a);
+    e.tr = odd_multiples<4>(ps[i].r);
   }
   ge::naf_digits nb = ge::wnaf_vartime<ge::base_naf_width>(sc::to_bytes(s_sum));
   for (auto& d : nb) d = static_cast<std::int8_t>(-d);  // -(sum z_i·S_i)·B
@@ -238,41 +258,41 @@ chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::
     return false;
   };
   while (top > 0 && !any_digit(top - 1)) --top;
-  ge::p1p1 r{};
-  ge::p2 q = ge::to_p2(ge::identity);
+  typename G::completed r{};
+  typename G::projective q = to_p2(G::identity_point());
   for (std::size_t i = top; i-- > 0;) {
-    r = ge::dbl(q);
+    r = dbl(q);
     for (std::size_t j = 0; j < m; ++j) {
-      if (t[j].na[i] != 0) r = ge::add_digit_vartime(ge::to_p3(r), t[j].ta, t[j].na[i]);
-      if (t[j].nr[i] != 0) r = ge::add_digit_vartime(ge::to_p3(r), t[j].tr, t[j].nr[i]);
+      if (t[j].na[i] != 0) r = add_digit_vartime(to_p3(r), t[j].ta, t[j].na[i]);
+      if (t[j].nr[i] != 0) r = add_digit_vartime(to_p3(r), t[j].tr, t[j].nr[i]);
     }
-    if (nb[i] != 0) r = ge::add_digit_vartime(ge::to_p3(r), ge::base_naf_table, nb[i]);
-    q = ge::to_p2(r);
+    if (nb[i] != 0) r = add_digit_vartime(to_p3(r), G::base_table(), nb[i]);
+    q = to_p2(r);
   }
-  const ge::p3 sum = top == 0 ? ge::identity : ge::to_p3(r);
-  return ge::is_identity_vartime(ge::mul_by_cofactor(sum)) ? chunk_result::holds : chunk_result::fails;
+  const typename G::point sum = top == 0 ? G::identity_point() : to_p3(r);
+  return is_identity_vartime(mul_by_cofactor(sum)) ? chunk_result::holds : chunk_result::fails;
 }
 
 // verify_batch_impl: the verdict for all items; if `valid` is not empty, it
 // receives each item's own verdict. Chunks whose combination fails (or for
 // which the random source fails) are verified one signature at a time, so
 // the per-item verdicts are exactly those of verify.
-template <random_source R>
-bool verify_batch_impl(std::span<const signed_message> items, std::span<bool> valid, R& rng) noexcept {
+template <class G, random_source R>
+bool verify_batch_with(std::span<const signed_message> items, std::span<bool> valid, R& rng) noexcept {
   const bool report = !valid.empty();
   bool all = true;
   for (std::size_t start = 0; start < items.size(); start += batch_chunk) {
     const std::size_t n = std::min(batch_chunk, items.size() - start);
     const auto chunk = items.subspan(start, n);
-    std::array<parsed, batch_chunk> ps{};
+    std::array<parsed<G>, batch_chunk> ps{};
     std::array<bool, batch_chunk> ok{};
     bool all_parsed = true;
     for (std::size_t i = 0; i < n; ++i) {
-      ok[i] = parse_vartime(chunk[i].signature, chunk[i].public_key, chunk[i].message, ps[i]);
+      ok[i] = parse_vartime<G>(chunk[i].signature, chunk[i].public_key, chunk[i].message, ps[i]);
       all_parsed = all_parsed && ok[i];
     }
     if (!all_parsed && !report) return false;
-    const chunk_result res = chunk_equation_vartime(chunk, std::span<const parsed>(ps.data(), n),
+    const chunk_result res = chunk_equation_vartime<G>(chunk, std::span<const parsed<G>>(ps.data(), n),
                                                     std::span<const bool>(ok.data(), n), rng);
     if (res == chunk_result::fails && !report) return false;
     for (std::size_t i = 0; i < n; ++i) {
@@ -284,6 +304,17 @@ bool verify_batch_impl(std::span<const signed_message> items, std::span<bool> va
     if (!all && !report) return false;
   }
   return all;
+}
+
+// verify_batch_impl: verify_batch_with on the best kernel's group (the same
+// one verify uses).
+template <random_source R>
+bool verify_batch_impl(std::span<const signed_message> items, std::span<bool> valid, R& rng) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+  if (e2ee::detail::ed25519::mulx_enabled())
+    return verify_batch_with<e2ee::detail::ed25519_mulx::group>(items, valid, rng);
+#endif
+  return verify_batch_with<e2ee::detail::ed25519::group>(items, valid, rng);
 }
 
 }  // namespace detail

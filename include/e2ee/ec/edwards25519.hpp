@@ -4,9 +4,13 @@
 // Revisited", 2008). constexpr throughout. Operations on secret scalars are
 // constant time; functions ending in _vartime are for public inputs only.
 //
-// Field arithmetic goes only through the names of e2ee::detail::f25519 (tight,
-// loose, add, sub, mul, square, carry, invert, cmov, cswap, cneg, ...), so a
-// faster field with the same names can replace it without touching this file.
+// This is the portable group (5x51 field, constexpr). At run time, on CPUs
+// with BMI2/ADX, the same formulas run on the 4x64 MULX/ADX field in
+// detail/x86/edwards25519_mulx.hpp: same point type names and function
+// names, so the verification code in ed25519.hpp is written once (a template
+// on `group`, operations found by argument-dependent lookup); the dispatch
+// (curve25519_kernels.hpp, ed25519.hpp, xeddsa.hpp) uses the portable group
+// in constant evaluation and when E2EE_CPU_DISABLE removes bmi2 or adx.
 //
 // Precomputed tables, all computed by the compiler from the base point (no
 // pasted literals), each in a separate constant evaluation small enough for
@@ -187,6 +191,14 @@ constexpr bool decode_vartime(std::span<const std::uint8_t, 32> s, p3& out) noex
   f::cneg(x, ct::mask<std::uint64_t>::from_bit(sign ^ f::is_negative(x)));
   out = {x, y, f::one, f::mul(x, y)};
   return true;
+}
+
+// decode2_vartime: decode_vartime of two encodings (the same interface as
+// the MULX/ADX kernel's, which interleaves the two square roots).
+constexpr void decode2_vartime(std::span<const std::uint8_t, 32> sa, std::span<const std::uint8_t, 32> sb, p3& a,
+                               p3& b, bool& ok_a, bool& ok_b) noexcept {
+  ok_a = decode_vartime(sa, a);
+  ok_b = decode_vartime(sb, b);
 }
 
 // is_identity_vartime: P = (0, 1), i.e. X = 0 and Y = Z.
@@ -468,6 +480,18 @@ constexpr p3 double_scalarmult_vartime(std::span<const std::uint8_t, 32> a, cons
   }
   return to_p3(r);
 }
+
+// group: the traits the generic verification code (ec/ed25519.hpp) reads;
+// detail::ed25519_mulx::group is the same for the MULX/ADX field. The group
+// operations themselves are found by argument-dependent lookup.
+struct group {
+  using point = p3;
+  using projective = p2;
+  using completed = p1p1;
+  using addend = cached;
+  static constexpr const p3& identity_point() noexcept { return identity; }
+  static constexpr const std::array<niels, 64>& base_table() noexcept { return base_naf_table; }
+};
 
 }  // namespace detail::ed25519
 E2EE_NAMESPACE_END

@@ -2,9 +2,10 @@
 // function, public-key derivation and the checked shared secret. constexpr and
 // constant time in the scalar (and in the point): a Montgomery ladder with
 // conditional swaps by mask, no secret branch, index or loop bound.
-// Kernels (x25519_impl): the portable 5x51 ladder (also the constexpr path)
-// and a 4x64 MULX/ADX ladder (detail/x86/field25519_mulx.hpp), chosen per call
-// from cpu::features(); scalarmult/shared_secret(impl, ...) force one.
+// Kernels (x25519_impl, curve25519_kernels.hpp): the portable 5x51 ladder
+// (also the constexpr path) and a 4x64 MULX/ADX ladder
+// (detail/x86/field25519_mulx.hpp), chosen per call from cpu::features();
+// scalarmult/shared_secret(impl, ...) force one.
 #pragma once
 
 #include <array>
@@ -21,40 +22,11 @@
 #include "../core/ct.hpp"
 #include "../core/secret.hpp"
 #include "../detail/x86/field25519_mulx.hpp"
-#include "edwards25519.hpp"  // x25519::public_key: the fixed-base comb
+#include "curve25519_kernels.hpp"  // x25519_impl; x25519::public_key: the fixed-base comb
+#include "edwards25519.hpp"
 #include "field25519.hpp"
 
 E2EE_NAMESPACE_BEGIN
-
-// x25519_impl names the X25519 ladder kernels: `portable` (5x51 limbs,
-// constexpr) and `mulx_adx` (4x64 limbs, MULX/ADCX/ADOX inline asm, x86-64
-// with BMI2 and ADX). Both give the same bytes for every input.
-enum class x25519_impl : std::uint8_t { portable, mulx_adx };
-
-inline constexpr std::array<x25519_impl, 2> all_x25519_impls{x25519_impl::portable, x25519_impl::mulx_adx};
-
-constexpr std::string_view to_string(x25519_impl i) noexcept {
-  switch (i) {
-    case x25519_impl::portable: return "portable";
-    case x25519_impl::mulx_adx: return "mulx_adx";
-  }
-  return "unknown";
-}
-
-// supported tells whether kernel `i` can run with features `f` (and was built in).
-inline bool supported(x25519_impl i, const cpu::feature_set& f = cpu::features()) noexcept {
-  switch (i) {
-    case x25519_impl::portable: return true;
-    case x25519_impl::mulx_adx: return E2EE_HAVE_X86_KERNELS && f.bmi2 && f.adx;
-  }
-  return false;
-}
-
-// best_x25519_impl is the fastest supported kernel: mulx_adx when the CPU
-// has BMI2 and ADX.
-inline x25519_impl best_x25519_impl(const cpu::feature_set& f = cpu::features()) noexcept {
-  return supported(x25519_impl::mulx_adx, f) ? x25519_impl::mulx_adx : x25519_impl::portable;
-}
 
 namespace x25519 {
 
@@ -191,21 +163,12 @@ constexpr key scalarmult(x25519_impl impl, std::span<const std::uint8_t, 32> sca
 // comb (edwards25519.hpp), then the birational map to Montgomery form,
 // u = (1 + y)/(1 - y) = (Z + Y)/(Z - Y) (RFC 7748 4.1). k·B is never the
 // identity for a clamped k < 2^255 unless L divides k, and then both paths
-// give u = 0 (invert(0) = 0). Constant time in the secret.
+// give u = 0 (invert(0) = 0). Constant time in the secret. Runs on
+// best_x25519_impl()'s field (the MULX/ADX comb when the CPU has BMI2/ADX).
 constexpr key public_key(std::span<const std::uint8_t, 32> secret_key) noexcept {
-  namespace f = e2ee::detail::f25519;
-  namespace ge = e2ee::detail::ed25519;
   key k = detail::clamp(secret_key);
-  ge::p3 a = ge::scalarmult_base(k);
-  f::tight num = f::carry(f::add(a.z, a.y));
-  f::tight den = f::carry(f::sub(a.z, a.y));
-  f::tight u = f::mul(num, f::invert(den));
-  const key out = f::to_bytes(u);
+  const key out = e2ee::detail::ed25519::scalarmult_base_montgomery_u(k);
   e2ee::wipe(k);
-  e2ee::wipe(a);
-  e2ee::wipe(num);
-  e2ee::wipe(den);
-  e2ee::wipe(u);
   return out;
 }
 

@@ -33,6 +33,11 @@
 //   5. h = SHA-512(R bytes || enc(A) with that sign bit || M) mod L; accept iff
 //      enc(s·B - h·A) equals the 32 R bytes (so R must be canonical).
 //
+// Kernels: sign's fixed-base multiplications and verify run on
+// best_x25519_impl()'s field (the MULX/ADX Edwards kernel with BMI2/ADX,
+// else the portable one, also used in constant evaluation); same bytes and
+// verdicts on both.
+//
 // Constant time: sign runs in time independent of the secret key and of the
 // random bytes (fixed-base scalar multiplication with masked table
 // selection, branch-free scalar arithmetic); every secret temporary is
@@ -51,6 +56,7 @@
 #include "../core/random.hpp"
 #include "../core/secret.hpp"
 #include "../hash/sha512.hpp"
+#include "curve25519_kernels.hpp"
 #include "edwards25519.hpp"
 #include "field25519.hpp"
 #include "scalar25519.hpp"
@@ -107,12 +113,10 @@ constexpr sc::scalar hash_mod_l(std::span<const std::uint8_t> p0, std::span<cons
 // sign is 0 (tests use this). Constant time in a and z.
 constexpr signature sign_scalar(std::span<const std::uint8_t, 32> a, std::span<const std::uint8_t> msg,
                                 std::span<const std::uint8_t, 64> z) noexcept {
-  ge::p3 big_a = ge::scalarmult_base(a);
-  const std::array<std::uint8_t, 32> a_enc = ge::encode(big_a);  // the Edwards public key
+  const std::array<std::uint8_t, 32> a_enc = ge::scalarmult_base_encoded(a);  // the Edwards public key
   sc::scalar r = hash_mod_l(nonce_prefix, a, msg, z);
   std::array<std::uint8_t, 32> r_bytes = sc::to_bytes(r);
-  ge::p3 big_r = ge::scalarmult_base(r_bytes);
-  const std::array<std::uint8_t, 32> r_enc = ge::encode(big_r);
+  const std::array<std::uint8_t, 32> r_enc = ge::scalarmult_base_encoded(r_bytes);
   const sc::scalar h = hash_mod_l(r_enc, a_enc, msg, {});
   sc::scalar a_sc = sc::from_bytes(a);
   sc::scalar s = sc::muladd(h, a_sc, r);  // h·a + r mod L: a is any value < 2^256
@@ -122,10 +126,8 @@ constexpr signature sign_scalar(std::span<const std::uint8_t, 32> a, std::span<c
   std::copy(s_enc.begin(), s_enc.end(), sig.begin() + 32);
   // s < L < 2^253: bit 255 is free and carries the sign of A's x.
   sig[63] = static_cast<std::uint8_t>((sig[63] & 0x7fu) | (a_enc[31] & 0x80u));
-  e2ee::wipe(big_a);
   e2ee::wipe(r);
   e2ee::wipe(r_bytes);
-  e2ee::wipe(big_r);
   e2ee::wipe(a_sc);
   e2ee::wipe(s);
   return sig;
@@ -155,6 +157,58 @@ constexpr bool decode_point_vartime(const f::tight& y, std::uint64_t sign, ge::p
   out = {x, y, f::one, f::mul(x, y)};
   return true;
 }
+
+// verify_portable: verify (below) on the portable field (constexpr).
+constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, std::span<const std::uint8_t> msg,
+                               std::span<const std::uint8_t, 64> sig) noexcept {
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const f::tight u = f::from_bytes(x25519_public);  // bit 255 ignored, u >= p taken mod p
+  if (is_minus_one_vartime(u)) return false;
+  const f::tight y = edwards_y_from_montgomery_u(u);
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc = f::to_bytes(y);
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  ge::p3 a{};
+  if (!decode_point_vartime(y, sign_bit, a)) return false;
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+  // s·B - h·A = s·B + h·(-A)
+  const auto check = ge::encode(ge::double_scalarmult_vartime(h, ge::neg(a), s));
+  return std::equal(check.begin(), check.end(), r_enc.begin());
+}
+
+#if E2EE_HAVE_X86_KERNELS
+// verify_mulx: the same steps on the MULX/ADX field (run time only).
+[[gnu::target("bmi2,adx")]] inline bool verify_mulx(std::span<const std::uint8_t, 32> x25519_public,
+                                                     std::span<const std::uint8_t> msg,
+                                                     std::span<const std::uint8_t, 64> sig) noexcept {
+  namespace fm = e2ee::detail::f25519_mulx;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const fm::fe64 u = fm::from_bytes(x25519_public);  // bit 255 ignored, u >= p taken mod p
+  fm::fe64 num, den, y;
+  fm::add(den, u, fm::one);
+  if (fm::is_zero_mask(den).declassify()) return false;  // u = -1: no Edwards image
+  fm::sub(num, u, fm::one);
+  fm::invert(den, den);
+  fm::mul(y, num, den);  // y = (u - 1)/(u + 1)
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc = fm::to_bytes(y);
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  gm::p3 a{};
+  if (!gm::decode_point_vartime(y, sign_bit, false, a)) return false;
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+  const auto check = gm::encode(gm::double_scalarmult_vartime(h, gm::neg(a), s));
+  return std::equal(check.begin(), check.end(), r_enc.begin());
+}
+#endif
 
 }  // namespace detail
 
@@ -202,27 +256,11 @@ inline result<signature> sign(std::span<const std::uint8_t, 32> x25519_secret,
 // malformed input; never crashes. Variable time: every input is public.
 constexpr bool verify(std::span<const std::uint8_t, 32> x25519_public, std::span<const std::uint8_t> msg,
                       std::span<const std::uint8_t, 64> sig) noexcept {
-  namespace f = e2ee::detail::f25519;
-  namespace ge = e2ee::detail::ed25519;
-  namespace sc = e2ee::detail::sc25519;
-  std::array<std::uint8_t, 32> s{};
-  std::copy(sig.begin() + 32, sig.end(), s.begin());
-  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
-  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
-  const f::tight u = f::from_bytes(x25519_public);  // bit 255 ignored, u >= p taken mod p
-  if (detail::is_minus_one_vartime(u)) return false;
-  const f::tight y = detail::edwards_y_from_montgomery_u(u);
-  const std::uint64_t sign_bit = sig[63] >> 7;
-  std::array<std::uint8_t, 32> a_enc = f::to_bytes(y);
-  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
-  ge::p3 a{};
-  if (!detail::decode_point_vartime(y, sign_bit, a)) return false;
-  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
-  const auto h = sc::to_bytes(detail::hash_mod_l(r_enc, a_enc, msg, {}));
-  // s·B - h·A = s·B + h·(-A)
-  const ge::p3 neg_a{f::carry(f::neg(a.x)), a.y, a.z, f::carry(f::neg(a.t))};
-  const auto check = ge::encode(ge::double_scalarmult_vartime(h, neg_a, s));
-  return std::equal(check.begin(), check.end(), r_enc.begin());
+#if E2EE_HAVE_X86_KERNELS
+  if (!std::is_constant_evaluated() && e2ee::detail::ed25519::mulx_enabled())
+    return detail::verify_mulx(x25519_public, msg, sig);
+#endif
+  return detail::verify_portable(x25519_public, msg, sig);
 }
 
 }  // namespace xeddsa

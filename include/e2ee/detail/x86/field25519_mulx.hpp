@@ -1,6 +1,9 @@
 // e2ee/detail/x86/field25519_mulx.hpp — GF(2^255 - 19) with four 64-bit limbs
 // and the BMI2/ADX instructions (MULX, ADCX, ADOX), and the X25519 Montgomery
-// ladder on it. Internal; ec/x25519.hpp dispatches here when the CPU has both.
+// ladder on it. Internal; ec/x25519.hpp dispatches here when the CPU has both,
+// and edwards25519_mulx.hpp builds the Edwards group on these operations
+// (neg, cmov, cneg, is_zero_mask, equal_mask, is_negative, pow22523,
+// sqrt_ratio, the N-way interleaved exponentiation, from_portable).
 //
 // Representation: value = v[0] + v[1]·2^64 + v[2]·2^128 + v[3]·2^192, any
 // value in [0, 2^256): partially reduced, so an element x of GF(p) may also
@@ -35,6 +38,7 @@
 
 #include "../../core/ct.hpp"
 #include "../../core/secret.hpp"
+#include "../../ec/field25519.hpp"
 
 E2EE_NAMESPACE_BEGIN
 namespace detail::f25519_mulx {
@@ -300,10 +304,11 @@ struct alignas(32) fe64 {
   for (int i = 1; i < n; ++i) sqr(r, r);
 }
 
-// invert: r = a^(p-2) = a^-1 (0 for 0), the addition chain of the portable
-// field25519 invert: 254 squarings, 11 multiplications.
-[[gnu::target("bmi2,adx"), gnu::flatten]] inline void invert(fe64& r, const fe64& a) noexcept {
-  fe64 a2, a9, a11, e5, e10, e20, e50, e100, t;
+// pow_2_250_1: r = a^(2^250 - 1) and a11 = a^11, the common prefix of invert
+// and pow22523 (the addition chain of the portable field25519: 11
+// multiplications, 249 squarings). Public exponent: a fixed sequence.
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void pow_2_250_1(fe64& r, fe64& a11, const fe64& a) noexcept {
+  fe64 a2, a9, e5, e10, e20, e50, e100, t;
   sqr(a2, a);               // 2
   sqr_n(t, a2, 2);          // 8
   mul(a9, t, a);            // 9
@@ -323,17 +328,36 @@ struct alignas(32) fe64 {
   sqr_n(t, e100, 100);
   mul(t, t, e100);          // 2^200 - 1
   sqr_n(t, t, 50);
-  mul(t, t, e50);           // 2^250 - 1
-  sqr_n(t, t, 5);
-  mul(r, t, a11);           // 2^255 - 21 = p - 2
+  mul(r, t, e50);           // 2^250 - 1
   e2ee::secure_wipe(&a2, sizeof a2);
   e2ee::secure_wipe(&a9, sizeof a9);
-  e2ee::secure_wipe(&a11, sizeof a11);
   e2ee::secure_wipe(&e5, sizeof e5);
   e2ee::secure_wipe(&e10, sizeof e10);
   e2ee::secure_wipe(&e20, sizeof e20);
   e2ee::secure_wipe(&e50, sizeof e50);
   e2ee::secure_wipe(&e100, sizeof e100);
+  e2ee::secure_wipe(&t, sizeof t);
+}
+
+// invert: r = a^(p-2) = a^-1 (0 for 0): 254 squarings, 11 multiplications.
+// r may alias a.
+[[gnu::target("bmi2,adx")]] inline void invert(fe64& r, const fe64& a) noexcept {
+  fe64 a11, t;
+  pow_2_250_1(t, a11, a);
+  sqr_n(t, t, 5);
+  mul(r, t, a11);           // 2^255 - 32 + 11 = p - 2
+  e2ee::secure_wipe(&a11, sizeof a11);
+  e2ee::secure_wipe(&t, sizeof t);
+}
+
+// pow22523: r = a^((p-5)/8) = a^(2^252 - 3), for square roots (RFC 8032
+// 5.1.3). r may alias a.
+[[gnu::target("bmi2,adx")]] inline void pow22523(fe64& r, const fe64& a) noexcept {
+  fe64 a11, t;
+  pow_2_250_1(t, a11, a);
+  sqr_n(t, t, 2);
+  mul(r, t, a);             // 2^252 - 4 + 1
+  e2ee::secure_wipe(&a11, sizeof a11);
   e2ee::secure_wipe(&t, sizeof t);
 }
 
@@ -394,6 +418,169 @@ inline void cswap(fe64& a, fe64& b, ct::mask<std::uint64_t> m) noexcept {
     const std::uint64_t t = m.select(a.v[i] ^ b.v[i], 0);
     a.v[i] ^= t;
     b.v[i] ^= t;
+  }
+}
+
+// zero / one as fe64.
+inline constexpr fe64 zero{{0, 0, 0, 0}};
+inline constexpr fe64 one{{1, 0, 0, 0}};
+
+// neg: r = -a = 0 - a (r may alias a).
+[[gnu::target("bmi2,adx")]] inline void neg(fe64& r, const fe64& a) noexcept { sub(r, zero, a); }
+
+// dbl: r = 2a (r may alias a).
+[[gnu::target("bmi2,adx")]] inline void dbl(fe64& r, const fe64& a) noexcept { add(r, a, a); }
+
+// cmov: a = b if m is set, else a unchanged. No branch, no secret address.
+inline void cmov(fe64& a, const fe64& b, ct::mask<std::uint64_t> m) noexcept {
+  for (std::size_t i = 0; i < 4; ++i) a.v[i] = m.select(b.v[i], a.v[i]);
+}
+
+// cneg: a = -a if m is set.
+[[gnu::target("bmi2,adx")]] inline void cneg(fe64& a, ct::mask<std::uint64_t> m) noexcept {
+  fe64 n;
+  neg(n, a);
+  cmov(a, n, m);
+}
+
+// is_zero_mask: all ones iff a = 0 (mod p) (0, p and 2p all count).
+inline ct::mask<std::uint64_t> is_zero_mask(const fe64& a) noexcept {
+  const fe64 r = reduce(a);
+  return ct::mask<std::uint64_t>::is_zero(r.v[0] | r.v[1] | r.v[2] | r.v[3]);
+}
+
+// equal_mask: all ones iff a = b (mod p).
+[[gnu::target("bmi2,adx")]] inline ct::mask<std::uint64_t> equal_mask(const fe64& a, const fe64& b) noexcept {
+  fe64 d;
+  sub(d, a, b);
+  return is_zero_mask(d);
+}
+
+// is_negative: the low bit of the canonical value (RFC 8032 "x_0").
+inline std::uint64_t is_negative(const fe64& a) noexcept { return reduce(a).v[0] & 1u; }
+
+// from_portable: the 4x64 form of a portable element (its canonical value).
+// constexpr, so tables and constants built for the portable field convert
+// at compile time.
+constexpr fe64 from_portable(const f25519::tight& a) noexcept {
+  const f25519::tight r = f25519::reduce_full(a);
+  fe64 out;
+  out.v[0] = r.v[0] | (r.v[1] << 51);
+  out.v[1] = (r.v[1] >> 13) | (r.v[2] << 38);
+  out.v[2] = (r.v[2] >> 26) | (r.v[3] << 25);
+  out.v[3] = (r.v[3] >> 39) | (r.v[4] << 12);
+  return out;
+}
+
+// to_f25519: the portable element of the same value (tests).
+inline f25519::tight to_f25519(const fe64& a) noexcept {
+  const std::array<std::uint8_t, 32> b = to_bytes(a);
+  return f25519::from_bytes(b);
+}
+
+// sqrt_m1: 2^((p-1)/4), a square root of -1.
+inline constexpr fe64 sqrt_m1 = from_portable(f25519::sqrt_m1);
+
+// sqrt_ratio: as f25519::sqrt_ratio: r = the non-negative square root of
+// u/v and a set mask when u/v is a square (u = 0 included: r = 0);
+// otherwise a clear mask and an unspecified r. Precondition v != 0.
+// x = u·v^3·(u·v^7)^((p-5)/8); if v·x^2 = -u, x·sqrt(-1) is the root.
+[[gnu::target("bmi2,adx")]] inline ct::mask<std::uint64_t> sqrt_ratio(const fe64& u, const fe64& v,
+                                                                       fe64& r) noexcept {
+  fe64 v3, v7, t, x, vx2, nu;
+  sqr(v3, v);
+  mul(v3, v3, v);         // v^3
+  sqr(v7, v3);
+  mul(v7, v7, v);         // v^7
+  mul(t, u, v7);
+  pow22523(t, t);         // (u·v^7)^((p-5)/8)
+  mul(x, u, v3);
+  mul(x, x, t);
+  sqr(vx2, x);
+  mul(vx2, vx2, v);
+  const auto ok_plain = equal_mask(vx2, u);
+  neg(nu, u);
+  const auto ok_flip = equal_mask(vx2, nu);
+  mul(t, x, sqrt_m1);
+  cmov(x, t, ok_flip);
+  cneg(x, ct::mask<std::uint64_t>::from_bit(is_negative(x)));
+  r = x;
+  return ok_plain | ok_flip;
+}
+
+// ---- N independent elements at once (public inputs: decoding in verify) ----
+// The same operation sequences on N elements with the steps interleaved, so
+// that the exponentiation chains, which are latency bound one at a time
+// (each squaring waits for the previous one), overlap in the out-of-order
+// window. Results equal the one-element functions'.
+template <std::size_t N>
+using fe64xn = std::array<fe64, N>;
+
+template <std::size_t N>
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void sqr_n_xn(fe64xn<N>& r, const fe64xn<N>& a, int n) noexcept {
+  for (std::size_t i = 0; i < N; ++i) sqr(r[i], a[i]);
+  for (int k = 1; k < n; ++k)
+    for (std::size_t i = 0; i < N; ++i) sqr(r[i], r[i]);
+}
+template <std::size_t N>
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void mul_xn(fe64xn<N>& r, const fe64xn<N>& a, const fe64xn<N>& b) noexcept {
+  for (std::size_t i = 0; i < N; ++i) mul(r[i], a[i], b[i]);
+}
+
+// pow22523_xn: r[i] = a[i]^((p-5)/8), the chain of pow_2_250_1 and pow22523.
+template <std::size_t N>
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void pow22523_xn(fe64xn<N>& r, const fe64xn<N>& a) noexcept {
+  fe64xn<N> a2, a9, a11, e5, e10, e20, e50, e100, t;
+  sqr_n_xn(a2, a, 1);       // 2
+  sqr_n_xn(t, a2, 2);       // 8
+  mul_xn(a9, t, a);         // 9
+  mul_xn(a11, a9, a2);      // 11
+  sqr_n_xn(t, a11, 1);      // 22
+  mul_xn(e5, t, a9);        // 2^5 - 1
+  sqr_n_xn(t, e5, 5);
+  mul_xn(e10, t, e5);       // 2^10 - 1
+  sqr_n_xn(t, e10, 10);
+  mul_xn(e20, t, e10);      // 2^20 - 1
+  sqr_n_xn(t, e20, 20);
+  mul_xn(t, t, e20);        // 2^40 - 1
+  sqr_n_xn(t, t, 10);
+  mul_xn(e50, t, e10);      // 2^50 - 1
+  sqr_n_xn(t, e50, 50);
+  mul_xn(e100, t, e50);     // 2^100 - 1
+  sqr_n_xn(t, e100, 100);
+  mul_xn(t, t, e100);       // 2^200 - 1
+  sqr_n_xn(t, t, 50);
+  mul_xn(t, t, e50);        // 2^250 - 1
+  sqr_n_xn(t, t, 2);
+  mul_xn(r, t, a);          // 2^252 - 3
+}
+
+// sqrt_ratio_xn: sqrt_ratio for N pairs (u[i], v[i]) at once; ok[i] is the
+// verdict of pair i. For public inputs (no wiping; the verdicts are plain).
+template <std::size_t N>
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void sqrt_ratio_xn(const fe64xn<N>& u, const fe64xn<N>& v, fe64xn<N>& r,
+                                                                    std::array<bool, N>& ok) noexcept {
+  fe64xn<N> v3, v7, t, x, vx2;
+  sqr_n_xn(v3, v, 1);
+  mul_xn(v3, v3, v);        // v^3
+  sqr_n_xn(v7, v3, 1);
+  mul_xn(v7, v7, v);        // v^7
+  mul_xn(t, u, v7);
+  pow22523_xn(t, t);
+  mul_xn(x, u, v3);
+  mul_xn(x, x, t);
+  sqr_n_xn(vx2, x, 1);
+  mul_xn(vx2, vx2, v);
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto ok_plain = equal_mask(vx2[i], u[i]);
+    fe64 nu;
+    neg(nu, u[i]);
+    const auto ok_flip = equal_mask(vx2[i], nu);
+    mul(t[i], x[i], sqrt_m1);
+    cmov(x[i], t[i], ok_flip);
+    cneg(x[i], ct::mask<std::uint64_t>::from_bit(is_negative(x[i])));
+    r[i] = x[i];
+    ok[i] = (ok_plain | ok_flip).declassify();
   }
 }
 

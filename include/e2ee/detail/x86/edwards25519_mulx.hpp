@@ -1,0 +1,437 @@
+// e2ee/detail/x86/edwards25519_mulx.hpp — the edwards25519 group operations of
+// ec/edwards25519.hpp on the 4x64 MULX/ADX field (field25519_mulx.hpp).
+// Internal; ec/edwards25519_kernels.hpp, ec/ed25519.hpp and ec/xeddsa.hpp
+// dispatch here at run time when the CPU has BMI2 and ADX.
+//
+// Same formulas, same names and same point types (p3, p2, p1p1, cached,
+// niels) as the portable detail::ed25519, with fe64 coordinates: code that
+// calls the group operations unqualified (argument-dependent lookup) is
+// written once for both (the verification templates in ec/ed25519.hpp take
+// the namespace's `group` traits). The portable code stays as it is because
+// it must be constexpr (RFC 8032 TEST 1 is a static_assert); this one cannot
+// be (inline asm).
+//
+// Tables: the compile-time comb table and the wNAF table of B are the
+// portable ones converted to 4x64 limbs by the compiler (from_portable is
+// constexpr), so nothing is computed at run time and there is no
+// initialisation guard; the conversion is a few thousand integer operations
+// on top of building the portable tables.
+//
+// Constant time: scalarmult_base selects comb entries by mask over a whole
+// row and negates by mask; every function ending in _vartime, and decode,
+// is for public inputs only.
+#pragma once
+
+#include "../../core/config.hpp"
+
+#if E2EE_HAVE_X86_KERNELS
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../../core/ct.hpp"
+#include "../../core/secret.hpp"
+#include "../../ec/edwards25519.hpp"
+#include "../../ec/field25519.hpp"
+#include "field25519_mulx.hpp"
+
+E2EE_NAMESPACE_BEGIN
+namespace detail::ed25519_mulx {
+
+namespace fm = detail::f25519_mulx;
+namespace pg = detail::ed25519;
+using fm::fe64;
+
+inline constexpr fe64 curve_d = fm::from_portable(pg::curve_d);
+inline constexpr fe64 curve_2d = fm::from_portable(pg::curve_2d);
+
+struct p3 {
+  fe64 x, y, z, t;
+};
+struct p2 {
+  fe64 x, y, z;
+};
+struct p1p1 {
+  fe64 x, y, z, t;
+};
+struct cached {
+  fe64 y_plus_x, y_minus_x, z, t2d;
+};
+struct niels {
+  fe64 y_plus_x, y_minus_x, xy2d;
+};
+
+inline constexpr p3 identity{fm::zero, fm::one, fm::one, fm::zero};
+inline constexpr niels niels_identity{fm::one, fm::one, fm::zero};
+
+// from_portable / to_portable: the same point in the other representation.
+constexpr p3 from_portable(const pg::p3& p) noexcept {
+  return {fm::from_portable(p.x), fm::from_portable(p.y), fm::from_portable(p.z), fm::from_portable(p.t)};
+}
+inline pg::p3 to_portable(const p3& p) noexcept {
+  return {fm::to_f25519(p.x), fm::to_f25519(p.y), fm::to_f25519(p.z), fm::to_f25519(p.t)};
+}
+constexpr niels from_portable(const pg::niels& n) noexcept {
+  return {fm::from_portable(n.y_plus_x), fm::from_portable(n.y_minus_x), fm::from_portable(n.xy2d)};
+}
+
+inline constexpr p3 base_point = from_portable(pg::base_point);
+
+#define E2EE_ED_MULX [[gnu::target("bmi2,adx"), gnu::flatten]]
+
+E2EE_ED_MULX inline p2 to_p2(const p3& p) noexcept { return {p.x, p.y, p.z}; }
+E2EE_ED_MULX inline p2 to_p2(const p1p1& p) noexcept {
+  p2 r;
+  fm::mul(r.x, p.x, p.t);
+  fm::mul(r.y, p.y, p.z);
+  fm::mul(r.z, p.z, p.t);
+  return r;
+}
+E2EE_ED_MULX inline p3 to_p3(const p1p1& p) noexcept {
+  p3 r;
+  fm::mul(r.x, p.x, p.t);
+  fm::mul(r.y, p.y, p.z);
+  fm::mul(r.z, p.z, p.t);
+  fm::mul(r.t, p.x, p.y);
+  return r;
+}
+E2EE_ED_MULX inline cached to_cached(const p3& p) noexcept {
+  cached r;
+  fm::add(r.y_plus_x, p.y, p.x);
+  fm::sub(r.y_minus_x, p.y, p.x);
+  r.z = p.z;
+  fm::mul(r.t2d, p.t, curve_2d);
+  return r;
+}
+// neg: -P = (-X, Y, Z, -T).
+E2EE_ED_MULX inline p3 neg(const p3& p) noexcept {
+  p3 r = p;
+  fm::neg(r.x, p.x);
+  fm::neg(r.t, p.t);
+  return r;
+}
+
+// dbl: 2·P as p1p1 (dbl-2008-hwcd, a = -1), as the portable dbl.
+E2EE_ED_MULX inline p1p1 dbl(const p2& p) noexcept {
+  fe64 xx, yy, zz2, sum;
+  fm::sqr(xx, p.x);
+  fm::sqr(yy, p.y);
+  fm::sqr(zz2, p.z);
+  fm::add(sum, p.x, p.y);
+  fm::sqr(sum, sum);
+  fm::add(zz2, zz2, zz2);
+  p1p1 r;
+  fm::add(r.y, yy, xx);
+  fm::sub(r.z, yy, xx);
+  fm::sub(r.x, sum, r.y);
+  fm::sub(r.t, zz2, r.z);
+  return r;
+}
+
+// add / sub: P ± Q for a cached Q (add-2008-hwcd-3, unified), as p1p1.
+template <bool Negate>
+E2EE_ED_MULX inline p1p1 add_impl(const p3& p, const cached& q) noexcept {
+  const fe64& qp = Negate ? q.y_minus_x : q.y_plus_x;
+  const fe64& qm = Negate ? q.y_plus_x : q.y_minus_x;
+  fe64 a, b, c, d;
+  fm::sub(a, p.y, p.x);
+  fm::add(b, p.y, p.x);
+  fm::mul(a, a, qm);
+  fm::mul(b, b, qp);
+  fm::mul(c, p.t, q.t2d);
+  fm::mul(d, p.z, q.z);
+  fm::add(d, d, d);
+  p1p1 r;
+  fm::sub(r.x, b, a);
+  fm::add(r.y, b, a);
+  if constexpr (Negate) {
+    fm::sub(r.z, d, c);
+    fm::add(r.t, d, c);
+  } else {
+    fm::add(r.z, d, c);
+    fm::sub(r.t, d, c);
+  }
+  return r;
+}
+E2EE_ED_MULX inline p1p1 add(const p3& p, const cached& q) noexcept { return add_impl<false>(p, q); }
+E2EE_ED_MULX inline p1p1 sub(const p3& p, const cached& q) noexcept { return add_impl<true>(p, q); }
+
+// madd / msub: P ± Q for an affine Q in niels form.
+template <bool Negate>
+E2EE_ED_MULX inline p1p1 madd_impl(const p3& p, const niels& q) noexcept {
+  const fe64& qp = Negate ? q.y_minus_x : q.y_plus_x;
+  const fe64& qm = Negate ? q.y_plus_x : q.y_minus_x;
+  fe64 a, b, c, d;
+  fm::sub(a, p.y, p.x);
+  fm::add(b, p.y, p.x);
+  fm::mul(a, a, qm);
+  fm::mul(b, b, qp);
+  fm::mul(c, p.t, q.xy2d);
+  fm::add(d, p.z, p.z);
+  p1p1 r;
+  fm::sub(r.x, b, a);
+  fm::add(r.y, b, a);
+  if constexpr (Negate) {
+    fm::sub(r.z, d, c);
+    fm::add(r.t, d, c);
+  } else {
+    fm::add(r.z, d, c);
+    fm::sub(r.t, d, c);
+  }
+  return r;
+}
+E2EE_ED_MULX inline p1p1 madd(const p3& p, const niels& q) noexcept { return madd_impl<false>(p, q); }
+E2EE_ED_MULX inline p1p1 msub(const p3& p, const niels& q) noexcept { return madd_impl<true>(p, q); }
+
+E2EE_ED_MULX inline p3 dbl3(const p3& p) noexcept { return to_p3(dbl(to_p2(p))); }
+
+// cmov / cneg of a niels point by mask.
+inline void cmov(niels& a, const niels& b, ct::mask<std::uint64_t> m) noexcept {
+  fm::cmov(a.y_plus_x, b.y_plus_x, m);
+  fm::cmov(a.y_minus_x, b.y_minus_x, m);
+  fm::cmov(a.xy2d, b.xy2d, m);
+}
+E2EE_ED_MULX inline void cneg(niels& a, ct::mask<std::uint64_t> m) noexcept {
+  fm::cswap(a.y_plus_x, a.y_minus_x, m);
+  fm::cneg(a.xy2d, m);
+}
+
+// encode: RFC 8032 5.1.2 (y with the sign of x in bit 255). Constant time.
+E2EE_ED_MULX inline std::array<std::uint8_t, 32> encode(const p3& p) noexcept {
+  fe64 zinv, x, y;
+  fm::invert(zinv, p.z);
+  fm::mul(x, p.x, zinv);
+  fm::mul(y, p.y, zinv);
+  auto out = fm::to_bytes(y);
+  out[31] = static_cast<std::uint8_t>(out[31] | (fm::is_negative(x) << 7));
+  e2ee::secure_wipe(&zinv, sizeof zinv);
+  e2ee::secure_wipe(&x, sizeof x);
+  e2ee::secure_wipe(&y, sizeof y);
+  return out;
+}
+
+// montgomery_u: the X25519 u = (Z + Y)/(Z - Y) of P (RFC 7748 4.1), 0 when
+// Z = Y (the identity). Constant time.
+E2EE_ED_MULX inline std::array<std::uint8_t, 32> montgomery_u(const p3& p) noexcept {
+  fe64 num, den;
+  fm::add(num, p.z, p.y);
+  fm::sub(den, p.z, p.y);
+  fm::invert(den, den);
+  fm::mul(num, num, den);
+  const auto out = fm::to_bytes(num);
+  e2ee::secure_wipe(&num, sizeof num);
+  e2ee::secure_wipe(&den, sizeof den);
+  return out;
+}
+
+// decode_point_vartime: (x, y) with x of sign `sign` for a field element y
+// (ref10's ge_frombytes): false if (y^2 - 1)/(d·y^2 + 1) is not a square.
+// With `strict`, x = 0 with sign 1 is rejected (RFC 8032 5.1.3); without,
+// it gives x = 0. The caller checks y's canonical encoding if it needs to.
+E2EE_ED_MULX inline bool decode_point_vartime(const fe64& y, std::uint64_t sign, bool strict, p3& out) noexcept {
+  fe64 yy, u, v, x;
+  fm::sqr(yy, y);
+  fm::sub(u, yy, fm::one);
+  fm::mul(v, yy, curve_d);
+  fm::add(v, v, fm::one);  // never 0: d is not a square
+  if (!fm::sqrt_ratio(u, v, x).declassify()) return false;
+  if (strict && sign == 1 && fm::is_zero_mask(x).declassify()) return false;
+  fm::cneg(x, ct::mask<std::uint64_t>::from_bit(sign));  // the root is non-negative
+  out.x = x;
+  out.y = y;
+  out.z = fm::one;
+  fm::mul(out.t, x, y);
+  return true;
+}
+
+// decode_vartime: RFC 8032 5.1.3, strict, as pg::decode_vartime.
+E2EE_ED_MULX inline bool decode_vartime(std::span<const std::uint8_t, 32> s, p3& out) noexcept {
+  if (!f25519::is_canonical(s)) return false;
+  return decode_point_vartime(fm::from_bytes(s), std::uint64_t{s[31]} >> 7, true, out);
+}
+
+// decode2_vartime: decode_vartime of two encodings at once (A and R in
+// verification): the two square roots run interleaved (sqrt_ratio_xn), about
+// the time of one and a half. ok_a / ok_b are the two verdicts.
+E2EE_ED_MULX inline void decode2_vartime(std::span<const std::uint8_t, 32> sa, std::span<const std::uint8_t, 32> sb,
+                                         p3& a, p3& b, bool& ok_a, bool& ok_b) noexcept {
+  const std::array<std::span<const std::uint8_t, 32>, 2> s{sa, sb};
+  fm::fe64xn<2> y, u, v, x;
+  for (std::size_t i = 0; i < 2; ++i) {
+    y[i] = fm::from_bytes(s[i]);
+    fm::sqr(u[i], y[i]);
+    fm::mul(v[i], u[i], curve_d);
+    fm::add(v[i], v[i], fm::one);  // d·y^2 + 1, never 0
+    fm::sub(u[i], u[i], fm::one);  // y^2 - 1
+  }
+  std::array<bool, 2> ok{};
+  fm::sqrt_ratio_xn(u, v, x, ok);
+  std::array<p3*, 2> out{&a, &b};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::uint64_t sign = std::uint64_t{s[i][31]} >> 7;
+    ok[i] = ok[i] && f25519::is_canonical(s[i]) && !(sign == 1 && fm::is_zero_mask(x[i]).declassify());
+    if (!ok[i]) continue;
+    fm::cneg(x[i], ct::mask<std::uint64_t>::from_bit(sign));
+    out[i]->x = x[i];
+    out[i]->y = y[i];
+    out[i]->z = fm::one;
+    fm::mul(out[i]->t, x[i], y[i]);
+  }
+  ok_a = ok[0];
+  ok_b = ok[1];
+}
+
+// is_identity_vartime: X = 0 and Y = Z.
+E2EE_ED_MULX inline bool is_identity_vartime(const p3& p) noexcept {
+  return fm::is_zero_mask(p.x).declassify() && fm::equal_mask(p.y, p.z).declassify();
+}
+
+// mul_by_cofactor: 8·P.
+E2EE_ED_MULX inline p3 mul_by_cofactor(const p3& p) noexcept {
+  p2 q = to_p2(dbl(to_p2(p)));
+  q = to_p2(dbl(q));
+  return to_p3(dbl(q));
+}
+
+// ---- tables: the portable compile-time tables in 4x64 limbs ----
+
+using comb_table_t = std::array<std::array<niels, 8>, 32>;
+
+constexpr comb_table_t convert_comb_table() noexcept {
+  comb_table_t t{};
+  for (std::size_t i = 0; i < 32; ++i)
+    for (std::size_t j = 0; j < 8; ++j) t[i][j] = from_portable(pg::comb_table[i][j]);
+  return t;
+}
+inline constexpr comb_table_t comb_table = convert_comb_table();
+
+constexpr std::array<niels, 64> convert_base_naf_table() noexcept {
+  std::array<niels, 64> t{};
+  for (std::size_t j = 0; j < 64; ++j) t[j] = from_portable(pg::base_naf_table[j]);
+  return t;
+}
+inline constexpr std::array<niels, 64> base_naf_table = convert_base_naf_table();
+
+// ---- constant-time fixed-base multiplication (secret scalars) ----
+
+// select: digit·P from a comb row for a secret digit in [-8, 8]: all eight
+// entries read; exactly one of the nine masks (identity, 1..8) is set, so the
+// result is the OR of every entry ANDed with its mask (the masks pass through
+// ct::value_barrier once each, not once per word); the sign is applied by
+// mask.
+inline niels select(const std::array<niels, 8>& t, std::int8_t digit) noexcept {
+  std::uint64_t negative = 0, magnitude = 0;
+  pg::digit_sign_magnitude(digit, negative, magnitude);
+  const std::uint64_t m0 = ct::mask<std::uint64_t>::is_zero(magnitude).value();
+  niels r{};
+  r.y_plus_x.v[0] = m0 & 1u;  // the identity (1, 1, 0) if digit = 0
+  r.y_minus_x.v[0] = m0 & 1u;
+  for (std::size_t j = 0; j < 8; ++j) {
+    const std::uint64_t m = ct::mask<std::uint64_t>::equal(magnitude, j + 1).value();
+    for (std::size_t k = 0; k < 4; ++k) {
+      r.y_plus_x.v[k] |= t[j].y_plus_x.v[k] & m;
+      r.y_minus_x.v[k] |= t[j].y_minus_x.v[k] & m;
+      r.xy2d.v[k] |= t[j].xy2d.v[k] & m;
+    }
+  }
+  cneg(r, ct::mask<std::uint64_t>::from_bit(negative));
+  return r;
+}
+
+// scalarmult_base: a·B for a secret 32-byte scalar a < 2^255, by the comb of
+// pg::scalarmult_base (64 masked selections and mixed additions, 4
+// doublings). Constant time in a; digits and selections wiped.
+E2EE_ED_MULX inline p3 scalarmult_base(std::span<const std::uint8_t, 32> a) noexcept {
+  auto e = pg::signed_radix16(a);
+  p3 acc = identity;
+  niels c = niels_identity;
+  p1p1 r;
+  for (std::size_t i = 1; i < 64; i += 2) {
+    c = select(comb_table[i / 2], e[i]);
+    r = madd(acc, c);
+    acc = to_p3(r);
+  }
+  p2 q = to_p2(dbl(to_p2(acc)));
+  q = to_p2(dbl(q));
+  q = to_p2(dbl(q));
+  acc = to_p3(dbl(q));
+  for (std::size_t i = 0; i < 64; i += 2) {
+    c = select(comb_table[i / 2], e[i]);
+    r = madd(acc, c);
+    acc = to_p3(r);
+  }
+  e2ee::wipe(c);
+  e2ee::wipe(e);
+  e2ee::wipe(q);
+  e2ee::wipe(r);
+  return acc;
+}
+
+// ---- variable-time multi-scalar multiplication (verification only) ----
+
+// odd_multiples: 1·P, 3·P, ..., (2N-1)·P as cached points.
+template <std::size_t N>
+E2EE_ED_MULX inline std::array<cached, N> odd_multiples(const p3& p) noexcept {
+  std::array<cached, N> t;
+  t[0] = to_cached(p);
+  if constexpr (N > 1) {
+    const cached p2c = to_cached(dbl3(p));
+    p3 acc = p;
+    for (std::size_t j = 1; j < N; ++j) {
+      acc = to_p3(add(acc, p2c));
+      t[j] = to_cached(acc);
+    }
+  }
+  return t;
+}
+
+// add_digit_vartime: acc ± |d|·P from a table of odd multiples (d odd, public).
+E2EE_ED_MULX inline p1p1 add_digit_vartime(const p3& acc, const std::array<niels, 64>& t, std::int8_t d) noexcept {
+  if (d > 0) return madd(acc, t[static_cast<std::size_t>(d / 2)]);
+  return msub(acc, t[static_cast<std::size_t>(-d / 2)]);
+}
+template <std::size_t N>
+E2EE_ED_MULX inline p1p1 add_digit_vartime(const p3& acc, const std::array<cached, N>& t, std::int8_t d) noexcept {
+  if (d > 0) return add(acc, t[static_cast<std::size_t>(d / 2)]);
+  return sub(acc, t[static_cast<std::size_t>(-d / 2)]);
+}
+
+// double_scalarmult_vartime: a·A + b·B for public scalars and a public A, as
+// pg::double_scalarmult_vartime (width-5 wNAF for A, width-8 for B).
+E2EE_ED_MULX inline p3 double_scalarmult_vartime(std::span<const std::uint8_t, 32> a, const p3& pa,
+                                                 std::span<const std::uint8_t, 32> b) noexcept {
+  const pg::naf_digits na = pg::wnaf_vartime<5>(a);
+  const pg::naf_digits nb = pg::wnaf_vartime<pg::base_naf_width>(b);
+  const auto ta = odd_multiples<8>(pa);
+  std::size_t i = pg::naf_size;
+  while (i > 0 && na[i - 1] == 0 && nb[i - 1] == 0) --i;
+  if (i == 0) return identity;
+  p1p1 r{};
+  p2 q = to_p2(identity);
+  for (; i-- > 0;) {
+    r = dbl(q);
+    if (na[i] != 0) r = add_digit_vartime(to_p3(r), ta, na[i]);
+    if (nb[i] != 0) r = add_digit_vartime(to_p3(r), base_naf_table, nb[i]);
+    if (i != 0) q = to_p2(r);
+  }
+  return to_p3(r);
+}
+
+#undef E2EE_ED_MULX
+
+// group: the traits the generic verification code (ec/ed25519.hpp) reads.
+struct group {
+  using point = p3;
+  using projective = p2;
+  using completed = p1p1;
+  using addend = cached;
+  static const p3& identity_point() noexcept { return identity; }
+  static const std::array<niels, 64>& base_table() noexcept { return base_naf_table; }
+};
+
+}  // namespace detail::ed25519_mulx
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_X86_KERNELS

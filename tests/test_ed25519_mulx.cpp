@@ -1,0 +1,311 @@
+// The edwards25519 group on the MULX/ADX field (detail/x86/edwards25519_mulx.hpp)
+// against the portable group (ec/edwards25519.hpp): fixed-base multiplication
+// (comb) for random and edge scalars, encoding, the Montgomery u of the X25519
+// public key, strict and lenient decoding of random and edge encodings, the
+// point formulas, cofactor and identity checks, the double-scalar
+// multiplication of verification, and whole verifications with both groups.
+// The public API on both kernels is covered by the vector tests
+// (test_ed25519.cpp, test_xeddsa.cpp: E2EE_EVERY_CURVE25519_KERNEL).
+#include <e2ee/core/config.hpp>
+
+#if E2EE_HAVE_X86_KERNELS
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <e2ee/core/bytes.hpp>
+#include <e2ee/detail/x86/edwards25519_mulx.hpp>
+#include <e2ee/ec/curve25519_kernels.hpp>
+#include <e2ee/ec/ed25519.hpp>
+#include <e2ee/ec/x25519.hpp>
+
+#include "support/bytes.hpp"
+#include "support/kernels_x25519.hpp"
+#include "support/rng.hpp"
+
+namespace {
+
+using e2ee::hex;
+namespace pg = e2ee::detail::ed25519;
+namespace gm = e2ee::detail::ed25519_mulx;
+namespace f = e2ee::detail::f25519;
+namespace fm = e2ee::detail::f25519_mulx;
+using bytes32 = std::array<std::uint8_t, 32>;
+
+bool have_mulx() {
+  if (e2ee::supported(e2ee::x25519_impl::mulx_adx)) return true;
+  WARN("CPU without BMI2/ADX (or disabled): MULX/ADX Edwards kernel not tested");
+  return false;
+}
+
+// Edge scalars: 0, 1, 2, L-1, L, L+1, 2^252, 2^255-1, all bytes 0x80, and a
+// clamped value with every other bit set.
+std::vector<bytes32> edge_scalars() {
+  std::vector<bytes32> e;
+  e.push_back(bytes32{});
+  e.push_back(hex<32>("0100000000000000000000000000000000000000000000000000000000000000"));
+  e.push_back(hex<32>("0200000000000000000000000000000000000000000000000000000000000000"));
+  e.push_back(hex<32>("ecd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));  // L - 1
+  e.push_back(hex<32>("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));  // L
+  e.push_back(hex<32>("eed3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));  // L + 1
+  e.push_back(hex<32>("0000000000000000000000000000000000000000000000000000000000000010"));  // 2^252
+  e.push_back(hex<32>("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));  // 2^255 - 1
+  bytes32 b{};
+  b.fill(0x80);
+  b[31] = 0x40;
+  e.push_back(b);
+  b.fill(0x55);
+  b[0] = 0x50;
+  b[31] = 0x55;
+  e.push_back(b);
+  return e;
+}
+
+// Small-order points (encodings): identity, (0, -1), and the order-4 and
+// order-8 points (RFC 8032 / Wycheproof lists), and a mixed-order one.
+std::vector<bytes32> small_order_encodings() {
+  return {hex<32>("0100000000000000000000000000000000000000000000000000000000000000"),
+          hex<32>("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+          hex<32>("0000000000000000000000000000000000000000000000000000000000000000"),
+          hex<32>("0000000000000000000000000000000000000000000000000000000000000080"),
+          hex<32>("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+          hex<32>("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+          hex<32>("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+          hex<32>("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa")};
+}
+
+bytes32 random32(test::rng& r) {
+  bytes32 b{};
+  r.fill(b);
+  return b;
+}
+
+bytes32 encode_portable(const gm::p3& p) { return pg::encode(gm::to_portable(p)); }
+
+}  // namespace
+
+TEST_CASE("ed25519 mulx_adx: tables and constants are the portable ones", "[ed25519][mulx_adx]") {
+  // Converted by the compiler; plain data, checked on every CPU.
+  for (std::size_t i = 0; i < 32; ++i)
+    for (std::size_t j = 0; j < 8; ++j) {
+      const auto& a = gm::comb_table[i][j];
+      const auto& b = pg::comb_table[i][j];
+      REQUIRE(fm::to_bytes(a.y_plus_x) == f::to_bytes(b.y_plus_x));
+      REQUIRE(fm::to_bytes(a.y_minus_x) == f::to_bytes(b.y_minus_x));
+      REQUIRE(fm::to_bytes(a.xy2d) == f::to_bytes(b.xy2d));
+    }
+  for (std::size_t j = 0; j < 64; ++j)
+    REQUIRE(fm::to_bytes(gm::base_naf_table[j].xy2d) == f::to_bytes(pg::base_naf_table[j].xy2d));
+  CHECK(fm::to_bytes(gm::curve_d) == f::to_bytes(pg::curve_d));
+  CHECK(fm::to_bytes(gm::curve_2d) == f::to_bytes(pg::curve_2d));
+  CHECK(fm::to_bytes(gm::base_point.y) == f::to_bytes(pg::base_point.y));
+}
+
+TEST_CASE("ed25519 mulx_adx: fixed-base comb, encode and Montgomery u against portable", "[ed25519][mulx_adx]") {
+  if (!have_mulx()) return;
+  test::rng r(0xc0b);
+  INFO("seed " << r.seed());
+  std::vector<bytes32> scalars = edge_scalars();
+  for (int i = 0; i < 200; ++i) {
+    bytes32 s = random32(r);
+    s[31] = static_cast<std::uint8_t>(s[31] & 0x7f);  // precondition: < 2^255
+    if (i % 2 == 0) {  // clamped, as keys are
+      s[0] = static_cast<std::uint8_t>(s[0] & 248u);
+      s[31] = static_cast<std::uint8_t>(s[31] | 64u);
+    }
+    scalars.push_back(s);
+  }
+  for (std::size_t i = 0; i < scalars.size(); ++i) {
+    INFO("scalar " << i << " " << test::hex(scalars[i]));
+    const gm::p3 a = gm::scalarmult_base(scalars[i]);
+    const pg::p3 b = pg::scalarmult_base(scalars[i]);
+    const bytes32 enc = pg::encode(b);
+    REQUIRE(gm::encode(a) == enc);
+    REQUIRE(encode_portable(a) == enc);
+    // the X25519 public key: u = (Z + Y)/(Z - Y)
+    const f::tight u = f::mul(f::carry(f::add(b.z, b.y)), f::invert(f::carry(f::sub(b.z, b.y))));
+    REQUIRE(gm::montgomery_u(a) == f::to_bytes(u));
+  }
+  // the dispatchers agree with both, and x25519::public_key with the ladder
+  for (std::size_t i = 0; i < 40; ++i) {
+    const bytes32& s = scalars[i];
+    const bytes32 want = pg::encode(pg::scalarmult_base(s));
+    {
+      const test::force_impl<e2ee::x25519_impl> use(e2ee::x25519_impl::portable);
+      REQUIRE(pg::scalarmult_base_encoded(s) == want);
+      REQUIRE(e2ee::x25519::public_key(s) == e2ee::x25519::scalarmult(e2ee::x25519_impl::portable, s,
+                                                                       e2ee::x25519::base_point));
+    }
+    REQUIRE(pg::scalarmult_base_encoded(s) == want);
+    REQUIRE(e2ee::x25519::public_key(s) ==
+            e2ee::x25519::scalarmult(e2ee::x25519_impl::portable, s, e2ee::x25519::base_point));
+  }
+}
+
+TEST_CASE("ed25519 mulx_adx: decoding random and edge encodings against portable", "[ed25519][mulx_adx]") {
+  if (!have_mulx()) return;
+  test::rng r(0xdec0de);
+  INFO("seed " << r.seed());
+  std::vector<bytes32> encs = small_order_encodings();
+  // non-canonical y = p .. 2^255 - 1 with both sign bits, and p - 1
+  for (unsigned k = 0; k < 19; ++k)
+    for (unsigned sign = 0; sign < 2; ++sign) {
+      bytes32 e{};
+      e.fill(0xff);
+      e[0] = static_cast<std::uint8_t>(0xed + k);
+      e[31] = static_cast<std::uint8_t>(0x7f | (sign << 7));
+      encs.push_back(e);
+    }
+  encs.push_back(hex<32>("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"));
+  for (int i = 0; i < 300; ++i) {
+    encs.push_back(random32(r));                                         // about half are points
+    encs.push_back(pg::encode(pg::scalarmult_base(random32(r))));        // points of order L
+  }
+  std::size_t decoded = 0;
+  for (std::size_t i = 0; i < encs.size(); ++i) {
+    INFO("encoding " << test::hex(encs[i]));
+    pg::p3 a{};
+    gm::p3 b{};
+    const bool ok_p = pg::decode_vartime(encs[i], a);
+    const bool ok_m = gm::decode_vartime(encs[i], b);
+    REQUIRE(ok_p == ok_m);
+    if (!ok_p) continue;
+    ++decoded;
+    REQUIRE(gm::encode(b) == pg::encode(a));
+    REQUIRE(gm::is_identity_vartime(b) == pg::is_identity_vartime(a));
+    const gm::p3 b8 = gm::mul_by_cofactor(b);
+    const pg::p3 a8 = pg::mul_by_cofactor(a);
+    REQUIRE(gm::is_identity_vartime(b8) == pg::is_identity_vartime(a8));
+    REQUIRE(gm::encode(b8) == pg::encode(a8));
+    // the lenient decoding (XEdDSA's) of a field element y
+    gm::p3 c{};
+    bytes32 y = encs[i];
+    y[31] = static_cast<std::uint8_t>(y[31] & 0x7f);
+    REQUIRE(gm::decode_point_vartime(fm::from_bytes(y), std::uint64_t{encs[i][31]} >> 7, false, c));
+    REQUIRE(gm::encode(c) == pg::encode(a));
+  }
+  CHECK(decoded > 300);
+  // decode2_vartime (both square roots interleaved) against two single decodings
+  for (std::size_t i = 0; i < encs.size(); ++i) {
+    const bytes32& ea = encs[i];
+    const bytes32& eb = encs[(i * 13 + 7) % encs.size()];
+    INFO("pair " << test::hex(ea) << " " << test::hex(eb));
+    gm::p3 a{}, b{}, a1{}, b1{};
+    bool ok_a = false, ok_b = false;
+    gm::decode2_vartime(ea, eb, a, b, ok_a, ok_b);
+    REQUIRE(ok_a == gm::decode_vartime(ea, a1));
+    REQUIRE(ok_b == gm::decode_vartime(eb, b1));
+    if (ok_a) REQUIRE(gm::encode(a) == gm::encode(a1));
+    if (ok_b) REQUIRE(gm::encode(b) == gm::encode(b1));
+    pg::p3 pa{}, pb{};
+    bool pok_a = false, pok_b = false;
+    pg::decode2_vartime(ea, eb, pa, pb, pok_a, pok_b);
+    REQUIRE(pok_a == ok_a);
+    REQUIRE(pok_b == ok_b);
+  }
+  // x = 0 with the sign bit: strict rejects, lenient gives x = 0
+  const auto neg_zero = hex<32>("0100000000000000000000000000000000000000000000000000000000000080");
+  gm::p3 c{};
+  CHECK_FALSE(gm::decode_vartime(neg_zero, c));
+  CHECK(gm::decode_point_vartime(fm::one, 1, false, c));
+  CHECK(gm::is_identity_vartime(c));
+}
+
+TEST_CASE("ed25519 mulx_adx: point formulas and double-scalar multiplication against portable",
+          "[ed25519][mulx_adx]") {
+  if (!have_mulx()) return;
+  test::rng r(0xd5b);
+  INFO("seed " << r.seed());
+  std::vector<bytes32> points = small_order_encodings();
+  for (int i = 0; i < 60; ++i) points.push_back(pg::encode(pg::scalarmult_base(random32(r))));
+  // a mixed-order point: a large-order point plus one of order 8
+  {
+    pg::p3 a{}, t{};
+    REQUIRE(pg::decode_vartime(points.back(), a));
+    REQUIRE(pg::decode_vartime(small_order_encodings()[4], t));
+    points.push_back(pg::encode(pg::add(a, t)));
+  }
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    INFO("point " << i);
+    pg::p3 pa{};
+    gm::p3 ma{};
+    REQUIRE(pg::decode_vartime(points[i], pa));
+    REQUIRE(gm::decode_vartime(points[i], ma));
+    const std::size_t j = (i * 5 + 1) % points.size();
+    pg::p3 pb{};
+    gm::p3 mb{};
+    REQUIRE(pg::decode_vartime(points[j], pb));
+    REQUIRE(gm::decode_vartime(points[j], mb));
+    // add / sub (cached), madd / msub (niels), dbl, neg
+    REQUIRE(gm::encode(gm::to_p3(gm::add(ma, gm::to_cached(mb)))) == pg::encode(pg::to_p3(pg::add(pa, pg::to_cached(pb)))));
+    REQUIRE(gm::encode(gm::to_p3(gm::sub(ma, gm::to_cached(mb)))) == pg::encode(pg::to_p3(pg::sub(pa, pg::to_cached(pb)))));
+    REQUIRE(gm::encode(gm::to_p3(gm::add(ma, gm::to_cached(ma)))) == pg::encode(pg::dbl3(pa)));
+    REQUIRE(gm::encode(gm::dbl3(ma)) == pg::encode(pg::dbl3(pa)));
+    REQUIRE(gm::encode(gm::neg(ma)) == pg::encode(pg::neg(pa)));
+    const std::size_t row = i % 32, col = i % 8;
+    REQUIRE(gm::encode(gm::to_p3(gm::madd(ma, gm::comb_table[row][col]))) ==
+            pg::encode(pg::to_p3(pg::madd(pa, pg::comb_table[row][col]))));
+    REQUIRE(gm::encode(gm::to_p3(gm::msub(ma, gm::comb_table[row][col]))) ==
+            pg::encode(pg::to_p3(pg::msub(pa, pg::comb_table[row][col]))));
+    // selection from a comb row, every digit
+    for (int d = -8; d <= 8; ++d) {
+      const auto sm = gm::select(gm::comb_table[row], static_cast<std::int8_t>(d));
+      const auto sp = pg::select(pg::comb_table[row], static_cast<std::int8_t>(d));
+      REQUIRE(fm::to_bytes(sm.y_plus_x) == f::to_bytes(sp.y_plus_x));
+      REQUIRE(fm::to_bytes(sm.y_minus_x) == f::to_bytes(sp.y_minus_x));
+      REQUIRE(fm::to_bytes(sm.xy2d) == f::to_bytes(sp.xy2d));
+    }
+    // a·A + b·B, random and edge scalars (up to 2^256 - 1)
+    for (int k = 0; k < 3; ++k) {
+      bytes32 a = random32(r), b = random32(r);
+      if (k == 1) a = edge_scalars()[i % edge_scalars().size()];
+      if (k == 2) b.fill(0xff);
+      REQUIRE(gm::encode(gm::double_scalarmult_vartime(a, ma, b)) ==
+              pg::encode(pg::double_scalarmult_vartime(a, pa, b)));
+    }
+  }
+  const bytes32 zero{};
+  gm::p3 b{};
+  REQUIRE(gm::decode_vartime(points.back(), b));
+  CHECK(gm::is_identity_vartime(gm::double_scalarmult_vartime(zero, b, zero)));
+}
+
+TEST_CASE("ed25519 mulx_adx: verify on both groups gives the same verdicts", "[ed25519][mulx_adx]") {
+  if (!have_mulx()) return;
+  namespace ed = e2ee::ed25519;
+  test::rng r(0x5e7);
+  INFO("seed " << r.seed());
+  std::size_t accepted = 0;
+  for (int i = 0; i < 150; ++i) {
+    const auto kp = ed::key_pair::from_seed(random32(r));
+    std::array<std::uint8_t, 40> msg{};
+    r.fill(msg);
+    auto sig = ed::sign(kp, msg);
+    auto pk = kp.public_key;
+    switch (i % 5) {  // mutations: none, a bit of R, of S, of A, R/A replaced by small-order points
+      case 1: sig[r.below(32)] ^= static_cast<std::uint8_t>(1u << r.below(8)); break;
+      case 2: sig[32 + r.below(32)] ^= static_cast<std::uint8_t>(1u << r.below(8)); break;
+      case 3: pk[r.below(32)] ^= static_cast<std::uint8_t>(1u << r.below(8)); break;
+      case 4: {
+        const auto so = small_order_encodings();
+        const auto& e = so[r.below(so.size())];
+        for (std::size_t j = 0; j < 32; ++j) (i % 2 ? sig[j] : pk[j]) = e[j];
+        break;
+      }
+      default: break;
+    }
+    const bool vp = ed::detail::verify_with<pg::group>(sig, pk, msg);
+    const bool vm = ed::detail::verify_with<gm::group>(sig, pk, msg);
+    REQUIRE(vp == vm);
+    REQUIRE(ed::verify(sig, pk, msg) == vp);
+    if (vp) ++accepted;
+  }
+  CHECK(accepted >= 30);
+}
+
+#endif  // E2EE_HAVE_X86_KERNELS
