@@ -1,9 +1,12 @@
 // fuzz_protocol_session: two parties with a Double Ratchet session, driven by
-// the input as a list of actions (send, deliver, drop, replay, tamper). Every
-// honest message must decrypt exactly once to what was sent (unless its
-// receiving chain has aged out, which Signal's limits allow and which this
-// target models); replays must fail with duplicate_message; tampered copies
-// must fail and leave the receiver able to read the genuine message later.
+// the input as a list of actions (send, deliver, drop, replay, tamper). The
+// first byte seeds the keys and picks the suite: signal_v3, modern, or
+// modern with header encryption. Every honest message must decrypt exactly
+// once to what was sent (unless its receiving chain has aged out, which
+// Signal's limits allow and which this target models); replays must fail
+// with duplicate_message; tampered copies must fail, leave the receiver's
+// state byte-identical and the receiver able to read the genuine message
+// later.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -23,24 +26,27 @@ namespace {
 
 struct in_flight {
   std::vector<std::uint8_t> bytes, plaintext;
-  std::array<std::uint8_t, 32> ratchet{};
+  int chain = 0;  // the sender's sending-chain number (its DH steps so far)
   bool delivered = false;
 };
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
+template <class State>
+void run(const std::uint8_t* data, std::size_t size, bool header_encryption) {
   test::rng g(data[0]);
   auto ika = proto::key_pair::generate(g), ikb = proto::key_pair::generate(g), spkb = proto::key_pair::generate(g),
        eka = proto::key_pair::generate(g);
-  auto alice = proto::session_state::initialize_alice(*ika, *eka, ikb->public_key, spkb->public_key, std::nullopt, g);
-  auto bob = proto::session_state::initialize_bob(*ikb, *spkb, nullptr, ika->public_key, eka->public_key);
+  const proto::ratchet_options opts{header_encryption};
+  auto alice = State::initialize_alice(*ika, *eka, ikb->public_key, spkb->public_key, std::nullopt, g, opts);
+  auto bob = State::initialize_bob(*ikb, *spkb, nullptr, ika->public_key, eka->public_key, opts);
   check(alice.has_value() && bob.has_value(), "sessions start");
   alice->set_pending_pre_key({std::nullopt, 1, eka->public_key}, 7);
 
   std::vector<in_flight> to_bob, to_alice;
-  std::vector<std::array<std::uint8_t, 32>> alice_chains{spkb->public_key}, bob_chains;
+  // A party's receiving chains are created in the order of the peer's
+  // sending chains (chain n + 1 exists only once the peer saw chain n), so
+  // chain numbers tell which messages have aged out: those more than
+  // max_receiver_chains behind the newest chain the receiver has seen.
+  int chain_of[2] = {0, 0}, seen_of[2] = {0, -1};  // 0: Alice, 1: Bob
   bool bob_can_send = false;
   // Fewer sends than max_skipped_keys, so no honest message can lose its
   // cached key to the per-chain cap (that limit has its own unit test).
@@ -50,10 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (i < size) {
     const std::uint8_t op = next();
     const bool from_alice = (op & 0x80) == 0 || !bob_can_send;
+    const int receiver_side = from_alice ? 1 : 0;
     auto& sender = from_alice ? *alice : *bob;
     auto& receiver = from_alice ? *bob : *alice;
     auto& queue = from_alice ? to_bob : to_alice;
-    auto& known = from_alice ? bob_chains : alice_chains;
     switch (op & 3) {
       case 0: {  // send
         if (++sends >= proto::max_skipped_keys) break;
@@ -66,37 +72,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           check(p.has_value(), "our PreKey message parses");
           inner.assign(p->message.begin(), p->message.end());
         }
-        const auto m = proto::parse_signal_message(inner);
-        check(m.has_value(), "our message parses");
-        queue.push_back({inner, pt, m->ratchet_key, false});
+        queue.push_back({inner, pt, chain_of[1 - receiver_side], false});
         break;
       }
       case 1:    // deliver or replay
       case 2: {  // tamper, then deliver the genuine one later
         if (queue.empty()) break;
         auto& msg = queue[next() % queue.size()];
-        const auto pos = std::find(known.begin(), known.end(), msg.ratchet);
-        const bool aged_out =
-            pos != known.end() && known.end() - pos > static_cast<std::ptrdiff_t>(proto::max_receiver_chains);
+        const bool aged_out = seen_of[receiver_side] - msg.chain >= static_cast<int>(proto::max_receiver_chains);
         if ((op & 3) == 2) {
           auto t = msg.bytes;
           t[next() % t.size()] ^= static_cast<std::uint8_t>(1u << (next() & 7));
-          const auto before = receiver.sending_index();
+          const auto before = receiver.serialize();
           check(!receiver.decrypt(t, g).has_value(), "tampered message rejected");
-          check(receiver.sending_index() == before, "state unchanged after a rejected message");
+          check(receiver.serialize() == before, "state unchanged after a rejected message");
           break;
         }
+        const auto before = receiver.serialize();
         const auto d = receiver.decrypt(msg.bytes, g);
         if (aged_out) {
           check(!d.has_value(), "aged-out chain rejected");
+          check(receiver.serialize() == before, "state unchanged after an aged-out message");
           msg.delivered = true;
         } else if (msg.delivered) {
           check(!d.has_value() && d.error() == e2ee::error::duplicate_message, "replay rejected");
+          check(receiver.serialize() == before, "state unchanged after a replay");
         } else {
           check(d.has_value(), "honest message decrypts");
           check(*d == msg.plaintext, "plaintext matches");
           msg.delivered = true;
-          if (pos == known.end()) known.push_back(msg.ratchet);
+          if (msg.chain > seen_of[receiver_side]) {  // a new ratchet key: the receiver stepped
+            seen_of[receiver_side] = msg.chain;
+            ++chain_of[receiver_side];
+          }
           if (from_alice) bob_can_send = true;
         }
         break;
@@ -105,6 +113,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!queue.empty()) queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(next() % queue.size()));
         break;
     }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  switch (data[0] % 3) {
+    case 0: run<proto::session_state>(data, size, false); break;
+    case 1: run<proto::modern_session_state>(data, size, false); break;
+    default: run<proto::modern_session_state>(data, size, true); break;
   }
   return 0;
 }

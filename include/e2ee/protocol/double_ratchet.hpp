@@ -1,19 +1,31 @@
-// e2ee/protocol/double_ratchet.hpp — the Double Ratchet state of one session,
-// protocol version 3 (SIGNAL.md A3-A5), byte-compatible with Signal:
-// AES-256-CBC + PKCS#7 bodies, 8-byte HMAC-SHA256 MACs, protobuf framing.
+// e2ee/protocol/double_ratchet.hpp — the Double Ratchet state of one session
+// (SIGNAL.md A3-A5), one state machine templated on a suite (suites.hpp):
 //
-// A session_state is a value. encrypt() advances the sending chain.
-// decrypt() works on a copy of the state and replaces the state only when the
-// message authenticated and decrypted: a forged, replayed, truncated or
-// out-of-window message returns an error and leaves the state exactly as it
-// was.
+//   session_state        = basic_session_state<signal_v3>: byte-compatible
+//                          with Signal v3 (AES-256-CBC + PKCS#7 bodies, 8-byte
+//                          HMAC-SHA256 MACs, protobuf framing);
+//   modern_session_state = basic_session_state<modern>: AES-256-GCM with the
+//                          header and both identities as associated data, a
+//                          compact wire format and optional header encryption
+//                          (Double Ratchet spec, section 4), chosen when the
+//                          state is created (ratchet_options).
+//
+// A session state is a value. encrypt() advances the sending chain.
+// decrypt() derives what the message needs (a DH step's new root, chains and
+// ratchet key; skipped keys; the advanced chain key) into temporaries,
+// authenticates and decrypts, and only then commits, with no fallible step
+// after the commit: a forged, replayed, truncated or out-of-window message
+// returns an error and leaves the state exactly as it was. The state is never
+// copied (the cached skipped keys can be thousands of secrets).
 //
 // Limits (Signal's values, as named constants):
 // - max_forward_jump: a message at most 25,000 ahead of its chain (Rust
 //   libsignal; libsignal-protocol-c uses 2,000), else error::too_many_skipped;
 // - max_skipped_keys: at most 2,000 cached keys per receiving chain, the
 //   oldest dropped first;
-// - max_receiver_chains: at most 5 receiving chains, the oldest dropped.
+// - max_receiver_chains: at most 5 receiving chains, the oldest dropped;
+// - max_total_skipped_keys: at most 5,000 cached keys over all chains (ours;
+//   Signal has no total bound), the oldest chain's oldest dropped first.
 // A message whose key was already used (or dropped) is
 // error::duplicate_message.
 #pragma once
@@ -39,6 +51,7 @@
 #include "keys.hpp"
 #include "messages.hpp"
 #include "ratchet_keys.hpp"
+#include "suites.hpp"
 #include "x3dh.hpp"
 
 E2EE_NAMESPACE_BEGIN
@@ -47,6 +60,10 @@ namespace protocol {
 inline constexpr std::uint32_t max_forward_jump = 25'000;
 inline constexpr std::size_t max_skipped_keys = 2'000;
 inline constexpr std::size_t max_receiver_chains = 5;
+// max_total_skipped_keys: cached keys over all receiving chains of a state
+// (our bound, not Signal's: Signal bounds only each chain, which allows
+// 5 x 2,000). Beyond it the oldest chain's oldest keys are dropped first.
+inline constexpr std::size_t max_total_skipped_keys = 5'000;
 
 // key_pair: an X25519 key pair; the private half is clamped and wiped on
 // destruction.
@@ -76,81 +93,103 @@ struct key_pair {
   }
 };
 
-// What Alice sends in every message until Bob answers: the PreKey wrapper.
-struct pending_pre_key {
-  std::optional<std::uint32_t> pre_key_id{};
-  std::uint32_t signed_pre_key_id = 0;
-  std::array<std::uint8_t, 32> base_key{};
+// ratchet_options: chosen when a state is created. header_encryption needs
+// a suite that supports it (modern); signal_v3 refuses it
+// (error::invalid_argument).
+struct ratchet_options {
+  bool header_encryption = false;
 };
 
-struct skipped_message_key {
+template <class Suite>
+struct basic_skipped_key {
   std::uint32_t counter = 0;
-  secret<32> cipher_key;
-  secret<32> mac_key;
-  secret<16> iv;
+  typename Suite::message_key key;
 
-  skipped_message_key clone() const noexcept {
-    return {counter, cipher_key.clone(), mac_key.clone(), iv.clone()};
-  }
+  basic_skipped_key clone() const noexcept { return {counter, key.clone()}; }
 };
 
-struct receiver_chain {
+template <class Suite>
+struct basic_receiver_chain {
   std::array<std::uint8_t, 32> their_ratchet_key{};
   chain_key chain;
-  std::deque<skipped_message_key> skipped{};  // oldest first
+  secret<32> header_key{};  // with header encryption: this chain's header key
+  std::deque<basic_skipped_key<Suite>> skipped{};  // oldest first
 
-  receiver_chain clone() const {
-    receiver_chain c{their_ratchet_key, chain.clone(), {}};
+  basic_receiver_chain clone() const {
+    basic_receiver_chain c{their_ratchet_key, chain.clone(), header_key.clone(), {}};
     for (const auto& s : skipped) c.skipped.push_back(s.clone());
     return c;
   }
 };
 
-class session_state {
+template <class Suite>
+class basic_session_state {
  public:
+  using suite = Suite;
+  using encrypted = encrypted_message;
+  using receiver_chain = basic_receiver_chain<Suite>;
+  using skipped_key = basic_skipped_key<Suite>;
+
   // Alice, after X3DH with Bob's bundle (SIGNAL.md A3): a receiving chain for
   // Bob's signed prekey, a fresh sending ratchet key, one root step.
   template <random_source R>
-  static result<session_state> initialize_alice(const key_pair& identity, const key_pair& base_key,
-                                                std::span<const std::uint8_t, 32> their_identity,
-                                                std::span<const std::uint8_t, 32> their_signed_pre_key,
-                                                std::optional<std::span<const std::uint8_t, 32>> their_one_time_pre_key,
-                                                R& rng) {
+  static result<basic_session_state> initialize_alice(
+      const key_pair& identity, const key_pair& base_key, std::span<const std::uint8_t, 32> their_identity,
+      std::span<const std::uint8_t, 32> their_signed_pre_key,
+      std::optional<std::span<const std::uint8_t, 32>> their_one_time_pre_key, R& rng, ratchet_options opts = {}) {
+    if (!options_ok(opts)) return error::invalid_argument;
     auto x = x3dh_alice({identity.private_key.expose(), base_key.private_key.expose(), their_identity,
                          their_signed_pre_key, their_one_time_pre_key});
     if (!x) return x.error();
+    auto keys = Suite::from_x3dh(std::move(*x));
     auto ratchet = key_pair::generate(rng);
     if (!ratchet) return ratchet.error();
-    auto sending = x->first.step(their_signed_pre_key, ratchet->private_key.expose());
+    auto sending = Suite::root_step(keys.root, their_signed_pre_key, ratchet->private_key.expose());
     if (!sending) return sending.error();
-    session_state s(std::move(sending->first), std::move(*ratchet), std::move(sending->second));
+    basic_session_state s(std::move(sending->root), std::move(*ratchet), std::move(sending->chain));
     s.local_identity_ = serialize_public_key(identity.public_key);
     s.remote_identity_ = serialize_public_key(their_identity);
-    s.receivers_.push_front(receiver_chain{to_array(their_signed_pre_key), std::move(x->second), {}});
+    s.receivers_.push_front(receiver_chain{to_array(their_signed_pre_key), std::move(keys.chain), {}, {}});
     s.alice_base_key_ = base_key.public_key;
+    if (opts.header_encryption) {
+      s.header_encryption_ = true;
+      s.send_header_key_ = std::move(keys.alice_header_key);
+      s.next_send_header_key_ = std::move(sending->next_header_key);
+      s.receivers_.front().header_key = std::move(keys.bob_header_key);
+      s.next_recv_header_key_ = std::move(keys.bob_next_header_key);
+    }
     return s;
   }
 
   // Bob, on Alice's PreKey message: his sending ratchet key is his signed
   // prekey, his sending chain the X3DH chain; no receiving chain yet.
-  static result<session_state> initialize_bob(const key_pair& identity, const key_pair& signed_pre_key,
-                                              const key_pair* one_time_pre_key,
-                                              std::span<const std::uint8_t, 32> their_identity,
-                                              std::span<const std::uint8_t, 32> their_base_key) {
+  static result<basic_session_state> initialize_bob(const key_pair& identity, const key_pair& signed_pre_key,
+                                                    const key_pair* one_time_pre_key,
+                                                    std::span<const std::uint8_t, 32> their_identity,
+                                                    std::span<const std::uint8_t, 32> their_base_key,
+                                                    ratchet_options opts = {}) {
+    if (!options_ok(opts)) return error::invalid_argument;
     std::optional<key_span> opk;
     if (one_time_pre_key) opk = one_time_pre_key->private_key.expose();
     auto x = x3dh_bob({identity.private_key.expose(), signed_pre_key.private_key.expose(), opk, their_identity,
                        their_base_key});
     if (!x) return x.error();
-    session_state s(std::move(x->first), signed_pre_key.clone(), std::move(x->second));
+    auto keys = Suite::from_x3dh(std::move(*x));
+    basic_session_state s(std::move(keys.root), signed_pre_key.clone(), std::move(keys.chain));
     s.local_identity_ = serialize_public_key(identity.public_key);
     s.remote_identity_ = serialize_public_key(their_identity);
     s.alice_base_key_ = to_array(their_base_key);
+    if (opts.header_encryption) {
+      s.header_encryption_ = true;
+      s.send_header_key_ = std::move(keys.bob_header_key);
+      s.next_send_header_key_ = std::move(keys.bob_next_header_key);
+      s.next_recv_header_key_ = std::move(keys.alice_header_key);
+    }
     return s;
   }
 
-  session_state clone() const {
-    session_state s(root_.clone(), sender_ratchet_.clone(), sender_chain_.clone());
+  basic_session_state clone() const {
+    basic_session_state s(root_.clone(), sender_ratchet_.clone(), sender_chain_.clone());
     s.local_identity_ = local_identity_;
     s.remote_identity_ = remote_identity_;
     for (const auto& r : receivers_) s.receivers_.push_back(r.clone());
@@ -159,6 +198,10 @@ class session_state {
     s.local_registration_id_ = local_registration_id_;
     s.remote_registration_id_ = remote_registration_id_;
     s.alice_base_key_ = alice_base_key_;
+    s.header_encryption_ = header_encryption_;
+    s.send_header_key_ = send_header_key_.clone();
+    s.next_send_header_key_ = next_send_header_key_.clone();
+    s.next_recv_header_key_ = next_recv_header_key_.clone();
     return s;
   }
 
@@ -174,78 +217,187 @@ class session_state {
   const std::array<std::uint8_t, 32>& alice_base_key() const noexcept { return alice_base_key_; }
   std::uint32_t sending_index() const noexcept { return sender_chain_.index(); }
   std::size_t receiver_chain_count() const noexcept { return receivers_.size(); }
-
-  // encrypt: one message. The result is a SignalMessage, or a PreKey message
-  // wrapping one while Alice has not heard from Bob. No allocation besides
-  // the output (and the CBC body it contains).
-  struct encrypted {
-    message_type type;
-    std::vector<std::uint8_t> bytes;
-  };
-  encrypted encrypt(std::span<const std::uint8_t> plaintext) {
-    const auto mk = sender_chain_.keys();
-    const auto body = aes256_cbc::encrypt(mk.cipher_key.expose(), mk.iv.expose(), plaintext);
-    std::vector<std::uint8_t> msg;
-    serialize_signal_message(sender_ratchet_.public_key, mk.counter, previous_counter_, body, mk.mac_key.expose(),
-                             local_identity_, remote_identity_, msg);
-    sender_chain_ = sender_chain_.next();
-    if (!pending_) return {message_type::whisper, std::move(msg)};
-    std::array<std::uint8_t, 32> ident{};
-    for (std::size_t i = 0; i < 32; ++i) ident[i] = local_identity_[i + 1];
-    std::vector<std::uint8_t> outer;
-    serialize_pre_key_signal_message({pending_->pre_key_id, pending_->signed_pre_key_id, local_registration_id_,
-                                      pending_->base_key, ident, msg},
-                                     outer);
-    return {message_type::pre_key, std::move(outer)};
+  bool header_encryption() const noexcept { return header_encryption_; }
+  // skipped_key_count: cached keys over every receiving chain.
+  std::size_t skipped_key_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& r : receivers_) n += r.skipped.size();
+    return n;
   }
 
-  // decrypt: a SignalMessage (the inner one, for PreKey messages). On any
-  // error the state is unchanged.
+  // encrypt: one message. For signal_v3 a SignalMessage, or a PreKey message
+  // wrapping one while Alice has not heard from Bob; for modern a modern
+  // message (never wrapped). No heap allocation besides the output vector.
+  encrypted encrypt(std::span<const std::uint8_t> plaintext) {
+    const auto mk = Suite::derive_message_key(sender_chain_);
+    const ratchet_header h{sender_ratchet_.public_key, sender_chain_.index(), previous_counter_};
+    auto out = Suite::seal(mk,
+                           seal_input{h, header_encryption_ ? &send_header_key_ : nullptr, local_identity_,
+                                      remote_identity_, pending_ ? &*pending_ : nullptr, local_registration_id_},
+                           plaintext);
+    sender_chain_ = sender_chain_.next();
+    return out;
+  }
+
+  // decrypt: a SignalMessage (the inner one, for PreKey messages) or a
+  // modern message. On any error the state is unchanged.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
-    const auto parsed = parse_signal_message(message);
+    const auto parsed = Suite::parse(message, header_encryption_);
     if (!parsed) return parsed.error();
-    const auto& m = *parsed;
-    session_state next = clone();
-    auto chain = next.receiver_for(m.ratchet_key);
-    if (!chain) {
-      auto stepped = next.dh_ratchet(m.ratchet_key, rng);
-      if (!stepped) return stepped.error();
-      chain = &next.receivers_.front();
+
+    // 1. Which chain: a known one, or a new ratchet key (DH step).
+    ratchet_header h{};
+    receiver_chain* chain = nullptr;
+    if (!header_encryption_) {
+      h = Suite::plain_header(*parsed);
+      chain = receiver_for(h.ratchet_key);
+    } else if constexpr (Suite::supports_header_encryption) {
+      // The current receiving chain's header key, then the next header key
+      // (a DH step), then the older chains' keys (their skipped keys and
+      // late messages): the spec's DecryptHeader / TrySkippedMessageKeysHE,
+      // over the chains this state keeps.
+      const auto try_key = [&](const secret<32>& hk) {
+        return Suite::open_header(*parsed, hk.expose(), remote_identity_, local_identity_, h);
+      };
+      bool found = false;
+      if (!receivers_.empty() && try_key(receivers_.front().header_key)) {
+        chain = &receivers_.front();
+        found = true;
+      } else if (try_key(next_recv_header_key_)) {
+        found = true;  // chain stays nullptr: a DH step
+      } else {
+        for (std::size_t i = 1; i < receivers_.size() && !found; ++i) {
+          if (try_key(receivers_[i].header_key)) {
+            chain = &receivers_[i];
+            found = true;
+          }
+        }
+      }
+      if (!found) return error::invalid_mac;
+      // An authenticated header whose ratchet key is not its chain's.
+      if (chain && chain->their_ratchet_key != h.ratchet_key) return error::invalid_message;
     }
-    auto keys = next.message_keys_for(*chain, m.counter);
-    if (!keys) return keys.error();
-    if (!verify_mac(m, keys->mac_key.expose(), remote_identity_, local_identity_)) return error::invalid_mac;
-    auto plaintext = aes256_cbc::decrypt(keys->cipher_key.expose(), keys->iv.expose(), m.ciphertext);
-    if (!plaintext) return error::invalid_message;
-    next.pending_.reset();  // the peer has answered: no more PreKey wrapping
-    *this = std::move(next);
+
+    // 2. A DH step, into temporaries (SIGNAL.md A4 "Receive, new ratchet key").
+    std::optional<ratchet_step_keys> receiving, sending;
+    std::optional<key_pair> ratchet;
+    if (!chain) {
+      auto r = Suite::root_step(root_, h.ratchet_key, sender_ratchet_.private_key.expose());
+      if (!r) return r.error();
+      receiving.emplace(std::move(*r));
+      auto k = key_pair::generate(rng);
+      if (!k) return k.error();
+      ratchet.emplace(std::move(*k));
+      auto s = Suite::root_step(receiving->root, h.ratchet_key, ratchet->private_key.expose());
+      if (!s) return s.error();
+      sending.emplace(std::move(*s));
+    }
+    const chain_key& from = chain ? chain->chain : receiving->chain;
+
+    // 3. The message key: a cached one, or derived forward (the keys skipped
+    // on the way, at most max_skipped_keys of them, into `added`).
+    using skipped_iterator = typename std::deque<skipped_key>::iterator;
+    std::optional<skipped_iterator> used;
+    std::optional<typename Suite::message_key> derived;
+    std::optional<chain_key> advanced;
+    std::vector<skipped_key> added;
+    if (h.counter < from.index()) {  // only on a known chain (a new one starts at 0)
+      for (auto it = chain->skipped.begin(); it != chain->skipped.end(); ++it) {
+        if (it->counter == h.counter) {
+          used = it;
+          break;
+        }
+      }
+      if (!used) return error::duplicate_message;
+    } else {
+      const std::uint32_t gap = h.counter - from.index();
+      if (gap > max_forward_jump) return error::too_many_skipped;
+      chain_key c = from.clone();
+      // Keys that would be dropped by the per-chain cap at once are never
+      // derived: only the chain advances past them.
+      const std::uint32_t keep = gap < max_skipped_keys ? gap : static_cast<std::uint32_t>(max_skipped_keys);
+      while (c.index() < h.counter - keep) c = c.next();
+      added.reserve(keep);
+      while (c.index() < h.counter) {
+        added.push_back({c.index(), Suite::derive_message_key(c)});
+        c = c.next();
+      }
+      derived.emplace(Suite::derive_message_key(c));
+      advanced.emplace(c.next());
+    }
+
+    // 4. Authenticate and decrypt.
+    auto plaintext = Suite::open(used ? (*used)->key : *derived, *parsed, h, remote_identity_, local_identity_);
+    if (!plaintext) return plaintext.error();
+
+    // 5. Commit. The steps that may allocate come first, each with no effect
+    // if it throws (std::bad_alloc is the only failure left); everything
+    // after them is a noexcept move, pop or erase.
+    if (!chain) {
+      receiver_chain fresh{h.ratchet_key, std::move(*advanced), {}, {}};
+      fresh.skipped.insert(fresh.skipped.end(), std::make_move_iterator(added.begin()),
+                           std::make_move_iterator(added.end()));
+      if (header_encryption_) fresh.header_key = next_recv_header_key_.clone();
+      receivers_.push_front(std::move(fresh));  // the last step that may throw
+      if (receivers_.size() > max_receiver_chains) receivers_.pop_back();
+      const std::uint32_t index = sender_chain_.index();
+      previous_counter_ = index == 0 ? 0 : index - 1;
+      root_ = std::move(sending->root);
+      sender_ratchet_ = std::move(*ratchet);
+      sender_chain_ = std::move(sending->chain);
+      if (header_encryption_) {
+        next_recv_header_key_ = std::move(receiving->next_header_key);
+        send_header_key_ = std::move(next_send_header_key_);
+        next_send_header_key_ = std::move(sending->next_header_key);
+      }
+    } else if (used) {
+      chain->skipped.erase(*used);
+    } else {
+      chain->skipped.insert(chain->skipped.end(), std::make_move_iterator(added.begin()),
+                            std::make_move_iterator(added.end()));
+      while (chain->skipped.size() > max_skipped_keys) chain->skipped.pop_front();
+      chain->chain = std::move(*advanced);
+    }
+    enforce_total_skipped();
+    pending_.reset();  // the peer has answered: no more PreKey wrapping
     return std::move(*plaintext);
   }
 
-  session_state(session_state&&) noexcept = default;
-  session_state& operator=(session_state&&) noexcept = default;
+  basic_session_state(basic_session_state&&) noexcept = default;
+  basic_session_state& operator=(basic_session_state&&) noexcept = default;
 
   // serialize: the whole state as a versioned, length-checked byte string:
-  // "e2ss" || format version (1) || fields || SHA-256 of all before it. It
-  // holds private keys: store it encrypted (sealed storage, issue 6) and
+  // Suite::record_magic ("e2ss" for signal_v3, "e2sm" for modern) || format
+  // version (1) || fields || SHA-256 of all before it (docs/protocol.md).
+  // It holds private keys: store it encrypted (sealed storage, issue 6) and
   // wipe it after use. deserialize rejects (error::invalid_message) anything
-  // that is not exactly such a string — a wrong checksum, a count above the
-  // limits, trailing bytes — and error::invalid_version for another format
-  // version; it never returns a partly loaded state.
+  // that is not exactly such a string — another suite's record, a wrong
+  // checksum, a count above the limits, trailing bytes — and
+  // error::invalid_version for another format version; it never returns a
+  // partly loaded state.
   std::vector<std::uint8_t> serialize() const {
-    std::vector<std::uint8_t> out;
-    std::size_t n = 4 + 1 + 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 41 + 1 + 32;
-    for (const auto& r : receivers_) n += 32 + 36 + 2 + r.skipped.size() * (4 + 32 + 32 + 16);
-    out.reserve(n);
-    const auto put = [&](std::span<const std::uint8_t> b) { out.insert(out.end(), b.begin(), b.end()); };
-    const auto put32 = [&](std::uint32_t v) {
-      std::array<std::uint8_t, 4> b{};
-      store_le32(b.data(), v);
-      put(b);
+    constexpr std::size_t key_bytes = Suite::message_key::serialized_size;
+    constexpr bool modern_fields = Suite::supports_header_encryption;
+    // An upper bound of the size; the vector is cut to the exact size at the
+    // end (written by position: no reallocation, one allocation).
+    std::size_t n = 4 + 1 + 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 40 + 1 + 32;
+    if (modern_fields) n += 1 + 3 * 32;
+    for (const auto& r : receivers_)
+      n += 32 + 36 + (header_encryption_ ? 32 : 0) + 2 + r.skipped.size() * (4 + key_bytes);
+    std::vector<std::uint8_t> out(n);
+    std::size_t pos = 0;
+    const auto put = [&](std::span<const std::uint8_t> b) {
+      std::copy(b.begin(), b.end(), out.begin() + static_cast<std::ptrdiff_t>(pos));
+      pos += b.size();
     };
-    put(record_magic);
-    out.push_back(record_format);
+    const auto put8 = [&](std::uint8_t v) { out[pos++] = v; };
+    const auto put32 = [&](std::uint32_t v) {
+      store_le32(out.data() + pos, v);
+      pos += 4;
+    };
+    put(Suite::record_magic);
+    put8(Suite::record_format);
     put(local_identity_);
     put(remote_identity_);
     put(root_.key());
@@ -257,37 +409,49 @@ class session_state {
     put32(local_registration_id_);
     put32(remote_registration_id_);
     put(alice_base_key_);
-    out.push_back(pending_ ? (pending_->pre_key_id ? 3 : 1) : 0);
+    put8(pending_ ? (pending_->pre_key_id ? 3 : 1) : 0);
     if (pending_) {
       put32(pending_->pre_key_id.value_or(0));
       put32(pending_->signed_pre_key_id);
       put(pending_->base_key);
     }
-    out.push_back(static_cast<std::uint8_t>(receivers_.size()));
+    if constexpr (modern_fields) {
+      put8(header_encryption_ ? 1 : 0);
+      if (header_encryption_) {
+        put(send_header_key_.expose());
+        put(next_send_header_key_.expose());
+        put(next_recv_header_key_.expose());
+      }
+    }
+    put8(static_cast<std::uint8_t>(receivers_.size()));
     for (const auto& r : receivers_) {
       put(r.their_ratchet_key);
       put(r.chain.key());
       put32(r.chain.index());
-      out.push_back(static_cast<std::uint8_t>(r.skipped.size()));
-      out.push_back(static_cast<std::uint8_t>(r.skipped.size() >> 8));
+      if (header_encryption_) put(r.header_key.expose());
+      put8(static_cast<std::uint8_t>(r.skipped.size()));
+      put8(static_cast<std::uint8_t>(r.skipped.size() >> 8));
       for (const auto& k : r.skipped) {
         put32(k.counter);
-        put(k.cipher_key.expose());
-        put(k.mac_key.expose());
-        put(k.iv.expose());
+        k.key.write(std::span<std::uint8_t>(out).subspan(pos).template first<key_bytes>());
+        pos += key_bytes;
       }
     }
-    put(sha256::hash(out));
+    const auto sum = sha256::hash(std::span<const std::uint8_t>(out).first(pos));
+    put(sum);
+    out.resize(pos);
     return out;
   }
 
-  static result<session_state> deserialize(std::span<const std::uint8_t> in) {
-    if (in.size() < record_magic.size() + 1 + 32) return error::invalid_message;
+  static result<basic_session_state> deserialize(std::span<const std::uint8_t> in) {
+    constexpr std::size_t key_bytes = Suite::message_key::serialized_size;
+    const auto& magic = Suite::record_magic;
+    if (in.size() < magic.size() + 1 + 32) return error::invalid_message;
     const auto body = in.first(in.size() - 32);
     const auto sum = sha256::hash(body);
     if (!std::equal(sum.begin(), sum.end(), in.end() - 32)) return error::invalid_message;
-    if (!std::equal(record_magic.begin(), record_magic.end(), body.begin())) return error::invalid_message;
-    if (body[4] != record_format) return error::invalid_version;
+    if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
+    if (body[4] != Suite::record_format) return error::invalid_version;
     std::size_t pos = 5;
     bool ok = true;
     const auto take = [&](std::size_t n) -> std::span<const std::uint8_t> {
@@ -306,6 +470,10 @@ class session_state {
     const auto take_key = [&](std::array<std::uint8_t, 32>& k) {
       const auto s = take(32);
       if (ok) std::copy(s.begin(), s.end(), k.begin());
+    };
+    const auto take_secret = [&](secret<32>& k) {
+      const auto s = take(32);
+      if (ok) k = secret<32>(detail::first32(s.data()));
     };
     std::array<std::uint8_t, 33> local{}, remote{};
     std::array<std::uint8_t, 32> root{}, ratchet_priv{}, ratchet_pub{}, chain{}, base{};
@@ -329,7 +497,7 @@ class session_state {
     key_pair ratchet;
     ratchet.private_key = secret<32>(ratchet_priv);
     ratchet.public_key = ratchet_pub;
-    session_state s(root_key(root), std::move(ratchet), chain_key(chain, chain_index));
+    basic_session_state s(root_key(root), std::move(ratchet), chain_key(chain, chain_index));
     wipe_all();
     s.local_identity_ = local;
     s.remote_identity_ = remote;
@@ -347,6 +515,16 @@ class session_state {
       take_key(p.base_key);
       s.pending_ = p;
     }
+    if constexpr (Suite::supports_header_encryption) {
+      const auto he = take(1);
+      if (!ok || he[0] > 1) return error::invalid_message;
+      s.header_encryption_ = he[0] == 1;
+      if (s.header_encryption_) {
+        take_secret(s.send_header_key_);
+        take_secret(s.next_send_header_key_);
+        take_secret(s.next_recv_header_key_);
+      }
+    }
     const auto count = take(1);
     if (!ok || count[0] > max_receiver_chains) return error::invalid_message;
     for (std::size_t c = 0; c < count[0]; ++c) {
@@ -354,19 +532,18 @@ class session_state {
       take_key(their);
       take_key(ck);
       const std::uint32_t index = take32();
-      const auto nb = take(2);
-      receiver_chain r{their, chain_key(ck, index), {}};
+      receiver_chain r{their, chain_key(ck, index), {}, {}};
       secure_wipe(ck.data(), 32);  // before any return: the chain key is secret
+      if (s.header_encryption_) take_secret(r.header_key);
+      const auto nb = take(2);
       if (!ok) return error::invalid_message;
       const std::size_t skipped = std::size_t{nb[0]} | (std::size_t{nb[1]} << 8);
       if (skipped > max_skipped_keys) return error::invalid_message;
       for (std::size_t k = 0; k < skipped; ++k) {
         const std::uint32_t counter = take32();
-        const auto cipher = take(32), mac = take(32), iv = take(16);
+        const auto key = take(key_bytes);
         if (!ok) return error::invalid_message;
-        r.skipped.push_back({counter, secret<32>(std::span<const std::uint8_t, 32>(cipher.data(), 32)),
-                             secret<32>(std::span<const std::uint8_t, 32>(mac.data(), 32)),
-                             secret<16>(std::span<const std::uint8_t, 16>(iv.data(), 16))});
+        r.skipped.push_back({counter, Suite::message_key::read(key.template first<key_bytes>())});
       }
       s.receivers_.push_back(std::move(r));
     }
@@ -375,11 +552,12 @@ class session_state {
   }
 
  private:
-  static constexpr std::array<std::uint8_t, 4> record_magic{'e', '2', 's', 's'};
-  static constexpr std::uint8_t record_format = 1;
-
-  session_state(root_key root, key_pair sender_ratchet, chain_key sender_chain) noexcept
+  basic_session_state(root_key root, key_pair sender_ratchet, chain_key sender_chain) noexcept
       : root_(std::move(root)), sender_ratchet_(std::move(sender_ratchet)), sender_chain_(std::move(sender_chain)) {}
+
+  static bool options_ok(const ratchet_options& o) noexcept {
+    return !o.header_encryption || Suite::supports_header_encryption;
+  }
 
   static std::array<std::uint8_t, 32> to_array(std::span<const std::uint8_t, 32> s) noexcept {
     std::array<std::uint8_t, 32> a{};
@@ -387,54 +565,22 @@ class session_state {
     return a;
   }
 
+  // enforce_total_skipped: max_total_skipped_keys, dropping from the oldest
+  // chain's oldest keys. noexcept: part of the commit.
+  void enforce_total_skipped() noexcept {
+    std::size_t total = skipped_key_count();
+    for (auto it = receivers_.rbegin(); it != receivers_.rend() && total > max_total_skipped_keys; ++it) {
+      while (total > max_total_skipped_keys && !it->skipped.empty()) {
+        it->skipped.pop_front();
+        --total;
+      }
+    }
+  }
+
   receiver_chain* receiver_for(const std::array<std::uint8_t, 32>& their) noexcept {
     for (auto& r : receivers_)
       if (r.their_ratchet_key == their) return &r;
     return nullptr;
-  }
-
-  // dh_ratchet: a new ratchet key from the peer (SIGNAL.md A4 "Receive, new
-  // ratchet key").
-  template <random_source R>
-  result<void> dh_ratchet(const std::array<std::uint8_t, 32>& their, R& rng) {
-    auto receiving = root_.step(their, sender_ratchet_.private_key.expose());
-    if (!receiving) return receiving.error();
-    auto ratchet = key_pair::generate(rng);
-    if (!ratchet) return ratchet.error();
-    auto sending = receiving->first.step(their, ratchet->private_key.expose());
-    if (!sending) return sending.error();
-    receivers_.push_front(receiver_chain{their, std::move(receiving->second), {}});
-    if (receivers_.size() > max_receiver_chains) receivers_.pop_back();
-    const std::uint32_t index = sender_chain_.index();
-    previous_counter_ = index == 0 ? 0 : index - 1;
-    root_ = std::move(sending->first);
-    sender_ratchet_ = std::move(*ratchet);
-    sender_chain_ = std::move(sending->second);
-    return {};
-  }
-
-  result<skipped_message_key> message_keys_for(receiver_chain& r, std::uint32_t counter) {
-    const std::uint32_t index = r.chain.index();
-    if (counter < index) {
-      for (auto it = r.skipped.begin(); it != r.skipped.end(); ++it) {
-        if (it->counter == counter) {
-          skipped_message_key k = std::move(*it);
-          r.skipped.erase(it);
-          return k;
-        }
-      }
-      return error::duplicate_message;
-    }
-    if (counter - index > max_forward_jump) return error::too_many_skipped;
-    while (r.chain.index() < counter) {
-      auto mk = r.chain.keys();
-      r.skipped.push_back({mk.counter, std::move(mk.cipher_key), std::move(mk.mac_key), std::move(mk.iv)});
-      if (r.skipped.size() > max_skipped_keys) r.skipped.pop_front();
-      r.chain = r.chain.next();
-    }
-    auto mk = r.chain.keys();
-    r.chain = r.chain.next();
-    return skipped_message_key{mk.counter, std::move(mk.cipher_key), std::move(mk.mac_key), std::move(mk.iv)};
   }
 
   root_key root_;
@@ -446,7 +592,15 @@ class session_state {
   std::optional<pending_pre_key> pending_{};
   std::uint32_t local_registration_id_ = 0, remote_registration_id_ = 0;
   std::array<std::uint8_t, 32> alice_base_key_{};
+  // Header encryption (modern only): the current sending chain's header key,
+  // the next sending chain's, and the key that announces the peer's next
+  // ratchet key (each receiving chain carries its own).
+  bool header_encryption_ = false;
+  secret<32> send_header_key_{}, next_send_header_key_{}, next_recv_header_key_{};
 };
+
+using session_state = basic_session_state<signal_v3>;
+using modern_session_state = basic_session_state<modern>;
 
 }  // namespace protocol
 E2EE_NAMESPACE_END

@@ -66,15 +66,24 @@ class chain_key {
 
   // keys: the message keys for this index.
   message_keys keys() const noexcept {
-    constexpr std::array<std::uint8_t, 1> one{0x01};
-    auto seed = hmac<sha256>::mac(key_.expose(), one);
-    auto okm = hkdf<sha256>::derive<80>({}, seed, detail::ascii(detail::info_message_keys));
+    auto okm = message_material<80>(detail::ascii(detail::info_message_keys));
     message_keys m{secret<32>(std::span<const std::uint8_t, 32>(okm.data(), 32)),
                    secret<32>(std::span<const std::uint8_t, 32>(okm.data() + 32, 32)),
                    secret<16>(std::span<const std::uint8_t, 16>(okm.data() + 64, 16)), index_};
-    secure_wipe(seed.data(), seed.size());
     secure_wipe(okm.data(), okm.size());
     return m;
+  }
+
+  // message_material: HKDF(no salt, HMAC(CK, 0x01), info, N), the message
+  // key material for this index under a suite's own info string (keys() is
+  // the v3 one). The caller wipes the result.
+  template <std::size_t N>
+  std::array<std::uint8_t, N> message_material(std::span<const std::uint8_t> info) const noexcept {
+    constexpr std::array<std::uint8_t, 1> one{0x01};
+    auto seed = hmac<sha256>::mac(key_.expose(), one);
+    auto okm = hkdf<sha256>::template derive<N>({}, seed, info);
+    secure_wipe(seed.data(), seed.size());
+    return okm;
   }
 
  private:
@@ -92,14 +101,27 @@ class root_key {
   // next root key and a fresh chain (index 0).
   result<std::pair<root_key, chain_key>> step(std::span<const std::uint8_t, 32> their_public,
                                               std::span<const std::uint8_t, 32> our_private) const noexcept {
+    auto okm = step_material<64>(their_public, our_private, detail::ascii(detail::info_ratchet));
+    if (!okm) return okm.error();
+    std::pair<root_key, chain_key> out{root_key(std::span<const std::uint8_t, 32>(okm->data(), 32)),
+                                       chain_key(std::span<const std::uint8_t, 32>(okm->data() + 32, 32), 0)};
+    secure_wipe(okm->data(), okm->size());
+    return out;
+  }
+
+  // step_material: HKDF(salt = RK, ikm = DH(our_private, their_public),
+  // info, N) — the root step under a suite's own info string and length
+  // (step() is the v3 one). error::invalid_key for an all-zero DH result.
+  // The caller wipes the result.
+  template <std::size_t N>
+  result<std::array<std::uint8_t, N>> step_material(std::span<const std::uint8_t, 32> their_public,
+                                                    std::span<const std::uint8_t, 32> our_private,
+                                                    std::span<const std::uint8_t> info) const noexcept {
     auto dh = x25519::shared_secret(our_private, their_public);
     if (!dh) return error::invalid_key;
-    auto okm = hkdf<sha256>::derive<64>(key_.expose(), *dh, detail::ascii(detail::info_ratchet));
-    std::pair<root_key, chain_key> out{root_key(std::span<const std::uint8_t, 32>(okm.data(), 32)),
-                                       chain_key(std::span<const std::uint8_t, 32>(okm.data() + 32, 32), 0)};
+    auto okm = hkdf<sha256>::template derive<N>(key_.expose(), *dh, info);
     secure_wipe(dh->data(), dh->size());
-    secure_wipe(okm.data(), okm.size());
-    return out;
+    return okm;
   }
 
  private:
