@@ -307,6 +307,19 @@ class c_party {
   }
 
   signal_context* context() const { return ctx_; }
+  signal_protocol_store_context* store() const { return store_; }
+  // forget_sender_key: drops a stored sender key record (a C app rotates its
+  // own sender key this way: the group builder then creates a fresh one).
+  void forget_sender_key(const std::string& group, const std::string& sender, std::int32_t device = 1) {
+    sender_keys_.erase(sender_key_id{group, sender, device});
+  }
+  // sender_key_bytes: the record libsignal-protocol-c stored (its protobuf
+  // format), or nullptr.
+  const byte_vector* sender_key_bytes(const std::string& group, const std::string& sender,
+                                      std::int32_t device = 1) const {
+    const auto it = sender_keys_.find(sender_key_id{group, sender, device});
+    return it == sender_keys_.end() ? nullptr : &it->second;
+  }
   std::uint32_t registration_id() const { return registration_id_; }
   const byte_vector& identity_public() const { return identity_public_; }
   const std::string& last_log() const { return last_log_; }
@@ -522,7 +535,7 @@ class c_party {
     return it->second == byte_vector(key_data, key_data + key_len) ? 1 : 0;
   }
 
-  // sender key store (unused by 1:1 sessions, but a complete store context)
+  // sender key store (groups: test_interop_groups.cpp)
   using sender_key_id = std::tuple<std::string, std::string, std::int32_t>;
   static sender_key_id sender_key(const signal_protocol_sender_key_name* n) {
     return {std::string(n->group_id, n->group_id_len), std::string(n->sender.name, n->sender.name_len),

@@ -36,6 +36,7 @@
 #include "../core/config.hpp"
 #include "../core/error.hpp"
 #include "../core/random.hpp"
+#include "../core/secret.hpp"
 #include "../ec/xeddsa.hpp"
 #include "double_ratchet.hpp"
 #include "keys.hpp"
@@ -117,6 +118,19 @@ class session_record {
       if (previous_.size() > max_archived_states) previous_.pop_back();
     }
     current_.emplace(std::move(s));
+  }
+
+  // promote: makes archived state `s` (a pointer from find_base_key) current,
+  // archiving the current one; nothing for the current state or a pointer
+  // that is not in this record.
+  void promote(const session_state* s) {
+    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
+      if (&*it != s) continue;
+      session_state promoted = std::move(*it);
+      previous_.erase(it);
+      promote_new(std::move(promoted));
+      return;
+    }
   }
 
   // find_base_key: the state (current or archived) set up by the PreKey
@@ -270,6 +284,10 @@ class memory_store {
     const auto id = r.id;
     signed_pre_keys_.insert_or_assign(id, std::move(r));
   }
+  bool remove_signed_pre_key(std::uint32_t id) {
+    signed_pre_keys_.erase(id);
+    return true;
+  }
 
   std::optional<session_record> load_session(const address& a) const {
     const auto it = sessions_.find(a);
@@ -321,12 +339,23 @@ result<void> process_pre_key_bundle(Store& store, const address& remote, const p
   return {};
 }
 
+namespace detail {
+inline std::span<const std::uint8_t, 32> identity_u(const serialized_public_key& k) noexcept {
+  return std::span<const std::uint8_t, 32>(k.data() + 1, 32);
+}
+}  // namespace detail
+
 // encrypt: the next message to `remote` on the current session
-// (error::no_session if there is none).
-template <session_store Store>
+// (error::no_session if there is none; error::untrusted_identity if the
+// session's identity is no longer the trusted one for `remote`, e.g. after
+// replace_identity).
+template <class Store>
+  requires session_store<Store> && identity_key_store<Store>
 result<session_state::encrypted> encrypt(Store& store, const address& remote, std::span<const std::uint8_t> plaintext) {
   auto record = store.load_session(remote);
   if (!record || !record->has_current()) return error::no_session;
+  if (!store.is_trusted_identity(remote, detail::identity_u(record->current()->remote_identity())))
+    return error::untrusted_identity;
   auto out = record->current()->encrypt(plaintext);
   if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
   return out;
@@ -347,6 +376,7 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   if (auto* existing = record.find_base_key(m->base_key)) {
     auto pt = existing->decrypt(m->message, rng);
     if (!pt) return pt.error();
+    record.promote(existing);  // the state that decrypted becomes current, as on the whisper path
     if (!store.store_session(remote, std::move(record))) return error::storage_failure;
     return pt;
   }
@@ -382,6 +412,13 @@ result<std::vector<std::uint8_t>> decrypt(Store& store, const address& remote, m
   if (!record) return error::no_session;
   auto pt = record->decrypt(bytes, rng);
   if (!pt) return pt.error();
+  // The state that decrypted (now current) must belong to the identity
+  // trusted now: a late message of a session whose identity was replaced is
+  // refused, and nothing is stored.
+  if (!store.is_trusted_identity(remote, detail::identity_u(record->current()->remote_identity()))) {
+    secure_wipe(pt->data(), pt->size());
+    return error::untrusted_identity;
+  }
   if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
   return pt;
 }
