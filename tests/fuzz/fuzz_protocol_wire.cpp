@@ -1,6 +1,8 @@
 // fuzz_protocol_wire: every wire parser of the protocol layer on hostile
 // bytes — SignalMessage, PreKeySignalMessage (and its inner message), the
-// scannable fingerprint — plus a serialize/parse round trip of messages built
+// scannable fingerprint, SenderKeyMessage and SenderKeyDistributionMessage in
+// both framings, the two attachment decryptors (split at an input-chosen
+// point; they must refuse what they did not make) — plus a serialize/parse round trip of messages built
 // from the input. ASan/UBSan catch any over-read; the checks catch views that
 // point outside the input and round trips that lose a field.
 #include <array>
@@ -10,8 +12,10 @@
 #include <span>
 #include <vector>
 
+#include <e2ee/protocol/attachment.hpp>
 #include <e2ee/protocol/fingerprint.hpp>
 #include <e2ee/protocol/messages.hpp>
+#include <e2ee/protocol/sender_keys.hpp>
 #include <e2ee/protocol/wire.hpp>
 
 #include "fuzz_common.hpp"
@@ -72,6 +76,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)proto::parse_signal_message(p->message);
   }
   (void)local_fingerprint().compare(in);
+  for (const auto framing : {proto::group_framing::libsignal_c, proto::group_framing::rust}) {
+    if (const auto m = proto::parse_sender_key_message(in, framing)) {
+      check(inside(m->ciphertext, in) && inside(m->signed_part, in), "sender key views inside the input");
+      check(m->signed_part.size() + proto::sender_key_signature_size == size, "signature split");
+      check(m->distribution.has_value() == (framing == proto::group_framing::rust), "uuid only in rust framing");
+    }
+    if (const auto d = proto::parse_sender_key_distribution(in, framing)) {
+      check(inside(d->chain_key, in) && d->chain_key.size() == 32, "chain key inside the input, 32 bytes");
+      check(d->distribution.has_value() == (framing == proto::group_framing::rust), "uuid only in rust framing");
+    }
+  }
+
+  // Attachments under a fixed key: hostile blobs never verify.
+  {
+    const std::array<std::uint8_t, 64> key{1, 2, 3};
+    const std::size_t split = size == 0 ? 0 : data[0] % (size + 1);
+    const std::uint64_t claimed = size < 2 ? 0 : data[1] % (size + 1);
+    if (auto d = proto::attachment_decryptor::create(key, size, claimed)) {
+      std::vector<std::uint8_t> out(size + 16);
+      const auto a = d->update(in.first(split), out);
+      const auto b = a ? d->update(in.subspan(split), std::span(out).subspan(*a)) : a;
+      check(b.has_value() && *a + *b <= claimed, "no more plaintext than claimed");
+      check(!d->finish().has_value(), "a hostile Signal-format blob does not verify");
+    }
+    proto::chunked_attachment_decryptor c(std::span(key).first<32>());
+    std::vector<std::uint8_t> out(proto::chunked_attachment_decryptor::max_update_output(size));
+    bool ok = c.update(in.first(split), out).has_value();
+    ok = ok && c.update(in.subspan(split), out).has_value();
+    std::vector<std::uint8_t> last(proto::chunked_attachment_decryptor::max_finish_output);
+    ok = ok && c.finish(last).has_value();
+    check(!ok, "a hostile chunked stream does not verify");
+  }
 
   // Round trip: fields taken from the input.
   if (size >= 72) {

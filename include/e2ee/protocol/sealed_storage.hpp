@@ -1,0 +1,283 @@
+// e2ee/protocol/sealed_storage.hpp — local state encrypted at rest.
+//
+// Everything a device keeps (identity, prekeys, sessions, sender keys, the
+// prekey manager) serializes to bytes; sealed_storage encrypts each record
+// under a storage key the app keeps in the platform keystore (Android
+// Keystore, iOS Keychain, ...) before it goes to disk or a database:
+//
+//   sealed = version (1) || key id (4, big-endian) || salt (24)
+//            || AES-256-GCM(record_key, nonce = 0^12, plaintext, ad) || tag (16)
+//   record_key = HKDF-SHA256(salt, storage_key, "e2ee sealed record v1", 32)
+//   ad = version || key id || salt || kind (1) || be32(len(name)) || name
+//
+// Every seal draws a fresh random salt, so every record has its own key and
+// the all-zero nonce is never reused under a key. The associated data binds
+// the record to its kind and name (say, kind session and name "alice.1"): a
+// record copied over another one, or a session record offered as a sender
+// key, fails to open (error::invalid_mac), as does any changed byte.
+//
+// Key rotation: the storage keeps several keys by id and seals with the
+// current one; open() uses the key named in the record. Rotate by adding a
+// new key, making it current and resealing the old records (reseal(), or
+// needs_reseal() to find them); then remove the old key.
+//
+// Records that have no serialization of their own get one here: the
+// identity (key pair and registration id), one-time prekeys and signed
+// prekeys (encode_* / decode_*). Session records, sender key records and the
+// prekey manager serialize themselves.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "../aead/aes_gcm.hpp"
+#include "../core/bytes.hpp"
+#include "../core/config.hpp"
+#include "../core/error.hpp"
+#include "../core/random.hpp"
+#include "../core/secret.hpp"
+#include "../hash/sha256.hpp"
+#include "../kdf/hkdf.hpp"
+#include "session.hpp"
+
+E2EE_NAMESPACE_BEGIN
+namespace protocol {
+
+enum class record_kind : std::uint8_t {
+  identity = 1,
+  pre_key = 2,
+  signed_pre_key = 3,
+  session = 4,
+  sender_key = 5,
+  pre_key_manager = 6,
+  app = 7,  // the app's own records
+};
+
+inline constexpr std::uint8_t sealed_record_version = 1;
+inline constexpr std::size_t sealed_salt_size = 24;
+inline constexpr std::size_t sealed_header_size = 1 + 4 + sealed_salt_size;
+inline constexpr std::size_t sealed_overhead = sealed_header_size + aes256_gcm::tag_size;
+
+class sealed_storage {
+ public:
+  // A storage with one key, `current_id`.
+  sealed_storage(std::uint32_t current_id, std::span<const std::uint8_t, 32> key) : current_(current_id) {
+    keys_.emplace(current_id, secret<32>(key));
+  }
+
+  // add_key: another key (e.g. the next one during a rotation). Replaces a
+  // key with the same id. make_current: seal with it from now on (false if
+  // there is no such key). remove_key: false for the current key or an
+  // unknown id.
+  void add_key(std::uint32_t id, std::span<const std::uint8_t, 32> key) { keys_.insert_or_assign(id, secret<32>(key)); }
+  bool make_current(std::uint32_t id) noexcept {
+    if (keys_.count(id) == 0) return false;
+    current_ = id;
+    return true;
+  }
+  bool remove_key(std::uint32_t id) {
+    if (id == current_) return false;
+    return keys_.erase(id) != 0;
+  }
+  std::uint32_t current_key_id() const noexcept { return current_; }
+
+  // seal: `plaintext` (a serialized record) as kind `kind` named `name`.
+  template <random_source R>
+  result<std::vector<std::uint8_t>> seal(record_kind kind, std::string_view name, std::span<const std::uint8_t> plaintext,
+                                         R& rng) const {
+    if (plaintext.size() > aes256_gcm::max_plaintext_size || name.size() > 0xffffffffu) return error::input_too_long;
+    std::vector<std::uint8_t> out(sealed_overhead + plaintext.size());
+    out[0] = sealed_record_version;
+    store_be32(out.data() + 1, current_);
+    if (!rng.fill(std::span(out).subspan(5, sealed_salt_size))) return error::random_failure;
+    const auto header = std::span<const std::uint8_t>(out).first(sealed_header_size);
+    const auto ad = associated_data(header, kind, name);
+    const aes256_gcm gcm(record_key(keys_.at(current_), header).expose());
+    const std::span<std::uint8_t> all(out);
+    const auto body = all.subspan(sealed_header_size, plaintext.size());
+    if (!gcm.encrypt(zero_nonce, ad, plaintext, body, all.last<aes256_gcm::tag_size>()))
+      return error::invalid_argument;
+    return out;
+  }
+
+  // open: the plaintext of a record sealed as (kind, name).
+  // error::invalid_message: too short; error::invalid_version: another
+  // format; error::invalid_key: sealed under a key this storage does not
+  // have; error::invalid_mac: altered, or another record's bytes.
+  result<std::vector<std::uint8_t>> open(record_kind kind, std::string_view name,
+                                         std::span<const std::uint8_t> sealed) const {
+    if (sealed.size() < sealed_overhead) return error::invalid_message;
+    if (sealed[0] != sealed_record_version) return error::invalid_version;
+    const auto key = keys_.find(load_be32(sealed.data() + 1));
+    if (key == keys_.end()) return error::invalid_key;
+    const auto header = sealed.first(sealed_header_size);
+    const auto ad = associated_data(header, kind, name);
+    const aes256_gcm gcm(record_key(key->second, header).expose());
+    const auto body = sealed.subspan(sealed_header_size, sealed.size() - sealed_overhead);
+    std::vector<std::uint8_t> out(body.size());
+    if (!gcm.decrypt(zero_nonce, ad, body, sealed.last<aes256_gcm::tag_size>(), out)) return error::invalid_mac;
+    return out;
+  }
+
+  // key_id_of: the key a sealed record names (nullopt if too short).
+  static std::optional<std::uint32_t> key_id_of(std::span<const std::uint8_t> sealed) noexcept {
+    if (sealed.size() < sealed_header_size) return std::nullopt;
+    return load_be32(sealed.data() + 1);
+  }
+  bool needs_reseal(std::span<const std::uint8_t> sealed) const noexcept { return key_id_of(sealed) != current_; }
+
+  // reseal: open with the key it names, seal again with the current key.
+  template <random_source R>
+  result<std::vector<std::uint8_t>> reseal(record_kind kind, std::string_view name, std::span<const std::uint8_t> sealed,
+                                           R& rng) const {
+    auto plain = open(kind, name, sealed);
+    if (!plain) return plain.error();
+    auto out = seal(kind, name, *plain, rng);
+    secure_wipe(plain->data(), plain->size());
+    return out;
+  }
+
+ private:
+  static constexpr std::array<std::uint8_t, 12> zero_nonce{};
+
+  static secret<32> record_key(const secret<32>& storage_key, std::span<const std::uint8_t> header) noexcept {
+    constexpr std::string_view info = "e2ee sealed record v1";
+    const std::span<const std::uint8_t> info_bytes(reinterpret_cast<const std::uint8_t*>(info.data()), info.size());
+    auto k = hkdf<sha256>::derive<32>(header.subspan(5, sealed_salt_size), storage_key.expose(), info_bytes);
+    secret<32> s(k);
+    secure_wipe(k.data(), k.size());
+    return s;
+  }
+
+  static std::vector<std::uint8_t> associated_data(std::span<const std::uint8_t> header, record_kind kind,
+                                                   std::string_view name) {
+    std::vector<std::uint8_t> ad(header.size() + 1 + 4 + name.size());
+    std::copy(header.begin(), header.end(), ad.begin());
+    std::size_t pos = header.size();
+    ad[pos++] = static_cast<std::uint8_t>(kind);
+    store_be32(ad.data() + pos, static_cast<std::uint32_t>(name.size()));
+    pos += 4;
+    for (const char c : name) ad[pos++] = static_cast<std::uint8_t>(c);
+    return ad;
+  }
+
+  std::uint32_t current_;
+  std::map<std::uint32_t, secret<32>> keys_;
+};
+
+// ---- record codecs ------------------------------------------------------------
+//
+//   identity:        "e2id" || 1 || registration id (4) || private (32) || public (32)
+//   one-time prekey: "e2ok" || 1 || id (4) || private (32) || public (32)
+//   signed prekey:   "e2sp" || 1 || id (4) || timestamp (8) || private (32) || public (32) || signature (64)
+// little-endian integers. decode_* check the exact length, the magic and
+// version, and that the public key belongs to the private key
+// (error::invalid_message otherwise). The bytes hold private keys: seal them.
+
+namespace detail {
+
+// record_writer: fills a vector of exactly the record's size by position
+// (no insert(): g++ 12 -O3 misreports those as overflows).
+class record_writer {
+ public:
+  record_writer(const char (&magic)[5], std::size_t size) : out_(size) {
+    for (std::size_t i = 0; i < 4; ++i) out_[i] = static_cast<std::uint8_t>(magic[i]);
+    out_[4] = 1;
+    pos_ = 5;
+  }
+  void put(std::span<const std::uint8_t> b) {
+    std::copy(b.begin(), b.end(), out_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    pos_ += b.size();
+  }
+  void put32(std::uint32_t v) {
+    store_le32(out_.data() + pos_, v);
+    pos_ += 4;
+  }
+  void put_key_pair(const key_pair& k) {
+    put(k.private_key.expose());
+    put(k.public_key);
+  }
+  std::vector<std::uint8_t> take() { return std::move(out_); }
+
+ private:
+  std::vector<std::uint8_t> out_;
+  std::size_t pos_ = 0;
+};
+
+inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
+  key_pair k = key_pair::from_private(in.first<32>());
+  if (!std::equal(k.public_key.begin(), k.public_key.end(), in.begin() + 32)) return std::nullopt;
+  // from_private clamps; the stored private key must already be clamped.
+  if (!std::equal(in.begin(), in.begin() + 32, k.private_key.expose().begin())) return std::nullopt;
+  return k;
+}
+
+inline bool record_header_ok(std::span<const std::uint8_t> in, std::size_t size, const char (&magic)[5]) noexcept {
+  return in.size() == size && in[0] == magic[0] && in[1] == magic[1] && in[2] == magic[2] && in[3] == magic[3] &&
+         in[4] == 1;
+}
+
+}  // namespace detail
+
+struct identity_record {
+  key_pair identity;
+  std::uint32_t registration_id = 0;
+};
+
+inline std::vector<std::uint8_t> encode_identity(const key_pair& identity, std::uint32_t registration_id) {
+  detail::record_writer w("e2id", 73);
+  w.put32(registration_id);
+  w.put_key_pair(identity);
+  return w.take();
+}
+
+inline result<identity_record> decode_identity(std::span<const std::uint8_t> in) {
+  if (!detail::record_header_ok(in, 73, "e2id")) return error::invalid_message;
+  auto k = detail::get_key_pair(in.subspan(9));
+  if (!k) return error::invalid_message;
+  return identity_record{std::move(*k), load_le32(in.data() + 5)};
+}
+
+inline std::vector<std::uint8_t> encode_pre_key(const pre_key_record& r) {
+  detail::record_writer w("e2ok", 73);
+  w.put32(r.id);
+  w.put_key_pair(r.key);
+  return w.take();
+}
+
+inline result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
+  if (!detail::record_header_ok(in, 73, "e2ok")) return error::invalid_message;
+  auto k = detail::get_key_pair(in.subspan(9));
+  if (!k) return error::invalid_message;
+  return pre_key_record{load_le32(in.data() + 5), std::move(*k)};
+}
+
+inline std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_record& r) {
+  detail::record_writer w("e2sp", 145);
+  w.put32(r.id);
+  w.put32(static_cast<std::uint32_t>(r.timestamp));
+  w.put32(static_cast<std::uint32_t>(r.timestamp >> 32));
+  w.put_key_pair(r.key);
+  w.put(r.signature);
+  return w.take();
+}
+
+inline result<signed_pre_key_record> decode_signed_pre_key(std::span<const std::uint8_t> in) {
+  if (!detail::record_header_ok(in, 145, "e2sp")) return error::invalid_message;
+  auto k = detail::get_key_pair(in.subspan(17, 64));
+  if (!k) return error::invalid_message;
+  signed_pre_key_record r{load_le32(in.data() + 5), std::move(*k), {},
+                          std::uint64_t{load_le32(in.data() + 9)} | (std::uint64_t{load_le32(in.data() + 13)} << 32)};
+  std::copy(in.begin() + 81, in.end(), r.signature.begin());
+  return r;
+}
+
+}  // namespace protocol
+E2EE_NAMESPACE_END
