@@ -8,9 +8,14 @@
 //    messages that let Bob build the same session.
 // 3. The relay delivers out of order; the Double Ratchet sorts it out.
 // 4. Both compute the safety number they would compare in person.
+// 5. Carol joins: a group of three with Sender Keys, each member's key sent
+//    over the 1:1 sessions; Alice shares a photo as an encrypted attachment
+//    (the relay stores the blob; the key travels in a group message).
 // Everything is protocol version 3, byte-compatible with Signal's.
 #include <e2ee/e2ee.hpp>
+#include <e2ee/protocol/attachment.hpp>
 #include <e2ee/protocol/fingerprint.hpp>
+#include <e2ee/protocol/sender_keys.hpp>
 #include <e2ee/protocol/session.hpp>
 
 #include <algorithm>
@@ -53,6 +58,7 @@ struct user {
   std::string name;
   proto::memory_store store;
   proto::address addr;
+  proto::memory_sender_key_store group_keys{};
 };
 
 bool fail(const char* what, e2ee::error e) {
@@ -109,9 +115,9 @@ int main(int argc, char** argv) {
   auto alice_id = proto::key_pair::generate(rng);
   auto bob_id = proto::key_pair::generate(rng);
   if (!alice_id || !bob_id) {
-      fail("identity", e2ee::error::random_failure);
-      return 1;
-    }
+    fail("identity", e2ee::error::random_failure);
+    return 1;
+  }
   user alice{"alice", proto::memory_store(std::move(*alice_id), 1111), {"alice", 1}};
   user bob{"bob", proto::memory_store(std::move(*bob_id), 2222), {"bob", 1}};
   const std::map<std::string, user*> users{{"alice", &alice}, {"bob", &bob}};
@@ -121,11 +127,10 @@ int main(int argc, char** argv) {
   if (!register_user(alice, r, rng) || !register_user(bob, r, rng)) return 1;
 
   std::printf("\n2. Alice starts a session from Bob's bundle and writes three messages\n");
-  if (auto ok = proto::process_pre_key_bundle(alice.store, bob.addr, r.bundles.at("bob"), rng); !ok)
-    {
-      fail("bundle", ok.error());
-      return 1;
-    }
+  if (auto ok = proto::process_pre_key_bundle(alice.store, bob.addr, r.bundles.at("bob"), rng); !ok) {
+    fail("bundle", ok.error());
+    return 1;
+  }
   for (const std::string& text : {first, std::string("are you there?"), std::string("third message")}) {
     auto m = proto::encrypt(alice.store, bob.addr, as_bytes(text));
     if (!m) {
@@ -179,5 +184,100 @@ int main(int argc, char** argv) {
   show("bob", fb->displayable());
   const auto scan = fa->compare(fb->scannable());
   std::printf("  alice scans bob's code: %s\n", scan && *scan ? "match" : "MISMATCH");
-  return scan && *scan && fa->displayable() == fb->displayable() ? 0 : 1;
+  if (!scan || !*scan || fa->displayable() != fb->displayable()) return 1;
+
+  std::printf("\n7. Carol joins; a group of three with Sender Keys\n");
+  auto carol_id = proto::key_pair::generate(rng);
+  if (!carol_id) return 1;
+  user carol{"carol", proto::memory_store(std::move(*carol_id), 3333), {"carol", 1}};
+  const auto bail = [](const char* what, e2ee::error e) {
+    fail(what, e);
+    return 1;
+  };
+  if (!register_user(carol, r, rng)) return 1;
+  // Sessions Carol lacks: Alice and Bob each start one from her bundle, and
+  // Carol from Bob's (Bob's one-time prekey is used up, so a new bundle).
+  for (user* u : {&alice, &bob}) {
+    if (auto ok = proto::process_pre_key_bundle(u->store, carol.addr, r.bundles.at("carol"), rng); !ok)
+      return bail("bundle", ok.error());
+    r.bundles.at("carol").pre_key.reset();  // one use per one-time prekey
+    r.bundles.at("carol").pre_key_id.reset();
+  }
+  const proto::distribution_id group{0x67, 0x72, 0x6f, 0x75, 0x70};  // the app's id for "group"
+  const auto framing = proto::group_framing::libsignal_c;
+  // Each member sends its sender key to the two others over 1:1 sessions.
+  for (user* from : {&alice, &bob, &carol}) {
+    const proto::sender_key_name name{from->addr, group};
+    auto dist = proto::create_sender_key_distribution(from->group_keys, name, framing, rng);
+    if (!dist) return bail("sender key", dist.error());
+    for (user* to : {&alice, &bob, &carol}) {
+      if (to == from) continue;
+      auto sealed = proto::encrypt(from->store, to->addr, *dist);
+      // Carol's sessions exist once she has read Alice's and Bob's PreKey messages.
+      if (!sealed) return bail("1:1 encrypt of a sender key", sealed.error());
+      auto opened = proto::decrypt(to->store, from->addr, sealed->type, sealed->bytes, rng);
+      if (!opened) return bail("1:1 decrypt of a sender key", opened.error());
+      if (auto ok = proto::process_sender_key_distribution(to->group_keys, name, *opened, framing); !ok)
+        return bail("process sender key", ok.error());
+    }
+    std::printf("  %-5s sent its sender key to the group over 1:1 sessions\n", from->name.c_str());
+  }
+  const auto group_say = [&](user& from, std::string_view text) -> bool {
+    const proto::sender_key_name name{from.addr, group};
+    auto m = proto::group_encrypt(from.group_keys, name, as_bytes(text), framing, rng);
+    if (!m) return fail("group encrypt", m.error());
+    std::printf("  relay  %-5s -> group  SenderKey %3zu bytes (encrypted once for everyone)\n", from.name.c_str(),
+                m->size());
+    for (user* to : {&alice, &bob, &carol}) {
+      if (to == &from) continue;
+      auto pt = proto::group_decrypt(to->group_keys, name, *m, framing);
+      if (!pt) return fail("group decrypt", pt.error());
+      std::printf("  %-5s reads from %s: \"%.*s\"\n", to->name.c_str(), from.name.c_str(),
+                  static_cast<int>(pt->size()), reinterpret_cast<const char*>(pt->data()));
+    }
+    return true;
+  };
+  if (!group_say(carol, "hi both!") || !group_say(bob, "welcome, carol")) return 1;
+
+  std::printf("\n8. Alice shares a photo: an encrypted attachment\n");
+  std::vector<std::uint8_t> photo(300 * 1024);
+  for (std::size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<std::uint8_t>(i * 7 + (i >> 9));
+  std::array<std::uint8_t, 32> key{};
+  std::array<std::uint8_t, 16> salt{};
+  if (!rng.fill(key) || !rng.fill(salt)) return 1;
+  proto::chunked_attachment_encryptor enc(key, salt);
+  std::vector<std::uint8_t> blob(proto::chunked_attachment_encryptor::max_update_output(photo.size()) +
+                                 proto::chunked_attachment_encryptor::max_finish_output);
+  auto n1 = enc.update(photo, blob);
+  if (!n1) return 1;
+  auto n2 = enc.finish(std::span(blob).subspan(*n1));
+  if (!n2) return 1;
+  blob.resize(*n1 + *n2);
+  std::printf("  relay  stores a %zu-byte blob: ...%s\n", blob.size(),
+              e2ee::to_hex(std::span(blob).last(16)).c_str());
+  // The pointer (key, size) goes to the group inside a Sender Key message.
+  std::vector<std::uint8_t> pointer(key.begin(), key.end());
+  const std::string size_text = std::to_string(photo.size());
+  pointer.insert(pointer.end(), size_text.begin(), size_text.end());
+  const proto::sender_key_name from_alice{alice.addr, group};
+  auto m = proto::group_encrypt(alice.group_keys, from_alice, pointer, framing, rng);
+  if (!m) return 1;
+  for (user* to : {&bob, &carol}) {
+    auto p = proto::group_decrypt(to->group_keys, from_alice, *m, framing);
+    if (!p || p->size() < 32) return 1;
+    std::array<std::uint8_t, 32> got_key{};
+    std::copy(p->begin(), p->begin() + 32, got_key.begin());
+    proto::chunked_attachment_decryptor dec(got_key);
+    std::vector<std::uint8_t> out(proto::chunked_attachment_decryptor::max_update_output(blob.size()) +
+                                  proto::chunked_attachment_decryptor::max_finish_output);
+    auto a = dec.update(blob, out);
+    if (!a) return bail("attachment", a.error());
+    auto b = dec.finish(std::span(out).subspan(*a));
+    if (!b) return bail("attachment", b.error());
+    out.resize(*a + *b);
+    std::printf("  %-5s downloads it, decrypts %zu bytes: %s\n", to->name.c_str(), out.size(),
+                out == photo ? "the photo, intact" : "CORRUPT");
+    if (out != photo) return 1;
+  }
+  return 0;
 }
