@@ -3,7 +3,12 @@
 //
 //   aes256_gcm/<impl>/{16,64,256,1024,16384,1048576}          encrypt, key set once, 12-byte nonce, no AD
 //   aes256_gcm_decrypt/<impl>/{16,64,256,1024,16384,1048576}  decrypt + tag check, same
-//   aes256_gcm_new_key/<impl>/64                              key set up per message (ratchet case)
+//   aes256_gcm_new_key/<impl>/64                              key set up per message (ratchet case):
+//                                                             e2ee: aes256_gcm::encrypt_once
+//   aes256_gcm_new_key_object/<impl>/64                       the same through a key object:
+//                                                             e2ee: aes256_gcm(key) + encrypt
+//   aes_floor/{aesenc_xmm,vaesenc_ymm,vaesenc_ymm+vpclmulqdq}   the AES round throughput of this
+//                                                             core (inline asm, no dependency chains)
 //   aes256_cbc_encrypt/<impl>/16384                 PKCS#7, result = ciphertext
 //   aes256_cbc_decrypt/<impl>/16384                 16384 bytes of plaintext inside
 //
@@ -12,8 +17,10 @@
 #include <e2ee/aead/aes_gcm.hpp>
 #include <e2ee/cipher/aes.hpp>
 #include <e2ee/cipher/cbc.hpp>
+#include <e2ee/core/cpu.hpp>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +104,29 @@ struct e2ee_gcm_new_key {
     const std::span<std::uint8_t> out(out_);
     const bool ok = g.encrypt(nonce_, {}, cspan(m, msg_.size()), out.first(msg_.size()),
                               out.subspan(msg_.size()).first<tag_size>());
+    keep(out_);
+    return ok;
+  }
+  cspan result() const noexcept { return out_; }
+
+  e2ee::aes_gcm_impl impl_;
+  std::array<std::uint8_t, key_size> key_;
+  bytes nonce_, msg_, out_;
+};
+
+// GCM, key used for one message: aes256_gcm::encrypt_once (nothing kept).
+struct e2ee_gcm_once {
+  e2ee_gcm_once(e2ee::aes_gcm_impl impl, std::size_t n)
+      : impl_(impl), key_(bench_key()), nonce_(pattern(nonce_size, 8)), msg_(pattern(n)), out_(n + tag_size) {}
+  bool operator()() noexcept {
+    const std::uint8_t* k = key_.data();
+    const std::uint8_t* m = msg_.data();
+    keep(k);
+    keep(m);
+    const std::span<std::uint8_t> out(out_);
+    const bool ok = e2ee::aes256_gcm::encrypt_once(std::span<const std::uint8_t, key_size>(k, key_size), nonce_, {},
+                                                   cspan(m, msg_.size()), out.first(msg_.size()),
+                                                   out.subspan(msg_.size()).first<tag_size>(), impl_);
     keep(out_);
     return ok;
   }
@@ -345,6 +375,7 @@ bytes reference_gcm(std::size_t n) {
 void register_gcm() {
   note_kernel("aes256_gcm", e2ee::to_string(e2ee::best_aes_gcm_impl()));
   note_kernel("aes256_gcm_new_key", e2ee::to_string(e2ee::best_aes_gcm_impl()));
+  note_kernel("aes256_gcm_new_key_object", e2ee::to_string(e2ee::best_aes_gcm_impl()));
   note_kernel("aes256_gcm_decrypt", e2ee::to_string(e2ee::best_aes_gcm_impl()));
   for (const std::size_t n : {std::size_t{16}, std::size_t{64}, std::size_t{256}, std::size_t{1024},
                               std::size_t{16384}, std::size_t{1} << 20}) {
@@ -401,22 +432,30 @@ void register_gcm() {
   for (const auto impl : e2ee::all_aes_gcm_impls) {
     if (!e2ee::supported(impl)) continue;
     add("aes256_gcm_new_key", "e2ee:" + std::string(e2ee::to_string(impl)), fresh, [impl](benchmark::State& st) {
-      e2ee_gcm_new_key e(impl, fresh);
+      e2ee_gcm_once e(impl, fresh);
       measure(st, e, fresh, reference_gcm(fresh), "e2ee");
     });
+    add("aes256_gcm_new_key_object", "e2ee:" + std::string(e2ee::to_string(impl)), fresh,
+        [impl](benchmark::State& st) {
+          e2ee_gcm_new_key e(impl, fresh);
+          measure(st, e, fresh, reference_gcm(fresh), "e2ee");
+        });
   }
+  for (const char* op : {"aes256_gcm_new_key", "aes256_gcm_new_key_object"}) {
+    (void)op;  // unused without peers
 #if defined(E2EE_BENCH_OPENSSL)
-  add("aes256_gcm_new_key", "openssl", fresh, [](benchmark::State& st) {
-    openssl_gcm e(fresh, true);
-    measure(st, e, fresh, mine_gcm(fresh), "openssl");
-  });
+    add(op, "openssl", fresh, [](benchmark::State& st) {
+      openssl_gcm e(fresh, true);
+      measure(st, e, fresh, mine_gcm(fresh), "openssl");
+    });
 #endif
 #if defined(E2EE_BENCH_SODIUM)
-  add("aes256_gcm_new_key", "sodium", fresh, [](benchmark::State& st) {
-    sodium_gcm e(fresh, true);
-    measure(st, e, fresh, mine_gcm(fresh), "sodium");
-  });
+    add(op, "sodium", fresh, [](benchmark::State& st) {
+      sodium_gcm e(fresh, true);
+      measure(st, e, fresh, mine_gcm(fresh), "sodium");
+    });
 #endif
+  }
 }
 
 void register_cbc() {
@@ -448,9 +487,145 @@ void register_cbc() {
 #endif
 }
 
+// ---- The AES round throughput of this core (issue 3's hardware floor) -------------
+//
+// Each function is one asm statement that the compiler cannot remove or
+// reorder: 16 repetitions of AES rounds on 14 independent registers (every
+// round depends only on the same register's previous round, so with 14 chains
+// in flight no round waits on the 4-cycle latency), with one round key
+// register. 14 rounds = one AES-256 block per register and repetition, so the
+// size in the name is the AES-256 work per call in bytes and the cpb counter
+// is the cipher-only floor: aesenc_xmm 16 blocks (256 B), vaesenc_ymm 32
+// blocks (512 B), vaesenc_ymm_clmul the mix of the VAES kernel's loop per 64
+// bytes (28 VAESENC ymm + 6 VPCLMULQDQ ymm) 16 times (1024 B). The counter
+// block_rounds_per_cycle is the AES round throughput (16-byte block-rounds).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define E2EE_BENCH_HAVE_AES_FLOOR 1
+[[gnu::noinline]] void aes_floor_xmm(const std::uint8_t* key) noexcept {
+  __asm__ volatile("vmovdqu (%0), %%xmm15\n"
+                   ".rept 16\n"
+                   "vaesenc %%xmm15, %%xmm0, %%xmm0\n"
+                   "vaesenc %%xmm15, %%xmm1, %%xmm1\n"
+                   "vaesenc %%xmm15, %%xmm2, %%xmm2\n"
+                   "vaesenc %%xmm15, %%xmm3, %%xmm3\n"
+                   "vaesenc %%xmm15, %%xmm4, %%xmm4\n"
+                   "vaesenc %%xmm15, %%xmm5, %%xmm5\n"
+                   "vaesenc %%xmm15, %%xmm6, %%xmm6\n"
+                   "vaesenc %%xmm15, %%xmm7, %%xmm7\n"
+                   "vaesenc %%xmm15, %%xmm8, %%xmm8\n"
+                   "vaesenc %%xmm15, %%xmm9, %%xmm9\n"
+                   "vaesenc %%xmm15, %%xmm10, %%xmm10\n"
+                   "vaesenc %%xmm15, %%xmm11, %%xmm11\n"
+                   "vaesenc %%xmm15, %%xmm12, %%xmm12\n"
+                   "vaesenc %%xmm15, %%xmm13, %%xmm13\n"
+                   ".endr\n"
+                   "vzeroupper\n"
+                   :
+                   : "r"(key)
+                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+}
+[[gnu::noinline]] void aes_floor_ymm(const std::uint8_t* key) noexcept {
+  __asm__ volatile("vmovdqu (%0), %%ymm15\n"
+                   ".rept 16\n"
+                   "vaesenc %%ymm15, %%ymm0, %%ymm0\n"
+                   "vaesenc %%ymm15, %%ymm1, %%ymm1\n"
+                   "vaesenc %%ymm15, %%ymm2, %%ymm2\n"
+                   "vaesenc %%ymm15, %%ymm3, %%ymm3\n"
+                   "vaesenc %%ymm15, %%ymm4, %%ymm4\n"
+                   "vaesenc %%ymm15, %%ymm5, %%ymm5\n"
+                   "vaesenc %%ymm15, %%ymm6, %%ymm6\n"
+                   "vaesenc %%ymm15, %%ymm7, %%ymm7\n"
+                   "vaesenc %%ymm15, %%ymm8, %%ymm8\n"
+                   "vaesenc %%ymm15, %%ymm9, %%ymm9\n"
+                   "vaesenc %%ymm15, %%ymm10, %%ymm10\n"
+                   "vaesenc %%ymm15, %%ymm11, %%ymm11\n"
+                   "vaesenc %%ymm15, %%ymm12, %%ymm12\n"
+                   "vaesenc %%ymm15, %%ymm13, %%ymm13\n"
+                   ".endr\n"
+                   "vzeroupper\n"
+                   :
+                   : "r"(key)
+                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+}
+[[gnu::noinline]] void aes_floor_ymm_clmul(const std::uint8_t* key) noexcept {
+  __asm__ volatile("vmovdqu (%0), %%ymm15\n"
+                   ".rept 16\n"
+                   "vaesenc %%ymm15, %%ymm0, %%ymm0\n"
+                   "vaesenc %%ymm15, %%ymm1, %%ymm1\n"
+                   "vaesenc %%ymm15, %%ymm2, %%ymm2\n"
+                   "vaesenc %%ymm15, %%ymm3, %%ymm3\n"
+                   "vaesenc %%ymm15, %%ymm4, %%ymm4\n"
+                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
+                   "vaesenc %%ymm15, %%ymm5, %%ymm5\n"
+                   "vaesenc %%ymm15, %%ymm6, %%ymm6\n"
+                   "vaesenc %%ymm15, %%ymm7, %%ymm7\n"
+                   "vaesenc %%ymm15, %%ymm8, %%ymm8\n"
+                   "vaesenc %%ymm15, %%ymm9, %%ymm9\n"
+                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
+                   "vaesenc %%ymm15, %%ymm10, %%ymm10\n"
+                   "vaesenc %%ymm15, %%ymm11, %%ymm11\n"
+                   "vaesenc %%ymm15, %%ymm12, %%ymm12\n"
+                   "vaesenc %%ymm15, %%ymm13, %%ymm13\n"
+                   "vaesenc %%ymm15, %%ymm0, %%ymm0\n"
+                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
+                   "vaesenc %%ymm15, %%ymm1, %%ymm1\n"
+                   "vaesenc %%ymm15, %%ymm2, %%ymm2\n"
+                   "vaesenc %%ymm15, %%ymm3, %%ymm3\n"
+                   "vaesenc %%ymm15, %%ymm4, %%ymm4\n"
+                   "vaesenc %%ymm15, %%ymm5, %%ymm5\n"
+                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
+                   "vaesenc %%ymm15, %%ymm6, %%ymm6\n"
+                   "vaesenc %%ymm15, %%ymm7, %%ymm7\n"
+                   "vaesenc %%ymm15, %%ymm8, %%ymm8\n"
+                   "vaesenc %%ymm15, %%ymm9, %%ymm9\n"
+                   "vaesenc %%ymm15, %%ymm10, %%ymm10\n"
+                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
+                   "vaesenc %%ymm15, %%ymm11, %%ymm11\n"
+                   "vaesenc %%ymm15, %%ymm12, %%ymm12\n"
+                   "vaesenc %%ymm15, %%ymm13, %%ymm13\n"
+                   "vpclmulqdq $0x11, %%ymm15, %%ymm15, %%ymm14\n"
+                   ".endr\n"
+                   "vzeroupper\n"
+                   :
+                   : "r"(key)
+                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+}
+
+// floor_case: times fn (`work` bytes of AES-256 per call) and reports the
+// AES round throughput besides the usual counters.
+void floor_case(benchmark::State& st, void (*fn)(const std::uint8_t*) noexcept, std::size_t work) {
+  const auto key = bench_key();
+  const std::uint64_t t0 = thread_cpu_ns();
+  for (auto _ : st) fn(key.data());
+  const std::uint64_t dt = thread_cpu_ns() - t0;
+  finish(st, dt, work);
+  const double ghz = core_ghz();
+  if (ghz > 0 && st.iterations() > 0) {
+    const double cycles = static_cast<double>(dt) * ghz / static_cast<double>(st.iterations());
+    st.counters["block_rounds_per_cycle"] = static_cast<double>(work / 16 * 14) / cycles;
+  }
+}
+
+void register_aes_floor() {
+  const auto& f = e2ee::cpu::features();
+  if (!(f.avx && f.aesni)) return;
+  add("aes_floor", "e2ee:aesenc_xmm", 256, [](benchmark::State& st) { floor_case(st, &aes_floor_xmm, 256); });
+  if (!(f.avx2 && f.vaes && f.vpclmulqdq)) return;
+  add("aes_floor", "e2ee:vaesenc_ymm", 512, [](benchmark::State& st) { floor_case(st, &aes_floor_ymm, 512); });
+  add("aes_floor", "e2ee:vaesenc_ymm_clmul", 1024,
+      [](benchmark::State& st) { floor_case(st, &aes_floor_ymm_clmul, 1024); });
+}
+#else
+void register_aes_floor() {}
+#endif
+
 void register_aes() {
   register_gcm();
   register_cbc();
+  register_aes_floor();
 }
 
 const registrar aes_registrar(&register_aes, 20);

@@ -2,11 +2,13 @@
 // where the kernels have their own code: every length 0..4200 (the stitched
 // 128- and 256-byte loops, their tails, the short-message batches), AAD up
 // to 300 bytes (grouped GHASH, a feed that fills up), and a 32-bit counter
-// that wraps inside a message (inc32 with a non-12-byte nonce).
+// that wraps inside a message (inc32 with a non-12-byte nonce), one-shot and
+// streamed; encrypt_once / decrypt_once against the key object.
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -90,6 +92,105 @@ TEST_CASE("gcm kernels: the 32-bit counter wraps inside a message", "[gcm][kerne
   REQUIRE(ctr >= 0xffffffffu - 4096u);
   for (const std::size_t n : {std::size_t{70000}, std::size_t{70001}, std::size_t{65536 + 255}}) {
     const bytes pt = r.bytes(n);
-    check_all_kernels(key, nonce, r.bytes(20), pt);
+    const bytes aad = r.bytes(20);
+    check_all_kernels(key, nonce, aad, pt);
+    // The streams too: the bulk loops of each kernel (128- and 256-byte
+    // chunks) run through the wrap inside one update().
+    const bytes want = gcm(key, e2ee::aes_gcm_impl::portable).seal(nonce, aad, pt);
+    for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+      INFO("stream, kernel " << test::name(impl) << ", pt " << n);
+      const gcm g(key, impl);
+      gcm::encryptor e(g, nonce, aad);
+      bytes c(n);
+      const std::span<const std::uint8_t> in(pt);
+      const std::span<std::uint8_t> out(c);
+      const std::size_t cut = 4096 + 7;  // chunks start mid-block
+      for (std::size_t i = 0; i < n; i += cut) {
+        const std::size_t m = std::min(cut, n - i);
+        REQUIRE(e.update(in.subspan(i, m), out.subspan(i, m)));
+      }
+      std::array<std::uint8_t, 16> tag{};
+      REQUIRE(e.finish(tag));
+      CHECK(std::equal(c.begin(), c.end(), want.begin()));
+      CHECK(std::equal(tag.begin(), tag.end(), want.end() - 16));
+      gcm::decryptor d(g, nonce, aad);
+      bytes p(n);
+      REQUIRE(d.update(c, p));
+      CHECK(d.finish(tag));
+      CHECK(p == pt);
+    }
   }
+}
+
+// encrypt_once / decrypt_once (a key used for one message): the same bytes
+// and verdicts as a key object, on every kernel, through the register-only
+// path (12-byte nonce, text and AAD up to 128 bytes) and the fallback beyond.
+namespace {
+constexpr bool once_spec_case14() {
+  const std::array<std::uint8_t, 32> key{};
+  const std::array<std::uint8_t, 12> iv{};
+  const std::array<std::uint8_t, 16> pt{};
+  std::array<std::uint8_t, 16> c{}, t{}, p{};
+  const bool enc = gcm::encrypt_once(key, iv, {}, pt, c, t);
+  const bool dec = gcm::decrypt_once(key, iv, {}, c, t, p);
+  return enc && dec && p == pt && c == e2ee::hex<16>("cea7403d4d606b6e074ec5d3baf39d18") &&
+         t == e2ee::hex<16>("d0d1c8a799996bf0265b98b5d48ab919");
+}
+static_assert(once_spec_case14());
+}  // namespace
+
+TEST_CASE("gcm encrypt_once / decrypt_once: every kernel equals the key object", "[gcm][kernels][once]") {
+  test::rng r(0x0ce);
+  INFO("rng seed " << r.seed());
+  std::size_t checked = 0;
+  for (std::size_t n = 0; n <= 300; ++n) {
+    std::array<std::uint8_t, 32> key{};
+    r.fill(key);
+    const bytes pt = r.bytes(n);
+    const bytes aad = r.bytes(n % 3 == 0 ? r.range(0, 300) : r.range(0, 140));
+    const bytes nonce = r.bytes(r.below(5) == 0 ? r.range(1, 40) : 12);
+    const bytes want = gcm(key, e2ee::aes_gcm_impl::portable).seal(nonce, aad, pt);
+    REQUIRE(want.size() == n + 16);
+    const std::span<const std::uint8_t> want_ct = std::span<const std::uint8_t>(want).first(n);
+    const auto want_tag = std::span<const std::uint8_t>(want).last<16>();
+    for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+      INFO("kernel " << test::name(impl) << ", pt " << n << ", aad " << aad.size() << ", nonce " << nonce.size());
+      bytes buf = pt;  // in place
+      std::array<std::uint8_t, 16> tag{};
+      REQUIRE(gcm::encrypt_once(key, nonce, aad, buf, buf, tag, impl));
+      CHECK(std::equal(buf.begin(), buf.end(), want_ct.begin()));
+      CHECK(std::equal(tag.begin(), tag.end(), want_tag.begin()));
+      bytes out(n, 0xaa);
+      CHECK(gcm::decrypt_once(key, nonce, aad, want_ct, want_tag, out, impl));
+      CHECK(out == pt);
+      CHECK(gcm::decrypt_once(key, nonce, aad, buf, tag, buf, impl));  // in place
+      CHECK(buf == pt);
+      std::array<std::uint8_t, 16> bad{};
+      std::copy(want_tag.begin(), want_tag.end(), bad.begin());
+      bad[n % 16] ^= 0x40;
+      bytes forged(n, 0xee);
+      CHECK_FALSE(gcm::decrypt_once(key, nonce, aad, want_ct, bad, forged, impl));
+      CHECK(forged == bytes(n, 0));
+      if (n != 0) {
+        bytes c = bytes(want_ct.begin(), want_ct.end());
+        c[n / 2] ^= 1;
+        CHECK_FALSE(gcm::decrypt_once(key, nonce, aad, c, want_tag, forged, impl));
+      }
+      ++checked;
+    }
+  }
+  // The default overloads take the best kernel; errors as the key object's.
+  std::array<std::uint8_t, 32> key{};
+  const bytes pt = r.bytes(40), nonce = r.bytes(12);
+  bytes c(40), p(40), shorter(39, 0x55);
+  std::array<std::uint8_t, 16> t{};
+  REQUIRE(gcm::encrypt_once(key, nonce, {}, pt, c, t));
+  CHECK(gcm::decrypt_once(key, nonce, {}, c, t, p));
+  CHECK(p == pt);
+  CHECK_FALSE(gcm::encrypt_once(key, {}, {}, pt, c, t));  // empty nonce
+  CHECK(c == bytes(40, 0));
+  CHECK(t == std::array<std::uint8_t, 16>{});
+  CHECK_FALSE(gcm::encrypt_once(key, nonce, {}, pt, shorter, t));  // output of the wrong size
+  CHECK(shorter == bytes(39, 0));
+  CHECK(checked == 301 * test::available_impls<e2ee::aes_gcm_impl>().size());
 }

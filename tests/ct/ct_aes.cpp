@@ -93,11 +93,30 @@ void check_gcm(e2ee::aes_gcm_impl impl) {
         bool ok_bad = g.decrypt(nonce, aad, c2, bad_tag, p2);
         publish(ok_good);
         publish(ok_bad);
+
+        // encrypt_once / decrypt_once (no key object; the register-only path
+        // for 12-byte nonces up to 128 bytes), same secrets.
+        bytes o_ct(n), o1(n), o2(n, 0xee);
+        std::array<std::uint8_t, 16> o_tag{};
+        bool once_enc = e2ee::aes256_gcm::encrypt_once(key, nonce, aad, pt, o_ct, o_tag, impl);
+        bool once_good = e2ee::aes256_gcm::decrypt_once(key, nonce, aad, c1, good_tag, o1, impl);
+        bool once_bad = e2ee::aes256_gcm::decrypt_once(key, nonce, aad, c2, bad_tag, o2, impl);
+        publish(once_enc);
+        publish(once_good);
+        publish(once_bad);
+        unpoison(o_ct);
+        unpoison(o_tag);
+        unpoison(o1);
+        unpoison(o2);
+
         unpoison(p1);
         unpoison(p2);
         unpoison(pt);
         expect(ok_good && p1 == pt, what + ": decrypt accepts");
         expect(!ok_bad && p2 == bytes(n, 0), what + ": decrypt rejects a forged tag");
+        expect(once_enc && o_ct == want_ct && o_tag == want_tag, what + ": encrypt_once");
+        expect(once_good && o1 == pt, what + ": decrypt_once accepts");
+        expect(!once_bad && o2 == bytes(n, 0), what + ": decrypt_once rejects a forged tag");
       }
       unpoison(key);
     }

@@ -287,6 +287,70 @@ class aes256_gcm {
     return out;
   }
 
+  // encrypt_once and decrypt_once: one message under a key that is used for
+  // that message only — the Double Ratchet's message keys. The same result
+  // and the same failures as aes256_gcm(key).encrypt(...) / .decrypt(...),
+  // without keeping anything: on the x86 kernels, for a 12-byte nonce and at
+  // most 128 bytes of text and of AAD, the key schedule stays in registers,
+  // each round key is applied to all of the message's blocks as soon as it
+  // exists (H and E_K(J0) included), and only the powers of H that the
+  // message needs are made. Longer messages go through a key object. The
+  // overloads taking an aes_gcm_impl force a kernel (precondition:
+  // supported(impl)).
+  static constexpr bool encrypt_once(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t> nonce,
+                                     std::span<const std::uint8_t> aad, std::span<const std::uint8_t> plaintext,
+                                     std::span<std::uint8_t> ciphertext_out,
+                                     std::span<std::uint8_t, tag_size> tag_out) noexcept {
+    return encrypt_once(key, nonce, aad, plaintext, ciphertext_out, tag_out,
+                        std::is_constant_evaluated() ? aes_gcm_impl::portable : best_aes_gcm_impl());
+  }
+  static constexpr bool encrypt_once(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t> nonce,
+                                     std::span<const std::uint8_t> aad, std::span<const std::uint8_t> plaintext,
+                                     std::span<std::uint8_t> ciphertext_out, std::span<std::uint8_t, tag_size> tag_out,
+                                     aes_gcm_impl impl) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (!std::is_constant_evaluated() && impl != aes_gcm_impl::portable &&
+        once_fits(nonce, aad, plaintext, ciphertext_out)) {
+      detail::gcm_crypt_once_clmul(key.data(), nonce.data(), aad.data(), aad.size(), plaintext.data(),
+                                   ciphertext_out.data(), plaintext.size(), true, tag_out.data());
+      return true;
+    }
+#endif
+    const aes256_gcm g(key, impl);
+    return g.encrypt(nonce, aad, plaintext, ciphertext_out, tag_out);
+  }
+
+  [[nodiscard]] static constexpr bool decrypt_once(std::span<const std::uint8_t, key_size> key,
+                                                   std::span<const std::uint8_t> nonce,
+                                                   std::span<const std::uint8_t> aad,
+                                                   std::span<const std::uint8_t> ciphertext,
+                                                   std::span<const std::uint8_t, tag_size> tag,
+                                                   std::span<std::uint8_t> plaintext_out) noexcept {
+    return decrypt_once(key, nonce, aad, ciphertext, tag, plaintext_out,
+                        std::is_constant_evaluated() ? aes_gcm_impl::portable : best_aes_gcm_impl());
+  }
+  [[nodiscard]] static constexpr bool decrypt_once(std::span<const std::uint8_t, key_size> key,
+                                                   std::span<const std::uint8_t> nonce,
+                                                   std::span<const std::uint8_t> aad,
+                                                   std::span<const std::uint8_t> ciphertext,
+                                                   std::span<const std::uint8_t, tag_size> tag,
+                                                   std::span<std::uint8_t> plaintext_out, aes_gcm_impl impl) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (!std::is_constant_evaluated() && impl != aes_gcm_impl::portable &&
+        once_fits(nonce, aad, ciphertext, plaintext_out)) {
+      std::array<std::uint8_t, tag_size> expected{};
+      detail::gcm_crypt_once_clmul(key.data(), nonce.data(), aad.data(), aad.size(), ciphertext.data(),
+                                   plaintext_out.data(), ciphertext.size(), false, expected.data());
+      const bool ok = ct::equal_mask(expected.data(), tag.data(), tag_size).declassify();  // public verdict
+      e2ee::wipe(expected);
+      if (!ok) zero(plaintext_out);
+      return ok;
+    }
+#endif
+    const aes256_gcm g(key, impl);
+    return g.decrypt(nonce, aad, ciphertext, tag, plaintext_out);
+  }
+
   constexpr aes_gcm_impl implementation() const noexcept { return impl_; }
 
  private:
@@ -296,6 +360,15 @@ class aes256_gcm {
            static_cast<std::uint64_t>(aad.size()) <= max_aad_size &&
            static_cast<std::uint64_t>(in.size()) <= max_plaintext_size && in.size() == out.size();
   }
+
+#if E2EE_HAVE_X86_KERNELS
+  // once_fits: the arguments take encrypt_once's register-only path.
+  static constexpr bool once_fits(std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> aad,
+                                  std::span<const std::uint8_t> in, std::span<const std::uint8_t> out) noexcept {
+    return nonce.size() == nonce_size && aad.size() <= detail::gcm_once_max_aad &&
+           in.size() <= detail::gcm_once_max_text && in.size() == out.size();
+  }
+#endif
 
   static constexpr void zero(std::span<std::uint8_t> s) noexcept {
     if (std::is_constant_evaluated()) {
@@ -384,14 +457,15 @@ class aes256_gcm {
     e2ee::wipe(s);
   }
 
-  // aesni_clmul and vaes_avx2 keep KeyExpansion's w[0..59] and H^1..H^8 (byte-reversed)
-  // in the storage of the portable bit planes (960 bytes); only one layout is
-  // ever in use. Not zero-initialised: the constructor writes what the chosen
-  // kernel reads, so a fresh key per message costs no 1 KiB memset.
+  // aesni_clmul and vaes_avx2 keep KeyExpansion's w[0..59] and H^1..H^8
+  // (primed and byte-reversed, detail::gcm_setup_clmul) in the storage of the
+  // portable bit planes (960 bytes); only one layout is ever in use. Not
+  // zero-initialised: the constructor writes what the chosen kernel reads, so
+  // a fresh key per message costs no 1 KiB memset. (A key used for a single
+  // message is cheaper through encrypt_once / decrypt_once.)
   static constexpr std::size_t schedule_size = 240, powers_size = 8 * 16;
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
   const std::uint8_t* enc_keys() const noexcept { return reinterpret_cast<const std::uint8_t*>(bs_.data()); }
-  std::uint8_t* h_powers() noexcept { return enc_keys() + schedule_size; }
   const std::uint8_t* h_powers() const noexcept { return enc_keys() + schedule_size; }
 
   aes_gcm_impl impl_;

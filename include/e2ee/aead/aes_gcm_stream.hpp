@@ -57,16 +57,16 @@ namespace detail {
 // Resumable pieces around the x86 kernels (detail/x86/aes_gcm_clmul.hpp,
 // aes_gcm_vaes.hpp). Between calls the GHASH state y is a 16-byte block in
 // GCM's byte order and the counter is the word of the last keystream block
-// used. w: the 240-byte schedule followed by H^1..H^8 (byte-reversed), as
-// aes256_gcm keeps them for both x86 kernels.
+// used. w: the 240-byte schedule followed by the primed H^1..H^8
+// (detail::gcm_setup_clmul), as aes256_gcm keeps them for both x86 kernels.
 
 // gcm_stream_ghash_clmul folds n bytes at p into y (a final partial block is
 // zero-padded).
 [[E2EE_GCM_STREAM_TARGET]] inline void gcm_stream_ghash_clmul(const std::uint8_t* w, std::uint8_t* y,
                                                               const std::uint8_t* p, std::size_t n) noexcept {
-  gcm_clmul_powers hp;
-  for (std::size_t i = 0; i < 8; ++i) hp.h[i] = aesni_load(w + 240 + 16 * i);
-  aesni_store(y, gcm_bswap(gcm_ghash_clmul(hp, gcm_bswap(aesni_load(y)), p, n)));
+  gcm_clmul_keys hk;
+  gcm_clmul_keys_load(w + 240, hk, gcm_ghash_keys(n));
+  aesni_store(y, gcm_bswap(gcm_ghash_clmul(hk, gcm_bswap(aesni_load(y)), p, n)));
 }
 
 // gcm_stream_block_clmul: out = E_K(in), one block.
@@ -81,20 +81,20 @@ namespace detail {
 // gcm_stream_tail_clmul: 1..7 whole blocks (CTR with counters ctr+1.., then
 // GHASH of the ciphertext into y with one reduction). in == out allowed.
 [[E2EE_GCM_STREAM_TARGET, gnu::always_inline]] inline __m128i gcm_stream_tail_clmul(
-    const aesni_keys& k, const gcm_clmul_powers& hp, __m128i base, std::uint32_t ctr, __m128i y,
+    const aesni_keys& k, const gcm_clmul_keys& hk, __m128i base, std::uint32_t ctr, __m128i y,
     const std::uint8_t* in, std::uint8_t* out, std::size_t m, bool encrypt) noexcept {
   __m128i b[8];
   for (std::size_t i = 0; i < 8; ++i) b[i] = gcm_counter(base, ctr + 1 + static_cast<std::uint32_t>(i));
   aesni_encrypt_n<8>(k, b);  // a few blocks too many, once per update() at most
-  gcm_wide acc{_mm_setzero_si128(), _mm_setzero_si128()};
+  gcm_kacc acc = gcm_kacc_zero();
   for (std::size_t i = 0; i < m; ++i) {
     const __m128i x = aesni_load(in + 16 * i);
     const __m128i o = _mm_xor_si128(x, b[i]);
     aesni_store(out + 16 * i, o);
     const __m128i c = gcm_bswap(encrypt ? o : x);
-    gcm_clmul_acc(acc, i == 0 ? _mm_xor_si128(y, c) : c, hp.h[m - 1 - i]);
+    gcm_kacc_add(acc, i == 0 ? _mm_xor_si128(y, c) : c, hk.pw[8 - m + i], hk.pk[8 - m + i]);
   }
-  return gcm_reduce(acc);
+  return gcm_kacc_reduce(acc);
 }
 
 // gcm_stream_blocks_clmul: `blocks` whole blocks of GCTR from counter ctr+1
@@ -109,9 +109,9 @@ namespace detail {
   const __m128i base = aesni_load(j0);
   __m128i y = gcm_bswap(aesni_load(y_bytes));
   std::size_t len = 16 * blocks;
+  gcm_clmul_keys hk;
+  gcm_clmul_keys_load(w + 240, hk, blocks < 8 ? blocks : 8);
   if (len >= 128) {
-    gcm_clmul_keys hk;
-    gcm_clmul_keys_init(w + 240, hk, 8);
     // Byte-reversed counter block: inc32's word is lane 0.
     __m128i c = _mm_insert_epi32(gcm_bswap(base), static_cast<int>(ctr + 1), 0);
     const std::size_t before = len;
@@ -122,11 +122,7 @@ namespace detail {
     }
     ctr += static_cast<std::uint32_t>((before - len) / 16);
   }
-  if (len != 0) {
-    gcm_clmul_powers hp;
-    for (std::size_t i = 0; i < 8; ++i) hp.h[i] = aesni_load(w + 240 + 16 * i);
-    y = gcm_stream_tail_clmul(k, hp, base, ctr, y, in, out, len / 16, encrypt);
-  }
+  if (len != 0) y = gcm_stream_tail_clmul(k, hk, base, ctr, y, in, out, len / 16, encrypt);
   aesni_store(y_bytes, gcm_bswap(y));
 }
 
@@ -167,7 +163,7 @@ struct gcm_key_view {
   aes_gcm_impl impl = aes_gcm_impl::portable;
   const aes256_bs_keys* bs = nullptr;  // portable: bit-planed round keys
   const gf128* h = nullptr;            // portable: H
-  const std::uint8_t* w = nullptr;     // x86 kernels: schedule || H^1..H^8
+  const std::uint8_t* w = nullptr;     // x86 kernels: schedule || primed H^1..H^8
 };
 
 // gcm_stream: the state machine behind encryptor and decryptor.

@@ -4,12 +4,14 @@
 //
 // GHASH works on byte-reversed blocks (PSHUFB), in which GCM's bit order
 // becomes the order of a 128-bit integer read bit-reflected; the product of
-// two reflected values is the reflected product shifted right by one, hence
-// the one-bit shift before the reduction (Gueron and Kounavis, "Intel
-// Carry-Less Multiplication Instruction and its Usage for Computing the GCM
-// Mode", rev. 2.02, algorithms 1 and 5). Eight blocks share one reduction:
+// two reflected values is the reflected product shifted right by one
+// (Gueron and Kounavis, "Intel Carry-Less Multiplication Instruction and its
+// Usage for Computing the GCM Mode", rev. 2.02); the keys are stored "primed"
+// (times x^-1, below) so that no reduction needs that shift. Eight blocks
+// share one reduction:
 // Y' = (Y + X1) H^8 + X2 H^7 + ... + X8 H (aggregated reduction, same paper).
-// Powers H^1..H^8 are computed when the key is set.
+// The key object keeps the schedule and the powers H^1..H^8 in the form the
+// kernels use (gcm_setup_clmul); a key used once takes gcm_crypt_once_clmul.
 #pragma once
 
 #include "../../core/config.hpp"
@@ -33,50 +35,13 @@ namespace detail {
   return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
-// gcm_wide: an unreduced 256-bit carry-less product hi:lo.
-struct gcm_wide {
-  __m128i lo, hi;
-};
-
-// gcm_clmul_acc adds a * b (schoolbook, four PCLMULQDQ) to acc.
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_acc(gcm_wide& acc, __m128i a,
-                                                                    __m128i b) noexcept {
-  const __m128i mid = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x10), _mm_clmulepi64_si128(a, b, 0x01));
-  acc.lo = _mm_xor_si128(acc.lo, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x00), _mm_slli_si128(mid, 8)));
-  acc.hi = _mm_xor_si128(acc.hi, _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x11), _mm_srli_si128(mid, 8)));
-}
-
-// gcm_reduce shifts the 256-bit product left by one bit (the reflection
-// offset) and reduces it modulo x^128 + x^7 + x^2 + x + 1 (reflected).
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_reduce(gcm_wide p) noexcept {
-  __m128i lo = p.lo, hi = p.hi;
-  // 256-bit shift left by one: each 32-bit lane's top bit moves to the next lane.
-  const __m128i clo = _mm_srli_epi32(lo, 31), chi = _mm_srli_epi32(hi, 31);
-  lo = _mm_or_si128(_mm_slli_epi32(lo, 1), _mm_slli_si128(clo, 4));
-  hi = _mm_or_si128(_mm_or_si128(_mm_slli_epi32(hi, 1), _mm_slli_si128(chi, 4)), _mm_srli_si128(clo, 12));
-  // First phase: multiply the low half by x^63 + x^62 + x^57 (left shifts 31, 30, 25 per lane).
-  __m128i a = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi32(lo, 31), _mm_slli_epi32(lo, 30)), _mm_slli_epi32(lo, 25));
-  const __m128i carry = _mm_srli_si128(a, 4);
-  lo = _mm_xor_si128(lo, _mm_slli_si128(a, 12));
-  // Second phase: right shifts 1, 2, 7 and the carried words.
-  a = _mm_xor_si128(_mm_xor_si128(_mm_srli_epi32(lo, 1), _mm_srli_epi32(lo, 2)), _mm_srli_epi32(lo, 7));
-  a = _mm_xor_si128(a, carry);
-  return _mm_xor_si128(hi, _mm_xor_si128(lo, a));
-}
-
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_mul(__m128i a, __m128i b) noexcept {
-  gcm_wide p{_mm_setzero_si128(), _mm_setzero_si128()};
-  gcm_clmul_acc(p, a, b);
-  return gcm_reduce(p);
-}
-
 // ---- The "primed" representation (no one-bit shift per reduction) ----------
 //
 // Read as a 256-bit integer, the carry-less product of two byte-reversed
 // blocks is the byte-reversed product times x (GCM's bit order reflects the
-// polynomial), which gcm_reduce corrects with a one-bit shift. Multiplying by
+// polynomial), which would need a one-bit shift per reduction. Multiplying by
 // a key stored as H * x^-1 instead cancels that factor once, when the key is
-// loaded: gcm_prime computes it (in the reflected domain a left shift by one
+// set up: gcm_prime computes it (in the reflected domain a left shift by one
 // divides by x; the bit shifted out comes back as x^-1 = x^127 + x^6 + x + 1
 // modulo the GCM polynomial, the constant 0xc2000...01). The primed powers
 // are closed under gcm_mul_prime: prime(A) * prime(B) = prime(A B).
@@ -136,33 +101,6 @@ struct gcm_kacc {
                           _mm_xor_si128(acc.hi, _mm_srli_si128(mid, 8)));
 }
 
-// gcm_init_clmul: H = E_K(0^128) and the byte-reversed powers H^1..H^8 into
-// hpow (8 x 16 bytes), from the 240-byte schedule w.
-[[E2EE_CLMUL_TARGET]] inline void gcm_init_clmul(const std::uint8_t* w, std::uint8_t* hpow) noexcept {
-  const aesni_keys k = aesni_load_keys(w);
-  __m128i h[1] = {_mm_setzero_si128()};
-  aesni_encrypt_n<1>(k, h);
-  // A tree of depth 3 instead of a chain of 7 multiplications: the key set-up
-  // of a fresh key per message waits for it.
-  __m128i p[8];
-  p[0] = gcm_bswap(h[0]);
-  p[1] = gcm_mul(p[0], p[0]);
-  p[2] = gcm_mul(p[1], p[0]);
-  p[3] = gcm_mul(p[1], p[1]);
-  for (std::size_t i = 4; i < 8; ++i) p[i] = gcm_mul(p[3], p[i - 4]);
-  for (std::size_t i = 0; i < 8; ++i) aesni_store(hpow + 16 * i, p[i]);
-}
-
-// gcm_unprime: the inverse of gcm_prime (times x: in the reflected domain a
-// right shift by one; the bit shifted out returns as x^128 = x^7 + x^2 + x + 1,
-// 0xe1 in the top byte).
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_unprime(__m128i v) noexcept {
-  const __m128i low = _mm_slli_epi64(v, 63);  // each qword's bit 0 at its bit 63
-  const __m128i out = _mm_srai_epi32(_mm_shuffle_epi32(low, 0x55), 31);  // all ones iff bit 0 is set
-  const __m128i shifted = _mm_or_si128(_mm_srli_epi64(v, 1), _mm_srli_si128(low, 8));
-  return _mm_xor_si128(shifted, _mm_and_si128(out, _mm_set_epi64x(static_cast<long long>(0xe100000000000000ull), 0)));
-}
-
 // gcm_keygen_word: SubWord(RotWord(w3)) ^ rcon (Rotate) or SubWord(w3) in all
 // four lanes, w3 the last word of k: a byte shuffle that copies the word to
 // every column (where ShiftRows does nothing) and AESENCLAST with the round
@@ -176,10 +114,11 @@ template <bool Rotate>
 
 // gcm_setup_clmul: the key set-up of the x86 GCM kernels in one pass, all in
 // registers: KeyExpansion (FIPS-197 5.2) into out[0..239], H = E_K(0^128)
-// with each round run as soon as its key exists, and the byte-reversed
-// H^1..H^8 (as gcm_init_clmul writes them) into out[240..367]. The powers
-// are made as primed values (one reduction without the one-bit shift each),
-// three products deep.
+// with each round run as soon as its key exists, and the primed powers
+// H^1..H^8 (gcm_prime: byte-reversed, times x^-1) into out[240..367], three
+// products deep, in the form the kernels use them (nothing to convert per
+// call). A key used for one short message is better served by
+// gcm_crypt_once_clmul, which stores nothing and makes only the powers it uses.
 [[E2EE_CLMUL_TARGET]] inline void gcm_setup_clmul(const std::uint8_t* key, std::uint8_t* out) noexcept {
   __m128i a = aesni_load(key), b = aesni_load(key + 16);
   aesni_store(out, a);
@@ -204,55 +143,7 @@ template <bool Rotate>
   p[2] = gcm_mul_prime(p[1], p[0]);
   p[3] = gcm_mul_prime(p[1], p[1]);
   for (std::size_t i = 4; i < 8; ++i) p[i] = gcm_mul_prime(p[3], p[i - 4]);
-  for (std::size_t i = 0; i < 8; ++i) aesni_store(out + 240 + 16 * i, gcm_unprime(p[i]));
-}
-
-struct gcm_clmul_powers {
-  __m128i h[8];  // h[i] = H^(i+1)
-};
-
-// gcm_ghash_last_clmul folds m (1..8) blocks at p into y with one reduction:
-// (y + X1) H^m + X2 H^(m-1) + ... + Xm H.
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_ghash_last_clmul(const gcm_clmul_powers& hp, __m128i y,
-                                                                              const std::uint8_t* p,
-                                                                              std::size_t m) noexcept {
-  gcm_wide acc{_mm_setzero_si128(), _mm_setzero_si128()};
-  gcm_clmul_acc(acc, _mm_xor_si128(y, gcm_bswap(aesni_load(p))), hp.h[m - 1]);
-  for (std::size_t i = 1; i < m; ++i) gcm_clmul_acc(acc, gcm_bswap(aesni_load(p + 16 * i)), hp.h[m - 1 - i]);
-  return gcm_reduce(acc);
-}
-
-// gcm_ghash_clmul folds `n` bytes at p into y (byte-reversed domain); a final
-// partial block is padded with zeros (SP 800-38D 7.1 step 5).
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_ghash_clmul(const gcm_clmul_powers& hp, __m128i y,
-                                                                         const std::uint8_t* p,
-                                                                         std::size_t n) noexcept {
-  for (; n >= 128; n -= 128, p += 128) {
-    gcm_wide acc{_mm_setzero_si128(), _mm_setzero_si128()};
-    gcm_clmul_acc(acc, _mm_xor_si128(y, gcm_bswap(aesni_load(p))), hp.h[7]);
-    for (std::size_t i = 1; i < 8; ++i) gcm_clmul_acc(acc, gcm_bswap(aesni_load(p + 16 * i)), hp.h[7 - i]);
-    y = gcm_reduce(acc);
-  }
-  if (n != 0) {  // 1..8 blocks left, the last one zero-padded: one reduction
-    alignas(16) std::uint8_t last[128] = {};
-    for (std::size_t i = 0; i < n; ++i) last[i] = p[i];
-    y = gcm_ghash_last_clmul(hp, y, last, (n + 15) / 16);
-  }
-  return y;
-}
-
-// gcm_j0_clmul: the pre-counter block J0 (SP 800-38D 7.1 step 2) for any
-// nonce length >= 1 (12 bytes: nonce || 0^31 || 1; else GHASH of the padded
-// nonce and its bit length).
-[[E2EE_CLMUL_TARGET]] inline void gcm_j0_clmul(const std::uint8_t* hpow, const std::uint8_t* nonce,
-                                               std::size_t nonce_len, std::uint8_t* j0) noexcept {
-  gcm_clmul_powers hp;
-  for (std::size_t i = 0; i < 8; ++i) hp.h[i] = aesni_load(hpow + 16 * i);
-  __m128i y = gcm_ghash_clmul(hp, _mm_setzero_si128(), nonce, nonce_len);
-  // Block 0^64 || [len(IV)]_64 in bits; byte-reversed, the length is the low lane.
-  const __m128i len = _mm_set_epi64x(0, static_cast<long long>(static_cast<std::uint64_t>(nonce_len) << 3));
-  y = gcm_mul(_mm_xor_si128(y, len), hp.h[0]);
-  aesni_store(j0, gcm_bswap(y));
+  for (std::size_t i = 0; i < 8; ++i) aesni_store(out + 240 + 16 * i, p[i]);
 }
 
 // gcm_counter: the counter block with inc32 applied `i` times (last word big-endian).
@@ -269,10 +160,13 @@ struct gcm_clmul_keys {
   __m128i pk[8];
 };
 
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keys_init(const std::uint8_t* hpow, gcm_clmul_keys& p,
+// gcm_clmul_keys_load: the primed powers H^1..H^count (count 1..8; 0 is
+// taken as 1) as the key object keeps them (gcm_setup_clmul), and their folds.
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keys_load(const std::uint8_t* hpow, gcm_clmul_keys& p,
                                                                           std::size_t count) noexcept {
+  if (count == 0) count = 1;
   for (std::size_t i = 0; i < count; ++i) {
-    p.pw[7 - i] = gcm_prime(aesni_load(hpow + 16 * i));
+    p.pw[7 - i] = aesni_load(hpow + 16 * i);
     p.pk[7 - i] = gcm_kfold(p.pw[7 - i]);
   }
 }
@@ -290,6 +184,40 @@ struct gcm_clmul_keys {
     gcm_kacc_add(acc, x, hk.pw[base + i], hk.pk[base + i]);
   }
   return gcm_kacc_reduce(acc);
+}
+
+// gcm_ghash_clmul folds `n` bytes at p into y (byte-reversed domain) with
+// the powers made in hk (`made` of them; 8 if n > 128); a final partial
+// block is padded with zeros (SP 800-38D 7.1 step 5).
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_ghash_clmul(const gcm_clmul_keys& hk, __m128i y,
+                                                                         const std::uint8_t* p,
+                                                                         std::size_t n) noexcept {
+  for (; n > 128; n -= 128, p += 128) y = gcm_clmul_group(hk, y, p, 8);
+  if (n != 0) {  // 1..8 blocks left, the last one zero-padded: one reduction
+    alignas(16) std::uint8_t last[128] = {};
+    for (std::size_t i = 0; i < n; ++i) last[i] = p[i];
+    y = gcm_clmul_group(hk, y, last, (n + 15) / 16);
+  }
+  return y;
+}
+
+// gcm_ghash_keys: how many powers gcm_ghash_clmul needs for n bytes.
+constexpr std::size_t gcm_ghash_keys(std::size_t n) noexcept { return n >= 128 ? 8 : (n + 15) / 16; }
+
+// gcm_j0_clmul: the pre-counter block J0 (SP 800-38D 7.1 step 2) for a
+// nonce of any length >= 1 other than 12 bytes: GHASH of the padded nonce
+// and its bit length. hpow: the key object's primed powers (gcm_setup_clmul).
+[[E2EE_CLMUL_TARGET]] inline void gcm_j0_clmul(const std::uint8_t* hpow, const std::uint8_t* nonce,
+                                               std::size_t nonce_len, std::uint8_t* j0) noexcept {
+  gcm_clmul_keys hk;
+  gcm_clmul_keys_load(hpow, hk, gcm_ghash_keys(nonce_len));
+  __m128i y = gcm_ghash_clmul(hk, _mm_setzero_si128(), nonce, nonce_len);
+  // Block 0^64 || [len(IV)]_64 in bits; byte-reversed, the length is the low lane.
+  const __m128i len = _mm_set_epi64x(0, static_cast<long long>(static_cast<std::uint64_t>(nonce_len) << 3));
+  gcm_kacc acc = gcm_kacc_zero();
+  gcm_kacc_add(acc, _mm_xor_si128(y, len), hk.pw[7], hk.pk[7]);
+  y = gcm_kacc_reduce(acc);
+  aesni_store(j0, gcm_bswap(y));
 }
 
 // gcm_clmul_bulk: whole 128-byte chunks while len >= 128, AES-CTR and GHASH
@@ -389,7 +317,7 @@ struct gcm_clmul_feed {
   const std::uint64_t text_bits = static_cast<std::uint64_t>(len) << 3;
   const std::size_t all_blocks = (aad_len + 15) / 16 + (len + 15) / 16 + 1;
   gcm_clmul_keys hk;
-  gcm_clmul_keys_init(hpow, hk, all_blocks < 8 ? all_blocks : 8);
+  gcm_clmul_keys_load(hpow, hk, all_blocks < 8 ? all_blocks : 8);
   const aesni_keys k = aesni_load_keys(w);
   const __m128i j0r = gcm_bswap(aesni_load(j0));
   __m128i ctr = _mm_add_epi32(j0r, _mm_set_epi32(0, 0, 0, 1));
@@ -449,6 +377,138 @@ struct gcm_clmul_feed {
   gcm_clmul_flush(f, hk, y);
   aesni_store(tag, _mm_xor_si128(gcm_bswap(y), ks[i]));
   secure_wipe(ks, sizeof ks);
+}
+
+// ---- A key used for one short message (the ratchet's message keys) ---------
+//
+// gcm_crypt_once_clmul is GCM-AE / GCM-AD straight from the 32-byte key, for
+// a 12-byte nonce and short inputs, with nothing stored: KeyExpansion runs in
+// two registers and each round key is applied, as soon as it exists, to all
+// AES blocks of the message at once (the counter blocks, J0 and the zero
+// block whose encryption is H), so the cipher costs about the latency of the
+// key expansion. GHASH then needs only H..H^4, computed in registers (two
+// products deep), and folds the blocks four at a time (Horner in H^4: one
+// reduction per group). Limits: len <= gcm_once_max_text, aad_len <=
+// gcm_once_max_aad; the caller checked them.
+inline constexpr std::size_t gcm_once_max_text = 128, gcm_once_max_aad = 128;
+
+// gcm_once_aes_n: N blocks b[0..N-1] encrypted under `key` while it is expanded.
+template <std::size_t N>
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_once_aes_n(const std::uint8_t* key, __m128i* b) noexcept {
+  __m128i k0 = aesni_load(key), k1 = aesni_load(key + 16);
+  for (std::size_t i = 0; i < N; ++i) b[i] = _mm_aesenc_si128(_mm_xor_si128(b[i], k0), k1);
+  int rcon = 1;
+  for (std::size_t r = 2; r < 14; r += 2, rcon <<= 1) {
+    k0 = _mm_xor_si128(aesni_expand_step(k0, _mm_setzero_si128()), gcm_keygen_word<true>(k1, rcon));
+    for (std::size_t i = 0; i < N; ++i) b[i] = _mm_aesenc_si128(b[i], k0);
+    k1 = _mm_xor_si128(aesni_expand_step(k1, _mm_setzero_si128()), gcm_keygen_word<false>(k0, 0));
+    for (std::size_t i = 0; i < N; ++i) b[i] = _mm_aesenc_si128(b[i], k1);
+  }
+  k0 = _mm_xor_si128(aesni_expand_step(k0, _mm_setzero_si128()), gcm_keygen_word<true>(k1, rcon));
+  for (std::size_t i = 0; i < N; ++i) b[i] = _mm_aesenclast_si128(b[i], k0);
+}
+
+// gcm_once_keystream: nb (0..8) counter blocks from ctr (byte-reversed), then
+// E_K(J0), then H = E_K(0^128), into ks[0..nb + 1].
+template <std::size_t N>
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_once_keystream_n(const std::uint8_t* key, __m128i ctr,
+                                                                           __m128i j0, __m128i* ks) noexcept {
+  __m128i b[N];
+  for (std::size_t i = 0; i + 2 < N; ++i) {
+    b[i] = gcm_bswap(ctr);
+    ctr = _mm_add_epi32(ctr, _mm_set_epi32(0, 0, 0, 1));
+  }
+  b[N - 2] = j0;
+  b[N - 1] = _mm_setzero_si128();
+  gcm_once_aes_n<N>(key, b);
+  for (std::size_t i = 0; i < N; ++i) ks[i] = b[i];
+}
+
+// gcm_once_ghash folds m >= 1 byte-reversed blocks x[0..m-1] with primed
+// powers p[0..3] = H^1..H^4 (x^-1): a first group of ((m - 1) % 4) + 1
+// blocks, then groups of four, (y + X1) H^4 + X2 H^3 + X3 H^2 + X4 H.
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_once_ghash(const __m128i* x, std::size_t m,
+                                                                        const __m128i* p, const __m128i* pk) noexcept {
+  __m128i y = _mm_setzero_si128();
+  std::size_t g = (m - 1) % 4 + 1;
+  for (std::size_t i = 0; i < m; i += g, g = 4) {
+    gcm_kacc acc = gcm_kacc_zero();
+    for (std::size_t j = 0; j < g; ++j) {
+      const __m128i v = j == 0 ? _mm_xor_si128(y, x[i]) : x[i + j];
+      gcm_kacc_add(acc, v, p[g - 1 - j], pk[g - 1 - j]);
+    }
+    y = gcm_kacc_reduce(acc);
+  }
+  return y;
+}
+
+[[E2EE_CLMUL_TARGET]] inline void gcm_crypt_once_clmul(const std::uint8_t* key, const std::uint8_t* nonce,
+                                                       const std::uint8_t* aad, std::size_t aad_len,
+                                                       const std::uint8_t* in, std::uint8_t* out, std::size_t len,
+                                                       bool encrypt, std::uint8_t* tag) noexcept {
+  alignas(16) std::uint8_t j0b[16] = {};
+  for (std::size_t i = 0; i < 12; ++i) j0b[i] = nonce[i];
+  j0b[15] = 1;
+  const __m128i j0 = aesni_load(j0b);
+  const __m128i ctr = _mm_add_epi32(gcm_bswap(j0), _mm_set_epi32(0, 0, 0, 1));
+  const std::size_t nb = (len + 15) / 16;
+  __m128i ks[10];
+  switch (nb) {
+    case 0: gcm_once_keystream_n<2>(key, ctr, j0, ks); break;
+    case 1: gcm_once_keystream_n<3>(key, ctr, j0, ks); break;
+    case 2: gcm_once_keystream_n<4>(key, ctr, j0, ks); break;
+    case 3: gcm_once_keystream_n<5>(key, ctr, j0, ks); break;
+    case 4: gcm_once_keystream_n<6>(key, ctr, j0, ks); break;
+    case 5: gcm_once_keystream_n<7>(key, ctr, j0, ks); break;
+    case 6: gcm_once_keystream_n<8>(key, ctr, j0, ks); break;
+    case 7: gcm_once_keystream_n<9>(key, ctr, j0, ks); break;
+    default: gcm_once_keystream_n<10>(key, ctr, j0, ks); break;
+  }
+  // GHASH input: AAD, ciphertext, lengths (byte-reversed, zero-padded).
+  __m128i x[(gcm_once_max_aad + gcm_once_max_text) / 16 + 1];
+  std::size_t m = 0;
+  alignas(16) std::uint8_t last[16] = {};
+  for (std::size_t i = 0; i < aad_len; i += 16) {
+    if (aad_len - i >= 16) {
+      x[m++] = gcm_bswap(aesni_load(aad + i));
+    } else {
+      for (std::size_t b = 0; b < aad_len - i; ++b) last[b] = aad[i + b];
+      x[m++] = gcm_bswap(aesni_load(last));
+    }
+  }
+  for (std::size_t i = 0; i < nb; ++i) {
+    if (len - 16 * i >= 16) {
+      const __m128i v = aesni_load(in + 16 * i);
+      const __m128i o = _mm_xor_si128(v, ks[i]);
+      aesni_store(out + 16 * i, o);
+      x[m++] = gcm_bswap(encrypt ? o : v);
+    } else {
+      const std::size_t r = len - 16 * i;
+      for (std::size_t b = 0; b < 16; ++b) last[b] = b < r ? in[16 * i + b] : 0;
+      const __m128i v = aesni_load(last);
+      // Keystream bytes past the text are masked off: GHASH pads with zeros.
+      aesni_store(last, _mm_xor_si128(v, ks[i]));
+      for (std::size_t b = 0; b < r; ++b) out[16 * i + b] = last[b];
+      for (std::size_t b = r; b < 16; ++b) last[b] = 0;
+      x[m++] = gcm_bswap(encrypt ? aesni_load(last) : v);
+    }
+  }
+  x[m++] = _mm_set_epi64x(static_cast<long long>(static_cast<std::uint64_t>(aad_len) << 3),
+                          static_cast<long long>(static_cast<std::uint64_t>(len) << 3));
+  // The primed powers H..H^4 (only those the blocks use), two products deep.
+  __m128i p[4] = {}, pk[4] = {};
+  p[0] = gcm_prime(gcm_bswap(ks[nb + 1]));
+  if (m >= 2) p[1] = gcm_mul_prime(p[0], p[0]);
+  if (m >= 3) p[2] = gcm_mul_prime(p[1], p[0]);
+  if (m >= 4) p[3] = gcm_mul_prime(p[1], p[1]);
+  const std::size_t np = m < 4 ? m : 4;
+  for (std::size_t i = 0; i < np; ++i) pk[i] = gcm_kfold(p[i]);
+  const __m128i y = gcm_once_ghash(x, m, p, pk);
+  aesni_store(tag, _mm_xor_si128(gcm_bswap(y), ks[nb]));
+  secure_wipe(ks, sizeof ks);
+  secure_wipe(p, sizeof p);
+  secure_wipe(pk, sizeof pk);
+  secure_wipe(last, sizeof last);  // x holds only AAD and ciphertext (public)
 }
 
 #undef E2EE_CLMUL_TARGET
