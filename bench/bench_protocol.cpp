@@ -1,36 +1,92 @@
-// bench/bench_protocol.cpp — the protocol layer: Double Ratchet messages on an
-// established session (with and without a DH ratchet step per message),
-// session set-up (X3DH + the first PreKey message) and safety numbers.
-// e2ee only for now; libsignal-protocol-c joins as a peer with the interop
-// harness (issue 5).
+// bench/bench_protocol.cpp — the protocol layer beside libsignal-protocol-c:
+// Double Ratchet messages on an established session (with and without a DH
+// ratchet step per message), session set-up (X3DH + the first PreKey
+// message) and safety numbers.
+//
+// Implementations (names `op/impl[/size]`, bench_common.hpp):
+//   e2ee:state   session_state objects driven directly (double_ratchet.hpp):
+//                no store, nothing serialized
+//   e2ee:api     the user API (session.hpp): process_pre_key_bundle,
+//                encrypt(store, address, ...), decrypt(store, address, ...) on
+//                protocol::memory_store — every call loads the session record
+//                from the store and stores it back
+//   libsignal-c  libsignal-protocol-c 2.3 (session_builder, session_cipher)
+//                on an OpenSSL 3 crypto provider and in-memory stores
+//                (bench/signal_c_peer.hpp); its session_cipher deserializes
+//                and re-serializes the session record on every call, so
+//                e2ee:api is the like-for-like comparison
+//
+// Cases (the same work for every implementation):
+//   ratchet_message/<impl>/100     Alice encrypts 100 bytes, Bob decrypts;
+//                                  same direction every time (chain steps only)
+//   ratchet_message_dh/<impl>/100  the same with the sender alternating
+//                                  (A->B, B->A, ...): every decrypt runs a DH
+//                                  ratchet step (two X25519 agreements and a
+//                                  key generation)
+//   session_setup/<impl>           Alice processes Bob's bundle (XEdDSA check
+//                                  of the signed prekey, X3DH with a one-time
+//                                  prekey), encrypts a 100-byte PreKey message,
+//                                  Bob decrypts it (X3DH, DH ratchet step).
+//                                  Identities and Bob's prekeys exist before;
+//                                  fresh sessions each iteration (the reset is
+//                                  not timed)
+//   safety_number/e2ee             both 5,200-iteration fingerprints
+// Sessions are "established" when each side has sent one message and
+// received the other's. A session that cannot be set up, or a message that
+// does not decrypt to its plaintext, fails the benchmark (SkipWithError).
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <e2ee/core/random.hpp>
+#include <e2ee/ec/xeddsa.hpp>
 #include <e2ee/protocol/double_ratchet.hpp>
 #include <e2ee/protocol/fingerprint.hpp>
+#include <e2ee/protocol/session.hpp>
 
 #include "bench_common.hpp"
+#include "signal_c_peer.hpp"
 
 namespace {
 
 namespace proto = e2ee::protocol;
 using e2ee_bench::add;
 using e2ee_bench::run;
+using e2ee_bench::same;
+using bytes = std::vector<std::uint8_t>;
 
 constexpr std::size_t message_size = 100;
 
-struct parties {
+// run_reset: like run(), but `reset()` runs before every operation with the
+// timer paused; only `op()` is timed (Google Benchmark's time and the
+// `cycles` counter).
+template <class Reset, class Op>
+void run_reset(benchmark::State& st, std::size_t bytes_per_op, Reset&& reset, Op&& op) {
+  std::uint64_t timed = 0;
+  for (auto _ : st) {
+    st.PauseTiming();
+    reset();
+    st.ResumeTiming();
+    const std::uint64_t t0 = e2ee_bench::thread_cpu_ns();
+    op();
+    timed += e2ee_bench::thread_cpu_ns() - t0;
+  }
+  e2ee_bench::finish(st, timed, bytes_per_op);
+}
+
+// ---- e2ee:state ---------------------------------------------------------------
+
+struct state_parties {
   std::optional<proto::session_state> alice, bob;
   bool ok = false;
 };
 
 // A session after Alice's first message and Bob's answer: no PreKey wrapping.
-parties established(e2ee::os_random& rng) {
-  parties p;
+state_parties established_state(e2ee::os_random& rng) {
+  state_parties p;
   auto ika = proto::key_pair::generate(rng), ikb = proto::key_pair::generate(rng),
        spkb = proto::key_pair::generate(rng), eka = proto::key_pair::generate(rng);
   if (!ika || !ikb || !spkb || !eka) return p;
@@ -42,79 +98,244 @@ parties established(e2ee::os_random& rng) {
   const std::array<std::uint8_t, 1> hello{1};
   if (!p.bob->decrypt(p.alice->encrypt(hello).bytes, rng)) return p;
   if (!p.alice->decrypt(p.bob->encrypt(hello).bytes, rng)) return p;
-  p.ok = true;
+  const auto e = p.alice->encrypt(hello);
+  p.ok = e.type == proto::message_type::whisper && p.bob->decrypt(e.bytes, rng).has_value();
   return p;
 }
 
-// ratchet_message: Alice encrypts, Bob decrypts, same direction every time
-// (symmetric-key ratchet only: HMAC chain step, HKDF, CBC, MAC).
-void ratchet_message(benchmark::State& st) {
+void state_ratchet_message(benchmark::State& st, bool alternate) {
   e2ee::os_random rng;
-  auto p = established(rng);
-  std::vector<std::uint8_t> msg(message_size, 0x61);
-  bool ok = p.ok;
-  if (ok) {
-    run(st, message_size, [&] {
-      auto e = p.alice->encrypt(msg);
-      auto d = p.bob->decrypt(e.bytes, rng);
-      ok &= d.has_value() && d->size() == message_size;
-    });
+  auto p = established_state(rng);
+  if (!p.ok) {
+    st.SkipWithError("e2ee: session set-up failed");
+    return;
   }
-  if (!ok) st.SkipWithError("message did not decrypt");
+  const bytes msg = e2ee_bench::pattern(message_size, 61);
+  bool ok = true, alice_turn = true;
+  run(st, message_size, [&] {
+    auto& from = alice_turn ? *p.alice : *p.bob;
+    auto& to = alice_turn ? *p.bob : *p.alice;
+    auto e = from.encrypt(msg);
+    auto d = to.decrypt(e.bytes, rng);
+    ok &= d.has_value() && same(*d, msg);
+    if (alternate) alice_turn = !alice_turn;
+  });
+  if (!ok) st.SkipWithError("e2ee: message did not decrypt");
 }
 
-// ratchet_message_dh: the sender alternates, so every message carries a new
-// ratchet key and its receiver runs a DH ratchet step (two X25519 agreements
-// and a key generation) besides the symmetric work.
-void ratchet_message_dh(benchmark::State& st) {
-  e2ee::os_random rng;
-  auto p = established(rng);
-  std::vector<std::uint8_t> msg(message_size, 0x62);
-  bool ok = p.ok, alice_turn = true;
-  if (ok) {
-    run(st, message_size, [&] {
-      auto& from = alice_turn ? *p.alice : *p.bob;
-      auto& to = alice_turn ? *p.bob : *p.alice;
-      auto e = from.encrypt(msg);
-      auto d = to.decrypt(e.bytes, rng);
-      ok &= d.has_value() && d->size() == message_size;
-      alice_turn = !alice_turn;
-    });
+// Bob's keys (identity, signed prekey with its XEdDSA signature, one-time
+// prekey) and Alice's identity exist before the timed part.
+struct e2ee_keys {
+  std::optional<proto::key_pair> alice_identity, bob_identity;
+  std::optional<proto::signed_pre_key_record> signed_pre_key;
+  std::optional<proto::pre_key_record> pre_key;
+  bool ok = false;
+
+  explicit e2ee_keys(e2ee::os_random& rng) {
+    auto ika = proto::key_pair::generate(rng), ikb = proto::key_pair::generate(rng),
+         opk = proto::key_pair::generate(rng);
+    if (!ika || !ikb || !opk) return;
+    auto spk = proto::make_signed_pre_key(*ikb, 7, 0, rng);
+    if (!spk) return;
+    alice_identity.emplace(std::move(*ika));
+    bob_identity.emplace(std::move(*ikb));
+    signed_pre_key.emplace(std::move(*spk));
+    pre_key.emplace(proto::pre_key_record{31, std::move(*opk)});
+    ok = true;
   }
-  if (!ok) st.SkipWithError("message did not decrypt");
+  proto::pre_key_bundle bundle() const {
+    proto::pre_key_bundle b;
+    b.registration_id = 2;
+    b.pre_key_id = pre_key->id;
+    b.pre_key = pre_key->key.public_key;
+    b.signed_pre_key_id = signed_pre_key->id;
+    b.signed_pre_key = signed_pre_key->key.public_key;
+    b.signed_pre_key_signature = signed_pre_key->signature;
+    b.identity_key = bob_identity->public_key;
+    return b;
+  }
+};
+
+void state_session_setup(benchmark::State& st) {
+  e2ee::os_random rng;
+  const e2ee_keys k(rng);
+  if (!k.ok) {
+    st.SkipWithError("e2ee: key generation failed");
+    return;
+  }
+  const proto::pre_key_bundle b = k.bundle();
+  const bytes msg = e2ee_bench::pattern(message_size, 63);
+  bool ok = true;
+  run(st, 0, [&] {
+    // Alice: the bundle's signature, X3DH, the first (PreKey) message.
+    const auto spk = proto::serialize_public_key(b.signed_pre_key);
+    auto eka = proto::key_pair::generate(rng);
+    if (!e2ee::xeddsa::verify(b.identity_key, spk, b.signed_pre_key_signature) || !eka) {
+      ok = false;
+      return;
+    }
+    auto a = proto::session_state::initialize_alice(*k.alice_identity, *eka, b.identity_key, b.signed_pre_key,
+                                                    std::span<const std::uint8_t, 32>(*b.pre_key), rng);
+    if (!a) {
+      ok = false;
+      return;
+    }
+    a->set_pending_pre_key({b.pre_key_id, b.signed_pre_key_id, eka->public_key}, 3);
+    const auto e = a->encrypt(msg);
+    // Bob: X3DH from the PreKey message, then its inner message.
+    const auto outer = proto::parse_pre_key_signal_message(e.bytes);
+    if (!outer) {
+      ok = false;
+      return;
+    }
+    auto s = proto::session_state::initialize_bob(*k.bob_identity, k.signed_pre_key->key, &k.pre_key->key,
+                                                  outer->identity_key, outer->base_key);
+    auto d = s ? s->decrypt(outer->message, rng) : e2ee::result<bytes>(e2ee::error::no_session);
+    ok &= d.has_value() && same(*d, msg);
+  });
+  if (!ok) st.SkipWithError("e2ee: session set-up failed");
 }
 
-// session_setup: Bob's keys exist; Alice runs X3DH and encrypts a PreKey
-// message, Bob runs X3DH and decrypts it.
-void session_setup(benchmark::State& st) {
-  e2ee::os_random rng;
-  auto ika = proto::key_pair::generate(rng), ikb = proto::key_pair::generate(rng),
-       spkb = proto::key_pair::generate(rng), opkb = proto::key_pair::generate(rng);
-  std::vector<std::uint8_t> msg(message_size, 0x63);
-  bool ok = ika && ikb && spkb && opkb;
-  if (ok) {
-    run(st, message_size, [&] {
-      auto eka = proto::key_pair::generate(rng);
-      auto a = proto::session_state::initialize_alice(*ika, *eka, ikb->public_key, spkb->public_key,
-                                                      std::span<const std::uint8_t, 32>(opkb->public_key), rng);
-      if (!eka || !a) {
-        ok = false;
-        return;
-      }
-      a->set_pending_pre_key({1, 2, eka->public_key}, 3);
-      const auto e = a->encrypt(msg);
-      const auto outer = proto::parse_pre_key_signal_message(e.bytes);
-      if (!outer) {
-        ok = false;
-        return;
-      }
-      auto b = proto::session_state::initialize_bob(*ikb, *spkb, &*opkb, outer->identity_key, outer->base_key);
-      auto d = b ? b->decrypt(outer->message, rng) : e2ee::result<std::vector<std::uint8_t>>(e2ee::error::no_session);
-      ok &= d.has_value() && d->size() == message_size;
-    });
+// ---- e2ee:api -------------------------------------------------------------------
+
+const proto::address alice_address{"alice", 1}, bob_address{"bob", 1};
+
+struct api_parties {
+  e2ee_keys keys;
+  std::optional<proto::memory_store> alice, bob;
+
+  explicit api_parties(e2ee::os_random& rng) : keys(rng) { reset(); }
+  // Fresh stores: Alice knows nobody; Bob holds his signed and one-time prekeys.
+  void reset() {
+    if (!keys.ok) return;
+    alice.emplace(keys.alice_identity->clone(), 1);
+    bob.emplace(keys.bob_identity->clone(), 2);
+    const auto& spk = *keys.signed_pre_key;
+    bob->store_signed_pre_key({spk.id, spk.key.clone(), spk.signature, spk.timestamp});
+    bob->store_pre_key({keys.pre_key->id, keys.pre_key->key.clone()});
   }
-  if (!ok) st.SkipWithError("session set-up failed");
+  // session_setup's work: Alice processes the bundle and sends, Bob decrypts.
+  bool set_up(std::span<const std::uint8_t> msg, e2ee::os_random& rng) {
+    if (!keys.ok || !proto::process_pre_key_bundle(*alice, bob_address, keys.bundle(), rng)) return false;
+    auto e = proto::encrypt(*alice, bob_address, msg);
+    if (!e) return false;
+    auto d = proto::decrypt(*bob, alice_address, e->type, e->bytes, rng);
+    return d.has_value() && same(*d, msg);
+  }
+};
+
+void api_ratchet_message(benchmark::State& st, bool alternate) {
+  e2ee::os_random rng;
+  api_parties p(rng);
+  const bytes msg = e2ee_bench::pattern(message_size, 61);
+  const std::array<std::uint8_t, 1> hello{1};
+  bool ok = p.set_up(hello, rng);
+  if (ok) {  // Bob answers: established; Alice's next message is a plain SignalMessage
+    auto e = proto::encrypt(*p.bob, alice_address, hello);
+    ok = e && proto::decrypt(*p.alice, bob_address, e->type, e->bytes, rng).has_value();
+    auto f = proto::encrypt(*p.alice, bob_address, hello);
+    ok = ok && f && f->type == proto::message_type::whisper &&
+         proto::decrypt(*p.bob, alice_address, f->type, f->bytes, rng).has_value();
+  }
+  if (!ok) {
+    st.SkipWithError("e2ee: session set-up failed");
+    return;
+  }
+  bool alice_turn = true;
+  run(st, message_size, [&] {
+    auto& from = alice_turn ? *p.alice : *p.bob;
+    auto& to = alice_turn ? *p.bob : *p.alice;
+    const auto& to_address = alice_turn ? bob_address : alice_address;
+    const auto& from_address = alice_turn ? alice_address : bob_address;
+    auto e = proto::encrypt(from, to_address, msg);
+    if (!e) {
+      ok = false;
+      return;
+    }
+    auto d = proto::decrypt(to, from_address, e->type, e->bytes, rng);
+    ok &= d.has_value() && same(*d, msg);
+    if (alternate) alice_turn = !alice_turn;
+  });
+  if (!ok) st.SkipWithError("e2ee: message did not decrypt");
 }
+
+void api_session_setup(benchmark::State& st) {
+  e2ee::os_random rng;
+  api_parties p(rng);
+  const bytes msg = e2ee_bench::pattern(message_size, 63);
+  bool ok = p.keys.ok && p.set_up(msg, rng);  // once untimed: fails loudly before the loop
+  if (!ok) {
+    st.SkipWithError("e2ee: session set-up failed");
+    return;
+  }
+  run_reset(
+      st, 0, [&] { p.reset(); }, [&] { ok &= p.set_up(msg, rng); });
+  if (!ok) st.SkipWithError("e2ee: session set-up failed");
+}
+
+// ---- libsignal-c ----------------------------------------------------------------
+
+#if defined(E2EE_BENCH_SIGNAL_C_PEER)
+namespace sc = e2ee_bench::signal_c;
+
+struct signal_parties {
+  sc::party alice{"bob"}, bob{"alice"};  // each names its remote
+  sc::message wire;
+  bytes plain;
+  std::string error;
+
+  signal_parties() {
+    if (!alice.ok()) error = "libsignal-c (Alice): " + alice.error();
+    if (!bob.ok()) error = "libsignal-c (Bob): " + bob.error();
+    if (error.empty() && !bob.make_bundle(7, 31)) error = "libsignal-c (Bob): " + bob.error();
+  }
+  // session_setup's work: Alice processes the bundle and sends, Bob decrypts.
+  bool set_up(std::span<const std::uint8_t> msg) {
+    return alice.process(bob.bundle()) >= 0 && alice.encrypt(msg, wire) >= 0 &&
+           wire.type == CIPHERTEXT_PREKEY_TYPE && bob.decrypt(wire, plain) >= 0 && same(plain, msg);
+  }
+  bool send(sc::party& from, sc::party& to, std::span<const std::uint8_t> msg) {
+    return from.encrypt(msg, wire) >= 0 && to.decrypt(wire, plain) >= 0 && same(plain, msg);
+  }
+};
+
+void signal_ratchet_message(benchmark::State& st, bool alternate) {
+  signal_parties p;
+  const bytes msg = e2ee_bench::pattern(message_size, 61);
+  const std::array<std::uint8_t, 1> hello{1};
+  if (!p.error.empty() || !p.set_up(hello) || !p.send(p.bob, p.alice, hello) || !p.send(p.alice, p.bob, hello) ||
+      p.wire.type != CIPHERTEXT_SIGNAL_TYPE) {  // established: no PreKey wrapping any more
+    st.SkipWithError(p.error.empty() ? "libsignal-c: session set-up failed" : p.error.c_str());
+    return;
+  }
+  bool ok = true, alice_turn = true;
+  run(st, message_size, [&] {
+    ok &= alice_turn ? p.send(p.alice, p.bob, msg) : p.send(p.bob, p.alice, msg);
+    if (alternate) alice_turn = !alice_turn;
+  });
+  if (!ok) st.SkipWithError("libsignal-c: message did not decrypt");
+}
+
+void signal_session_setup(benchmark::State& st) {
+  signal_parties p;
+  const bytes msg = e2ee_bench::pattern(message_size, 63);
+  if (!p.error.empty() || !p.set_up(msg)) {
+    st.SkipWithError(p.error.empty() ? "libsignal-c: session set-up failed" : p.error.c_str());
+    return;
+  }
+  bool ok = true;
+  run_reset(
+      st, 0,
+      [&] {
+        p.alice.reset_sessions();
+        p.bob.reset_sessions();
+      },
+      [&] { ok &= p.set_up(msg); });
+  if (!ok) st.SkipWithError("libsignal-c: session set-up failed");
+}
+#endif
+
+// ---- safety numbers ----------------------------------------------------------------
 
 // safety_number: both parties' 5,200-iteration fingerprints.
 void safety_number(benchmark::State& st) {
@@ -136,9 +357,23 @@ void safety_number(benchmark::State& st) {
 }
 
 void register_protocol() {
-  add("ratchet_message", "e2ee", message_size, ratchet_message);
-  add("ratchet_message_dh", "e2ee", message_size, ratchet_message_dh);
-  add("session_setup", "e2ee", 0, session_setup);
+  add("ratchet_message", "e2ee:state", message_size, [](benchmark::State& st) { state_ratchet_message(st, false); });
+  add("ratchet_message", "e2ee:api", message_size, [](benchmark::State& st) { api_ratchet_message(st, false); });
+#if defined(E2EE_BENCH_SIGNAL_C_PEER)
+  add("ratchet_message", "libsignal-c", message_size,
+      [](benchmark::State& st) { signal_ratchet_message(st, false); });
+#endif
+  add("ratchet_message_dh", "e2ee:state", message_size, [](benchmark::State& st) { state_ratchet_message(st, true); });
+  add("ratchet_message_dh", "e2ee:api", message_size, [](benchmark::State& st) { api_ratchet_message(st, true); });
+#if defined(E2EE_BENCH_SIGNAL_C_PEER)
+  add("ratchet_message_dh", "libsignal-c", message_size,
+      [](benchmark::State& st) { signal_ratchet_message(st, true); });
+#endif
+  add("session_setup", "e2ee:state", 0, state_session_setup);
+  add("session_setup", "e2ee:api", 0, api_session_setup);
+#if defined(E2EE_BENCH_SIGNAL_C_PEER)
+  add("session_setup", "libsignal-c", 0, signal_session_setup);
+#endif
   add("safety_number", "e2ee", 0, safety_number);
 }
 

@@ -3,12 +3,16 @@
 
     e2ee_bench --benchmark_format=json > run.json     (or --benchmark_out=run.json)
     bench/table.py run.json [more.json ...] [--markdown] [--metric auto|cycles|cpb|ns]
+                   [--stat median|min]
 
 Benchmark names are `<operation>/<implementation>[/<size>]` (bench_common.hpp):
 implementation `e2ee:<kernel>`, `openssl`, `sodium`, or a peer variant such as
 `openssl:oneshot`. Per benchmark the median is used: the `median` aggregate when
 the run had repetitions, else the median of the plain runs; with several files,
-the median over the files.
+the median over the files. `--stat min` takes the minimum of the plain runs
+instead (the repetitions must be in the file: run with
+--benchmark_display_aggregates_only, not --benchmark_report_aggregates_only;
+without them it falls back to the median aggregate and says so).
 
 Cycles are recomputed here from CPU time and the run's own core clock: the median
 `core_clock` benchmark of the same file (1000 dependent adds per iteration, so
@@ -18,7 +22,14 @@ Columns: operation, size, unit, e2ee (the kernel the library picks, from the
 context key `e2ee_kernel.<operation>`), that kernel's name, e2ee portable path,
 OpenSSL, libsodium, and the ratios peer / e2ee (> 1: e2ee is faster).
 Metric `auto` shows cycles per operation below 1 KiB and cycles per byte from
-1 KiB up. Python 3 standard library only.
+1 KiB up.
+
+Operations with a libsignal-protocol-c peer (implementation `libsignal` or
+`libsignal-c`: XEdDSA, the protocol cases) get a second table instead: one row
+per e2ee implementation (`e2ee:<kernel>`, or for the protocol `e2ee:state`
+and `e2ee:api`), with ns and cycles of e2ee and of libsignal-protocol-c and
+how many times faster e2ee is (libsignal / e2ee). Python 3 standard library
+only.
 """
 
 import argparse
@@ -32,7 +43,7 @@ TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 PEERS = [("openssl", "OpenSSL"), ("sodium", "libsodium")]
 
 
-def load(path, time_field):
+def load(path, time_field, stat="median"):
     """Returns (context, {run_name: ns per op}, core GHz or None, {run_name:
     registration order}) for one file."""
     with (sys.stdin if path == "-" else open(path, encoding="utf-8")) as f:
@@ -50,19 +61,28 @@ def load(path, time_field):
                 medians[run] = ns
         else:
             plain.setdefault(run, []).append(ns)
-    times = {run: statistics.median(v) for run, v in plain.items()}
-    times.update(medians)  # the aggregate wins when both are there
+    pick = min if stat == "min" else statistics.median
+    times = {run: pick(v) for run, v in plain.items()}
+    if stat == "min":
+        missing = [run for run in medians if run not in times]
+        if missing:
+            print(f"warning: {path}: {len(missing)} benchmarks have only aggregates; "
+                  "their median is used instead of the minimum", file=sys.stderr)
+        for run in missing:
+            times[run] = medians[run]
+    else:
+        times.update(medians)  # the aggregate wins when both are there
     clock = times.pop("core_clock", None)
     ghz = 1000.0 / clock if clock else None
     return data.get("context", {}), times, ghz, order
 
 
-def collect(paths, time_field):
+def collect(paths, time_field, stat="median"):
     """Per run name: the median over files of ns and of cycles (cycles: None
     when a file has no core clock)."""
     ns_by, cyc_by, context, clocks, order = {}, {}, {}, [], {}
     for p in paths:
-        ctx, times, ghz, ordr = load(p, time_field)
+        ctx, times, ghz, ordr = load(p, time_field, stat)
         context.update(ctx)
         for run, o in ordr.items():
             order.setdefault(run, o)
@@ -107,20 +127,36 @@ def ratio(peer, mine):
     return f"{peer / mine:.2f}x"
 
 
-def build_rows(context, results, metric):
-    ops = {}  # op -> {size -> {impl -> (ns, cycles)}}, in order of appearance
+SIGNAL_PEER = re.compile(r"^libsignal(?:-c)?$")
+
+
+def group(results):
+    """op -> {size -> {impl -> (ns, cycles)}}, in order of appearance."""
+    ops = {}
     for run, entry in results.items():
         m = NAME.match(run)
         if not m:
             continue
         size = int(m.group("size")) if m.group("size") else 0
         ops.setdefault(m.group("op"), {}).setdefault(size, {})[m.group("impl")] = entry
+    return ops
+
+
+def is_mine(impl):
+    return impl == "e2ee" or impl.startswith("e2ee:")
+
+
+def signal_peer(impls):
+    return next((i for i in impls if SIGNAL_PEER.match(i)), None)
+
+
+def build_rows(context, results, metric):
     rows = []
-    for op, sizes in ops.items():
+    for op, sizes in group(results).items():
         for size in sorted(sizes):
             impls = sizes[size]
-            mine = [i for i in impls if i.startswith("e2ee:")]
-            if not mine:
+            mine = [i for i in impls if is_mine(i)]
+            if not mine or signal_peer(impls):
                 continue
             kernel = context.get(f"e2ee_kernel.{op}")
             best = f"e2ee:{kernel}" if kernel and f"e2ee:{kernel}" in impls else None
@@ -143,10 +179,34 @@ def build_rows(context, results, metric):
     return rows
 
 
-def render(rows, markdown):
-    head = ["operation", "size", "unit", "e2ee", "kernel", "portable"] + \
-           [n for _, n in PEERS] + [f"{n}/e2ee" for _, n in PEERS]
-    right = [False, True, False, True, False, True] + [True] * (2 * len(PEERS))
+SIGNAL_HEAD = ["operation", "size", "e2ee", "e2ee ns", "e2ee cycles", "libsignal-c ns",
+               "libsignal-c cycles", "e2ee faster"]
+SIGNAL_RIGHT = [False, True, False, True, True, True, True, True]
+
+
+def build_signal_rows(results):
+    """e2ee against libsignal-protocol-c: one row per e2ee implementation."""
+    rows = []
+    for op, sizes in group(results).items():
+        for size in sorted(sizes):
+            impls = sizes[size]
+            peer = signal_peer(impls)
+            if not peer:
+                continue
+            p_ns, p_cyc = impls[peer]
+            for impl in (i for i in impls if is_mine(i)):
+                ns, cyc = impls[impl]
+                rows.append([op, str(size) if size else "", impl[5:] or "e2ee", fmt(ns, "ns"),
+                             fmt(cyc, "cycles"), fmt(p_ns, "ns"), fmt(p_cyc, "cycles"),
+                             ratio(p_ns, ns)])
+    return rows
+
+
+def render(rows, markdown, head=None, right=None):
+    if head is None:
+        head = ["operation", "size", "unit", "e2ee", "kernel", "portable"] + \
+               [n for _, n in PEERS] + [f"{n}/e2ee" for _, n in PEERS]
+        right = [False, True, False, True, False, True] + [True] * (2 * len(PEERS))
     if markdown:
         out = ["| " + " | ".join(head) + " |",
                "|" + "|".join("---:" if r else "---" for r in right) + "|"]
@@ -165,17 +225,24 @@ def main():
     ap.add_argument("--metric", choices=["auto", "cycles", "cpb", "ns"], default="auto")
     ap.add_argument("--time", choices=["cpu", "real"], default="cpu",
                     help="which time to convert (default cpu, as the bench counters)")
+    ap.add_argument("--stat", choices=["median", "min"], default="median",
+                    help="per file: median (default) or minimum of the repetitions")
     args = ap.parse_args()
-    context, results, clocks = collect(args.json, f"{args.time}_time")
+    context, results, clocks = collect(args.json, f"{args.time}_time", args.stat)
     rows = build_rows(context, results, args.metric)
-    if not rows:
+    signal_rows = build_signal_rows(results)
+    if not rows and not signal_rows:
         sys.exit("table.py: no e2ee benchmarks found")
     cpu = context.get("cpu_model", "unknown CPU")
     ghz = f"{statistics.median(clocks):.2f} GHz" if clocks else "unknown (no core_clock)"
-    note = (f"{cpu}; core clock {ghz} (core_clock median); {args.time} time; "
+    note = (f"{cpu}; core clock {ghz} (core_clock median); {args.time} time, {args.stat}; "
             f"cycles = ns x core GHz; ratios = peer / e2ee (> 1: e2ee faster)")
-    print(render(rows, args.markdown))
-    print()
+    if rows:
+        print(render(rows, args.markdown))
+        print()
+    if signal_rows:
+        print(render(signal_rows, args.markdown, SIGNAL_HEAD, SIGNAL_RIGHT))
+        print()
     print(note)
 
 
