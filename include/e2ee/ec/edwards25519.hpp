@@ -233,37 +233,84 @@ constexpr std::array<niels, N> to_affine_niels(const std::array<p3, N>& p) noexc
   return out;
 }
 
-// comb_row: the row (j+1)·P for j = 0..7 of P = 256^i·B, and 256·P, the
-// point the next row starts from.
-struct comb_row {
-  std::array<niels, 8> points;
+// The comb table in four chains of small constant evaluations (each far
+// inside clang's default -fconstexpr-steps), with ONE field inversion for all
+// 256 points instead of one per row (an inversion is ~265 multiplications,
+// the rest of a row ~190): this is what every translation unit that includes
+// the header pays.
+//
+// comb_proj<I>: row I projective, (j+1)·P for j = 0..7 of P = 256^I·B, and
+// 256·P, where row I+1 starts. 2P, 4P, 8P by doubling, 3P = 2P+P, 5P = 4P+P,
+// 6P = 2·3P, 7P = 6P+P, then 256P = 2^5·8P.
+struct comb_proj_row {
+  std::array<p3, 8> m;
   p3 next;
 };
 
-constexpr comb_row make_comb_row(const p3& p) noexcept {
-  std::array<p3, 8> m{};
-  m[0] = p;
+constexpr comb_proj_row make_comb_proj_row(const p3& p) noexcept {
+  comb_proj_row r{};
   const cached pc = to_cached(p);
-  for (std::size_t j = 1; j < 8; ++j) m[j] = to_p3(add(m[j - 1], pc));
-  p2 q = to_p2(p);
-  for (int k = 0; k < 7; ++k) q = to_p2(dbl(q));
-  return {to_affine_niels(m), to_p3(dbl(q))};
+  r.m[0] = p;
+  r.m[1] = to_p3(dbl(to_p2(p)));
+  r.m[2] = to_p3(add(r.m[1], pc));
+  r.m[3] = to_p3(dbl(to_p2(r.m[1])));
+  r.m[4] = to_p3(add(r.m[3], pc));
+  r.m[5] = to_p3(dbl(to_p2(r.m[2])));
+  r.m[6] = to_p3(add(r.m[5], pc));
+  r.m[7] = to_p3(dbl(to_p2(r.m[3])));
+  p2 q = to_p2(r.m[7]);
+  for (int k = 0; k < 4; ++k) q = to_p2(dbl(q));
+  r.next = to_p3(dbl(q));
+  return r;
 }
 
-// comb_rows<I>: row I, each its own constant evaluation (one inversion and a
-// few dozen group operations), built from row I-1's `next`. This keeps each
-// evaluation far inside clang's default -fconstexpr-steps, which one
-// evaluation of the whole table (32 inversions) would exceed.
 template <std::size_t I>
-inline constexpr comb_row comb_rows = make_comb_row(comb_rows<I - 1>.next);
+inline constexpr comb_proj_row comb_proj = make_comb_proj_row(comb_proj<I - 1>.next);
 template <>
-inline constexpr comb_row comb_rows<0> = make_comb_row(base_point);
+inline constexpr comb_proj_row comb_proj<0> = make_comb_proj_row(base_point);
+
+// comb_zprod<I>: the product of the Z of rows 0..I; comb_zprod<-1> is 1.
+constexpr f::tight row_z_product(const comb_proj_row& r) noexcept {
+  f::tight z = r.m[0].z;
+  for (std::size_t j = 1; j < 8; ++j) z = f::mul(z, r.m[j].z);
+  return z;
+}
+template <std::ptrdiff_t I>
+inline constexpr f::tight comb_zprod = f::mul(comb_zprod<I - 1>, row_z_product(comb_proj<static_cast<std::size_t>(I)>));
+template <>
+inline constexpr f::tight comb_zprod<-1> = f::one;
+
+// comb_zinv<I> = 1 / comb_zprod<I>: the one inversion at row 31, then each
+// row's inverse from the next one's.
+template <std::size_t I>
+inline constexpr f::tight comb_zinv = f::mul(comb_zinv<I + 1>, row_z_product(comb_proj<I + 1>));
+template <>
+inline constexpr f::tight comb_zinv<31> = f::invert(comb_zprod<31>);
+
+// affine_row: row I in niels form, given the inverse of the product of its
+// eight Z (Montgomery's trick within the row).
+constexpr std::array<niels, 8> affine_row(const comb_proj_row& r, f::tight inv) noexcept {
+  std::array<f::tight, 8> prefix{};
+  prefix[0] = r.m[0].z;
+  for (std::size_t j = 1; j < 8; ++j) prefix[j] = f::mul(prefix[j - 1], r.m[j].z);
+  std::array<niels, 8> out{};
+  for (std::size_t j = 8; j-- > 0;) {
+    const f::tight zinv = j == 0 ? inv : f::mul(inv, prefix[j - 1]);
+    if (j != 0) inv = f::mul(inv, r.m[j].z);
+    out[j] = to_niels(f::mul(r.m[j].x, zinv), f::mul(r.m[j].y, zinv));
+  }
+  return out;
+}
+
+template <std::size_t I>
+inline constexpr std::array<niels, 8> comb_affine =
+    affine_row(comb_proj<I>, f::mul(comb_zinv<I>, comb_zprod<static_cast<std::ptrdiff_t>(I) - 1>));
 
 using comb_table_t = std::array<std::array<niels, 8>, 32>;
 
 template <std::size_t... I>
 constexpr comb_table_t gather_comb(std::index_sequence<I...>) noexcept {
-  return {comb_rows<I>.points...};
+  return {comb_affine<I>...};
 }
 
 // comb_table[i][j] = (j+1)·256^i·B, affine, niels form.
