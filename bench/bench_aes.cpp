@@ -11,6 +11,7 @@
 //                                                             core (inline asm, no dependency chains)
 //   aes256_cbc_encrypt/<impl>/16384                 PKCS#7, result = ciphertext
 //   aes256_cbc_decrypt/<impl>/16384                 16384 bytes of plaintext inside
+//                                                   (impl vaes_avx2: VAESDEC on ymm for decryption)
 //
 // Results are ciphertext || tag (GCM) or the ciphertext / plaintext (CBC),
 // checked against another implementation before and after the timed loop.
@@ -501,98 +502,43 @@ void register_cbc() {
 // block_rounds_per_cycle is the AES round throughput (16-byte block-rounds).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define E2EE_BENCH_HAVE_AES_FLOOR 1
-[[gnu::noinline]] void aes_floor_xmm(const std::uint8_t* key) noexcept {
-  __asm__ volatile("vmovdqu (%0), %%xmm15\n"
-                   ".rept 16\n"
-                   "vaesenc %%xmm15, %%xmm0, %%xmm0\n"
-                   "vaesenc %%xmm15, %%xmm1, %%xmm1\n"
-                   "vaesenc %%xmm15, %%xmm2, %%xmm2\n"
-                   "vaesenc %%xmm15, %%xmm3, %%xmm3\n"
-                   "vaesenc %%xmm15, %%xmm4, %%xmm4\n"
-                   "vaesenc %%xmm15, %%xmm5, %%xmm5\n"
-                   "vaesenc %%xmm15, %%xmm6, %%xmm6\n"
-                   "vaesenc %%xmm15, %%xmm7, %%xmm7\n"
-                   "vaesenc %%xmm15, %%xmm8, %%xmm8\n"
-                   "vaesenc %%xmm15, %%xmm9, %%xmm9\n"
-                   "vaesenc %%xmm15, %%xmm10, %%xmm10\n"
-                   "vaesenc %%xmm15, %%xmm11, %%xmm11\n"
-                   "vaesenc %%xmm15, %%xmm12, %%xmm12\n"
-                   "vaesenc %%xmm15, %%xmm13, %%xmm13\n"
-                   ".endr\n"
-                   "vzeroupper\n"
-                   :
-                   : "r"(key)
-                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-                     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
-}
-[[gnu::noinline]] void aes_floor_ymm(const std::uint8_t* key) noexcept {
-  __asm__ volatile("vmovdqu (%0), %%ymm15\n"
-                   ".rept 16\n"
-                   "vaesenc %%ymm15, %%ymm0, %%ymm0\n"
-                   "vaesenc %%ymm15, %%ymm1, %%ymm1\n"
-                   "vaesenc %%ymm15, %%ymm2, %%ymm2\n"
-                   "vaesenc %%ymm15, %%ymm3, %%ymm3\n"
-                   "vaesenc %%ymm15, %%ymm4, %%ymm4\n"
-                   "vaesenc %%ymm15, %%ymm5, %%ymm5\n"
-                   "vaesenc %%ymm15, %%ymm6, %%ymm6\n"
-                   "vaesenc %%ymm15, %%ymm7, %%ymm7\n"
-                   "vaesenc %%ymm15, %%ymm8, %%ymm8\n"
-                   "vaesenc %%ymm15, %%ymm9, %%ymm9\n"
-                   "vaesenc %%ymm15, %%ymm10, %%ymm10\n"
-                   "vaesenc %%ymm15, %%ymm11, %%ymm11\n"
-                   "vaesenc %%ymm15, %%ymm12, %%ymm12\n"
-                   "vaesenc %%ymm15, %%ymm13, %%ymm13\n"
-                   ".endr\n"
-                   "vzeroupper\n"
-                   :
-                   : "r"(key)
-                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-                     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
-}
-[[gnu::noinline]] void aes_floor_ymm_clmul(const std::uint8_t* key) noexcept {
-  __asm__ volatile("vmovdqu (%0), %%ymm15\n"
-                   ".rept 16\n"
-                   "vaesenc %%ymm15, %%ymm0, %%ymm0\n"
-                   "vaesenc %%ymm15, %%ymm1, %%ymm1\n"
-                   "vaesenc %%ymm15, %%ymm2, %%ymm2\n"
-                   "vaesenc %%ymm15, %%ymm3, %%ymm3\n"
-                   "vaesenc %%ymm15, %%ymm4, %%ymm4\n"
-                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
-                   "vaesenc %%ymm15, %%ymm5, %%ymm5\n"
-                   "vaesenc %%ymm15, %%ymm6, %%ymm6\n"
-                   "vaesenc %%ymm15, %%ymm7, %%ymm7\n"
-                   "vaesenc %%ymm15, %%ymm8, %%ymm8\n"
-                   "vaesenc %%ymm15, %%ymm9, %%ymm9\n"
-                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
-                   "vaesenc %%ymm15, %%ymm10, %%ymm10\n"
-                   "vaesenc %%ymm15, %%ymm11, %%ymm11\n"
-                   "vaesenc %%ymm15, %%ymm12, %%ymm12\n"
-                   "vaesenc %%ymm15, %%ymm13, %%ymm13\n"
-                   "vaesenc %%ymm15, %%ymm0, %%ymm0\n"
-                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
-                   "vaesenc %%ymm15, %%ymm1, %%ymm1\n"
-                   "vaesenc %%ymm15, %%ymm2, %%ymm2\n"
-                   "vaesenc %%ymm15, %%ymm3, %%ymm3\n"
-                   "vaesenc %%ymm15, %%ymm4, %%ymm4\n"
-                   "vaesenc %%ymm15, %%ymm5, %%ymm5\n"
-                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
-                   "vaesenc %%ymm15, %%ymm6, %%ymm6\n"
-                   "vaesenc %%ymm15, %%ymm7, %%ymm7\n"
-                   "vaesenc %%ymm15, %%ymm8, %%ymm8\n"
-                   "vaesenc %%ymm15, %%ymm9, %%ymm9\n"
-                   "vaesenc %%ymm15, %%ymm10, %%ymm10\n"
-                   "vpclmulqdq $0x00, %%ymm15, %%ymm15, %%ymm14\n"
-                   "vaesenc %%ymm15, %%ymm11, %%ymm11\n"
-                   "vaesenc %%ymm15, %%ymm12, %%ymm12\n"
-                   "vaesenc %%ymm15, %%ymm13, %%ymm13\n"
-                   "vpclmulqdq $0x11, %%ymm15, %%ymm15, %%ymm14\n"
-                   ".endr\n"
-                   "vzeroupper\n"
-                   :
-                   : "r"(key)
-                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-                     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
-}
+// One round on register i with the key in register 15, for register names
+// "xmm" or "ymm"; a block of 14 (one AES-256 block per register); the
+// carry-less multiply of the clmul mix (result discarded into register 14).
+#define E2EE_FLOOR_ENC(reg, i) "vaesenc %%" reg "15, %%" reg #i ", %%" reg #i "\n"
+#define E2EE_FLOOR_14(reg)                                                                                   \
+  E2EE_FLOOR_ENC(reg, 0) E2EE_FLOOR_ENC(reg, 1) E2EE_FLOOR_ENC(reg, 2) E2EE_FLOOR_ENC(reg, 3)             \
+  E2EE_FLOOR_ENC(reg, 4) E2EE_FLOOR_ENC(reg, 5) E2EE_FLOOR_ENC(reg, 6) E2EE_FLOOR_ENC(reg, 7)             \
+  E2EE_FLOOR_ENC(reg, 8) E2EE_FLOOR_ENC(reg, 9) E2EE_FLOOR_ENC(reg, 10) E2EE_FLOOR_ENC(reg, 11)           \
+  E2EE_FLOOR_ENC(reg, 12) E2EE_FLOOR_ENC(reg, 13)
+#define E2EE_FLOOR_CLMUL(imm) "vpclmulqdq $" #imm ", %%ymm15, %%ymm15, %%ymm14\n"
+// A probe: `body` 16 times, the key (32 bytes) in register 15.
+#define E2EE_FLOOR_PROBE(name, body)                                                                     \
+  [[gnu::noinline]] void name(const std::uint8_t* key) noexcept {                                        \
+    __asm__ volatile("vmovdqu (%0), %%ymm15\n.rept 16\n" body ".endr\nvzeroupper\n"                      \
+                     :                                                                                   \
+                     : "r"(key)                                                                          \
+                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",   \
+                       "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");                  \
+  }
+E2EE_FLOOR_PROBE(aes_floor_xmm, E2EE_FLOOR_14("xmm"))
+E2EE_FLOOR_PROBE(aes_floor_ymm, E2EE_FLOOR_14("ymm"))
+// The VAES GCM kernel's mix per 64 bytes: 28 VAESENC ymm, 6 VPCLMULQDQ ymm.
+#define E2EE_FLOOR_Y(i) E2EE_FLOOR_ENC("ymm", i)
+// clang-format off
+E2EE_FLOOR_PROBE(aes_floor_ymm_clmul,
+                 E2EE_FLOOR_Y(0) E2EE_FLOOR_Y(1) E2EE_FLOOR_Y(2) E2EE_FLOOR_Y(3) E2EE_FLOOR_Y(4) E2EE_FLOOR_CLMUL(0x00)
+                 E2EE_FLOOR_Y(5) E2EE_FLOOR_Y(6) E2EE_FLOOR_Y(7) E2EE_FLOOR_Y(8) E2EE_FLOOR_Y(9) E2EE_FLOOR_CLMUL(0x00)
+                 E2EE_FLOOR_Y(10) E2EE_FLOOR_Y(11) E2EE_FLOOR_Y(12) E2EE_FLOOR_Y(13) E2EE_FLOOR_Y(0) E2EE_FLOOR_CLMUL(0x00)
+                 E2EE_FLOOR_Y(1) E2EE_FLOOR_Y(2) E2EE_FLOOR_Y(3) E2EE_FLOOR_Y(4) E2EE_FLOOR_Y(5) E2EE_FLOOR_CLMUL(0x00)
+                 E2EE_FLOOR_Y(6) E2EE_FLOOR_Y(7) E2EE_FLOOR_Y(8) E2EE_FLOOR_Y(9) E2EE_FLOOR_Y(10) E2EE_FLOOR_CLMUL(0x00)
+                 E2EE_FLOOR_Y(11) E2EE_FLOOR_Y(12) E2EE_FLOOR_Y(13) E2EE_FLOOR_CLMUL(0x11))
+// clang-format on
+#undef E2EE_FLOOR_Y
+#undef E2EE_FLOOR_PROBE
+#undef E2EE_FLOOR_CLMUL
+#undef E2EE_FLOOR_14
+#undef E2EE_FLOOR_ENC
 
 // floor_case: times fn (`work` bytes of AES-256 per call) and reports the
 // AES round throughput besides the usual counters.

@@ -104,6 +104,9 @@ TEST_CASE("aes: kernel selection follows E2EE_CPU_DISABLE", "[aes][kernels]") {
   f.aesni = f.sse41 = true;
   CHECK(e2ee::best_aes_impl(f) == e2ee::aes_impl::aesni);
   CHECK(e2ee::best_aes_impl(e2ee::cpu::mask_disabled(f, "aesni")) == e2ee::aes_impl::portable);
+  f.avx = f.avx2 = f.vaes = true;
+  CHECK(e2ee::best_aes_impl(f) == e2ee::aes_impl::vaes_avx2);
+  CHECK(e2ee::best_aes_impl(e2ee::cpu::mask_disabled(f, "vaes")) == e2ee::aes_impl::aesni);
 #endif
   for (const auto i : e2ee::all_aes_impls) CHECK_FALSE(e2ee::to_string(i).empty());
 }

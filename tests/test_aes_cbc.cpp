@@ -2,6 +2,7 @@
 // KAT, MMT and MCT files (raw CBC, whole blocks), Wycheproof aes_cbc_pkcs5
 // (256-bit keys), Signal's CBC vector, padding edge cases, and every kernel
 // against the portable path on random inputs.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -262,6 +263,41 @@ TEST_CASE("cbc: every kernel equals portable on random inputs of length 0..600",
       const auto pb = cbc::decrypt(key, iv, bad, impl);
       const auto pb_ref = cbc::decrypt(key, iv, bad, e2ee::aes_impl::portable);
       CHECK(pb == pb_ref);
+    }
+  }
+}
+
+// The raw CBC functions in place and in two chained calls, on every kernel,
+// across the 8- and 16-block loops of the kernels and their tails (0..80
+// blocks): equal to one portable call.
+TEST_CASE("cbc: raw blocks in place and chained over two calls on every kernel", "[cbc][random]") {
+  test::rng r(0xcbc2);
+  INFO("rng seed " << r.seed());
+  for (std::size_t blocks = 0; blocks <= 80; ++blocks) {
+    std::array<std::uint8_t, 32> key{};
+    std::array<std::uint8_t, 16> iv{};
+    r.fill(key);
+    r.fill(iv);
+    const auto pt = r.bytes(16 * blocks);
+    std::vector<std::uint8_t> want(pt.size());
+    REQUIRE(cbc::encrypt_blocks(key, iv, pt, want, e2ee::aes_impl::portable));
+    const std::size_t split = 16 * r.range(0, blocks);
+    for (const auto impl : test::available_impls<e2ee::aes_impl>()) {
+      INFO("kernel " << test::name(impl) << ", blocks " << blocks << ", split " << split);
+      auto buf = pt;
+      REQUIRE(cbc::encrypt_blocks(key, iv, buf, buf, impl));
+      CHECK(buf == want);
+      REQUIRE(cbc::decrypt_blocks(key, iv, buf, buf, impl));
+      CHECK(buf == pt);
+      // Two calls, the second chained on the first's last ciphertext block.
+      std::array<std::uint8_t, 16> iv2 = iv;
+      if (split != 0) std::copy_n(want.begin() + static_cast<std::ptrdiff_t>(split) - 16, 16, iv2.begin());
+      const std::span<const std::uint8_t> c(want);
+      std::vector<std::uint8_t> p(pt.size());
+      const std::span<std::uint8_t> ps(p);
+      REQUIRE(cbc::decrypt_blocks(key, iv, c.first(split), ps.first(split), impl));
+      REQUIRE(cbc::decrypt_blocks(key, iv2, c.subspan(split), ps.subspan(split), impl));
+      CHECK(p == pt);
     }
   }
 }

@@ -3,12 +3,16 @@
 // 128- and 256-byte loops, their tails, the short-message batches), AAD up
 // to 300 bytes (grouped GHASH, a feed that fills up), and a 32-bit counter
 // that wraps inside a message (inc32 with a non-12-byte nonce), one-shot and
-// streamed; encrypt_once / decrypt_once against the key object.
+// streamed; encrypt_once / decrypt_once against the key object; one key
+// object through many calls of every shape (the powers of H made per call on
+// the first, made and kept on the second, read from the cache after), also
+// from several threads at once.
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -193,4 +197,79 @@ TEST_CASE("gcm encrypt_once / decrypt_once: every kernel equals the key object",
   CHECK_FALSE(gcm::encrypt_once(key, nonce, {}, pt, shorter, t));  // output of the wrong size
   CHECK(shorter == bytes(39, 0));
   CHECK(checked == 301 * test::available_impls<e2ee::aes_gcm_impl>().size());
+}
+
+// One key object, many calls of every shape (short and long texts, the two
+// x86 kernels' paths, encrypt and decrypt), each equal to the portable path.
+// The x86 kernels make the powers of H per call on the first call, make and
+// keep them on the second (a decrypt in some rounds, an encrypt in others,
+// each with a short or a long text), and read them from then on.
+TEST_CASE("gcm kernels: a key object's first, second and later calls agree", "[gcm][kernels]") {
+  test::rng r(0x90e5);
+  INFO("rng seed " << r.seed());
+  for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+    if (impl == e2ee::aes_gcm_impl::portable) continue;
+    for (int round = 0; round < 8; ++round) {
+      std::array<std::uint8_t, 32> key{};
+      r.fill(key);
+      const gcm ref(key, e2ee::aes_gcm_impl::portable);
+      const gcm g(key, impl);
+      for (int call = 0; call < 12; ++call) {
+        // Short (128-bit kernel, one group of at most 8 blocks) and long
+        // (stitched loops, 16 powers) messages alternate.
+        const std::size_t n = (call + round) % 2 == 0 ? r.range(0, 130) : r.range(250, 1200);
+        const bytes pt = r.bytes(n), aad = r.bytes(r.below(3) == 0 ? r.range(0, 300) : r.range(0, 20));
+        const bytes nonce = r.bytes(r.below(4) == 0 ? r.range(1, 64) : 12);
+        INFO("kernel " << test::name(impl) << ", call " << call << ", pt " << n << ", aad " << aad.size());
+        const bytes want = ref.seal(nonce, aad, pt);
+        if ((call + round / 2) % 3 == 1) {
+          bytes out(n);
+          CHECK(g.decrypt(nonce, aad, std::span<const std::uint8_t>(want).first(n),
+                          std::span<const std::uint8_t>(want).subspan(n).first<16>(), out));
+          CHECK(out == pt);
+        } else {
+          CHECK(g.seal(nonce, aad, pt) == want);
+        }
+      }
+    }
+  }
+}
+
+// One key object used from several threads at once, from its first call on
+// (aes256_gcm's contract: all members are const): whoever fills the powers
+// cache, every call uses either its own powers or the published ones.
+TEST_CASE("gcm kernels: one key object from four threads at once", "[gcm][kernels]") {
+  test::rng r(0x7417);
+  INFO("rng seed " << r.seed());
+  struct job {
+    bytes nonce, aad, pt, want;
+  };
+  std::vector<job> jobs(64);
+  std::array<std::uint8_t, 32> key{};
+  for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+    INFO("kernel " << test::name(impl));
+    for (int round = 0; round < 20; ++round) {
+      r.fill(key);
+      const gcm ref(key, e2ee::aes_gcm_impl::portable);
+      for (auto& j : jobs) {
+        j.nonce = r.bytes(12);
+        j.aad = r.bytes(r.range(0, 40));
+        j.pt = r.bytes(r.below(2) == 0 ? r.range(0, 100) : r.range(200, 700));
+        j.want = ref.seal(j.nonce, j.aad, j.pt);
+      }
+      const gcm g(key, impl);
+      std::array<int, 4> bad{};
+      std::vector<std::thread> threads;
+      for (std::size_t t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+          for (std::size_t i = t; i < jobs.size() + t; ++i) {
+            const job& j = jobs[i % jobs.size()];
+            if (g.seal(j.nonce, j.aad, j.pt) != j.want) ++bad[t];
+          }
+        });
+      }
+      for (auto& th : threads) th.join();
+      CHECK(bad == std::array<int, 4>{});
+    }
+  }
 }

