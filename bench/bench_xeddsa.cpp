@@ -3,6 +3,9 @@
 // E2EE_BENCH_LIBSIGNAL_C; bench/peers.hpp).
 //
 //   xeddsa_sign/<impl>/64     signature of a 64-byte message, explicit 64 random bytes
+//   xeddsa_sign_key/<impl>/64 the same through xeddsa::signing_key (the signer's A
+//                             computed once, as a group sender keeps it); the
+//                             libsignal row is its curve25519_sign (no such API)
 //   xeddsa_verify/<impl>/64   verification of that signature
 //
 // Both sides get the same key, message and random bytes, so the signatures
@@ -55,6 +58,22 @@ struct e2ee_xeddsa_sign {
   }
   cspan result() const noexcept { return out_; }
   key32 sk_;
+  rand64 z_;
+  bytes msg_;
+  e2ee::xeddsa::signature out_{};
+};
+
+struct e2ee_xeddsa_sign_key {
+  e2ee_xeddsa_sign_key() : sk_(signing_key()), z_(fixed_pattern<64>(22)), msg_(pattern(msg_size, 23)) {}
+  bool operator()() noexcept {
+    const std::uint8_t* m = msg_.data();
+    keep(m);
+    out_ = sk_.sign(cspan(m, msg_.size()), z_);
+    keep(out_);
+    return true;
+  }
+  cspan result() const noexcept { return out_; }
+  e2ee::xeddsa::signing_key sk_;
   rand64 z_;
   bytes msg_;
   e2ee::xeddsa::signature out_{};
@@ -161,6 +180,7 @@ using l_verify = void;
 
 void register_xeddsa() {
   register_op<e2ee_xeddsa_sign, l_sign>("xeddsa_sign");
+  register_op<e2ee_xeddsa_sign_key, l_sign>("xeddsa_sign_key");
   register_op<e2ee_xeddsa_verify, l_verify>("xeddsa_verify");
 }
 

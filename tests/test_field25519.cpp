@@ -385,6 +385,25 @@ TEST_CASE("field25519 mulx_adx: edge inputs against the portable field", "[field
       CHECK(same(r, f::carry(f::sub(pa, pb))));
     }
   }
+  // sqr_n (one asm loop, the value kept in registers) against n separate
+  // squarings and against the portable field, on every edge, in place too.
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    INFO("sqr_n, edge " << i);
+    for (const int n : {1, 2, 3, 5, 50}) {
+      m::fe64 want = edges[i], got;
+      f::tight pw = to_portable(edges[i]);
+      for (int k = 0; k < n; ++k) {
+        m::sqr(want, want);
+        pw = f::square(pw);
+      }
+      m::sqr_n(got, edges[i], n);
+      CHECK(got.v == want.v);
+      CHECK(same(got, pw));
+      got = edges[i];
+      m::sqr_n(got, got, n);
+      CHECK(got.v == want.v);
+    }
+  }
   // Aliasing: r = a·a through mul(r, r, r), and add/sub in place.
   m::fe64 x{{ones, ones, ones, ones}};
   const f::tight px = to_portable(x);

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -414,6 +415,49 @@ TEST_CASE("xeddsa: random-source overloads", "[xeddsa]") {
     CHECK(*s1 != *s2);
     CHECK(xeddsa::verify(pub, msg, *s1));
     CHECK(xeddsa::verify(pub, msg, *s2));
+  }
+}
+
+TEST_CASE("xeddsa: signing_key (A precomputed) gives xeddsa::sign's bytes", "[xeddsa]") {
+  E2EE_EVERY_CURVE25519_KERNEL();
+  test::rng r(0x78656464);
+  INFO("seed " << r.seed());
+  for (int i = 0; i < 24; ++i) {
+    // Unclamped random keys too: signing_key clamps as xeddsa::sign does.
+    const auto k = random_array<32>(r);
+    const xeddsa::signing_key sk(k);
+    const key pub = e2ee::x25519::public_key(k);
+    // enc(A): its y is the birational image of u, its sign bit what sign puts in bit 511.
+    for (const std::size_t len : {std::size_t{0}, std::size_t{1}, std::size_t{64}, std::size_t{200}}) {
+      const bytes msg = r.bytes(len);
+      const auto z = random_array<64>(r);
+      const auto want = xeddsa::sign(k, msg, z);
+      CHECK(sk.sign(msg, z) == want);
+      CHECK((want[63] & 0x80u) == (sk.edwards_public()[31] & 0x80u));
+      CHECK(xeddsa::verify(pub, msg, want));
+    }
+  }
+  const key k = hex<32>("c097248412e58bf05df487968205132794178e367637f5818f81e0e6ce73e865");
+  const xeddsa::signing_key sk(k);
+  const bytes msg = test::ascii("sender key message");
+  SECTION("random_source and os_random overloads") {
+    test::rng a(7), b(7);
+    const auto z = random_array<64>(b);
+    const auto got = sk.sign(msg, a);
+    REQUIRE(got.has_value());
+    CHECK(*got == xeddsa::sign(k, msg, z));
+    const auto s = sk.sign(msg);
+    REQUIRE(s.has_value());
+    CHECK(xeddsa::verify(e2ee::x25519::public_key(k), msg, *s));
+  }
+  SECTION("clone and move keep the key") {
+    const auto z = std::array<std::uint8_t, 64>{};
+    const auto want = xeddsa::sign(k, msg, z);
+    const xeddsa::signing_key c = sk.clone();
+    CHECK(c.sign(msg, z) == want);
+    xeddsa::signing_key m(k);
+    const xeddsa::signing_key moved(std::move(m));
+    CHECK(moved.sign(msg, z) == want);
   }
 }
 

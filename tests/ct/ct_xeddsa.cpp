@@ -4,11 +4,11 @@
 //   valgrind --error-exitcode=1 --track-origins=yes ./ct_xeddsa
 // Poisoned (secret): the X25519 secret key and the 64 random bytes, in both
 // sign overloads (explicit bytes, and a random_source whose output is
-// poisoned as it is produced), with the message poisoned too; the Ed25519
-// seed in x25519::from_ed25519_seed. Signatures are unpoisoned when they
-// become public and only then compared with values computed before
-// poisoning. verify and the public-key conversions are variable time by
-// design (all inputs public): not checked.
+// poisoned as it is produced) and in xeddsa::signing_key, with the message
+// poisoned too; the Ed25519 seed in x25519::from_ed25519_seed. Signatures
+// are unpoisoned when they become public and only then compared with values
+// computed before poisoning. verify and the public-key conversions are
+// variable time by design (all inputs public): not checked.
 // The MULX/ADX Edwards kernel's fixed-base step is also called directly, so
 // that it runs under valgrind (whose CPUID hides ADX): check_sign_mulx.
 // Without valgrind it is a plain consistency check.
@@ -95,6 +95,22 @@ void check_sign() {
       publish(*sig);
       expect(*sig == want_src, "xeddsa sign with a random_source, value");
     }
+  }
+  {  // signing_key (A precomputed): key poisoned when the object is built,
+     // random and message poisoned when it signs.
+    std::array<std::uint8_t, 32> k = k0;
+    poison(k);
+    const xeddsa::signing_key sk(k);
+    unpoison(k);
+    std::array<std::uint8_t, 64> z = z0;
+    std::array<std::uint8_t, 33> msg = msg0;
+    poison(z);
+    poison(msg);
+    xeddsa::signature sig = sk.sign(msg, z);
+    unpoison(z);
+    unpoison(msg);
+    publish(sig);
+    expect(sig == want, "xeddsa signing_key::sign");
   }
 }
 

@@ -298,10 +298,111 @@ struct alignas(32) fe64 {
       : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
 }
 
-// sqr_n: r = a^(2^n), n >= 1 public.
+// sqr_n: r = a^(2^n), n >= 1 public. One asm block: the value stays in
+// r8..r11 from one squaring to the next (sqr's steps with its registers
+// renamed: t1..t6 in r12-r15, rcx, rsi; t0 and t7 in r8 and r11 once x0 and
+// x3 are read), so the chains of squarings in invert and pow22523, which are
+// latency bound, skip a store and a reload per squaring (about 4% off an
+// inversion). The count is public (a loop over n). One pointer register
+// (r, after r = a), so that the block fits at -O0 beside its 13 scratch
+// registers; GCC's AddressSanitizer (GCC 12, 2026-11) still cannot find
+// that one, so ASan builds square one block at a time.
 [[gnu::target("bmi2,adx"), gnu::flatten]] inline void sqr_n(fe64& r, const fe64& a, int n) noexcept {
+#if defined(__SANITIZE_ADDRESS__)
   sqr(r, a);
   for (int i = 1; i < n; ++i) sqr(r, r);
+#else
+  r = a;
+  unsigned count = static_cast<unsigned>(n);
+  __asm__ volatile(
+      "movq 0(%1), %%r8\n\t"
+      "movq 8(%1), %%r9\n\t"
+      "movq 16(%1), %%r10\n\t"
+      "movq 24(%1), %%r11\n\t"
+      "1:\n\t"
+      "xorl %%ebx, %%ebx\n\t"
+      "movq %%r8, %%rdx\n\t"
+      "mulxq %%r9, %%r12, %%r13\n\t"
+      "mulxq %%r10, %%rax, %%r14\n\t"
+      "adcxq %%rax, %%r13\n\t"
+      "mulxq %%r11, %%rax, %%r15\n\t"
+      "adcxq %%rax, %%r14\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %%r15\n\t"
+      "movq %%r9, %%rdx\n\t"
+      "mulxq %%r10, %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r14\n\t"
+      "adoxq %%rbx, %%r15\n\t"
+      "mulxq %%r11, %%rax, %%rcx\n\t"
+      "adcxq %%rax, %%r15\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %%rcx\n\t"
+      "adcxq %%rax, %%rcx\n\t"
+      "movq %%r10, %%rdx\n\t"
+      "mulxq %%r11, %%rax, %%rsi\n\t"
+      "adcxq %%rax, %%rcx\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %%rsi\n\t"
+      "movq %%r8, %%rdx\n\t"
+      "mulxq %%rdx, %%r8, %%rax\n\t"
+      "adcxq %%r12, %%r12\n\t"
+      "adoxq %%rax, %%r12\n\t"
+      "movq %%r9, %%rdx\n\t"
+      "mulxq %%rdx, %%rax, %%rbx\n\t"
+      "adcxq %%r13, %%r13\n\t"
+      "adoxq %%rax, %%r13\n\t"
+      "adcxq %%r14, %%r14\n\t"
+      "adoxq %%rbx, %%r14\n\t"
+      "movq %%r10, %%rdx\n\t"
+      "mulxq %%rdx, %%rax, %%rbx\n\t"
+      "adcxq %%r15, %%r15\n\t"
+      "adoxq %%rax, %%r15\n\t"
+      "adcxq %%rcx, %%rcx\n\t"
+      "adoxq %%rbx, %%rcx\n\t"
+      "movq %%r11, %%rdx\n\t"
+      "mulxq %%rdx, %%rax, %%r11\n\t"
+      "adcxq %%rsi, %%rsi\n\t"
+      "adoxq %%rax, %%rsi\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %%r11\n\t"
+      "adoxq %%rax, %%r11\n\t"
+      "movl $38, %%edx\n\t"
+      "xorl %%ebx, %%ebx\n\t"
+      "mulxq %%r15, %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r8\n\t"
+      "adoxq %%rbx, %%r12\n\t"
+      "mulxq %%rcx, %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r12\n\t"
+      "adoxq %%rbx, %%r13\n\t"
+      "mulxq %%rsi, %%rax, %%rbx\n\t"
+      "adcxq %%rax, %%r13\n\t"
+      "adoxq %%rbx, %%r14\n\t"
+      "mulxq %%r11, %%rax, %%r15\n\t"
+      "adcxq %%rax, %%r14\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %%r15\n\t"
+      "adcxq %%rax, %%r15\n\t"
+      "imulq $38, %%r15, %%r15\n\t"
+      "addq %%r15, %%r8\n\t"
+      "adcq $0, %%r12\n\t"
+      "adcq $0, %%r13\n\t"
+      "adcq $0, %%r14\n\t"
+      "sbbq %%rax, %%rax\n\t"
+      "andq $38, %%rax\n\t"
+      "addq %%rax, %%r8\n\t"
+      "movq %%r12, %%r9\n\t"
+      "movq %%r13, %%r10\n\t"
+      "movq %%r14, %%r11\n\t"
+      "decl %0\n\t"
+      "jnz 1b\n\t"
+      "movq %%r8, 0(%1)\n\t"
+      "movq %%r9, 8(%1)\n\t"
+      "movq %%r10, 16(%1)\n\t"
+      "movq %%r11, 24(%1)\n\t"
+      : "+m"(count)
+      : "r"(r.v.data())
+      : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+#endif
 }
 
 // pow_2_250_1: r = a^(2^250 - 1) and a11 = a^11, the common prefix of invert
@@ -595,31 +696,47 @@ struct ladder_temps {
   fe64 a, b, c, d, aa, bb, e, da, cb, t;
 };
 
+// ladder_cswap: swaps (x2, z2) with (x3, z3) iff m is set; the mask passes
+// through ct::value_barrier (mask::value) once for all eight limbs.
+inline void ladder_cswap(ladder_state& s, ct::mask<std::uint64_t> m) noexcept {
+  const std::uint64_t mm = m.value();
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::uint64_t tx = (s.x2.v[i] ^ s.x3.v[i]) & mm;
+    const std::uint64_t tz = (s.z2.v[i] ^ s.z3.v[i]) & mm;
+    s.x2.v[i] ^= tx;
+    s.x3.v[i] ^= tx;
+    s.z2.v[i] ^= tz;
+    s.z3.v[i] ^= tz;
+  }
+}
+
 // ladder_step: RFC 7748 5, one differential double-and-add (after the swap).
 // z2 = E·(BB + 121666·E), the same as E·(AA + 121665·E) since AA = BB + E.
-// The order interleaves the two dependency chains (DA, CB -> x3, z3 and
-// AA, BB -> x2, z2) so that the out-of-order window, which holds about two
-// multiplications, always has independent work: measured ~5% faster on
-// Zen 3 than the textbook order.
+// The order alternates the two chains (AA, BB -> x2, z2 and DA, CB -> x3,
+// z3) and starts x2 = AA·BB as soon as its inputs exist, so that the
+// out-of-order window, which holds about two multiplications, always has
+// independent work. Measured on Zen 3 with the blocks as they are now:
+// about 5% faster than the previous order (DA, AA, CB, BB first, x2 late),
+// itself ~5% faster than the textbook order.
 [[gnu::target("bmi2,adx"), gnu::flatten]] inline void ladder_step(ladder_state& s, ladder_temps& w, const fe64& x1) noexcept {
   add(w.a, s.x2, s.z2);
   sub(w.b, s.x2, s.z2);
   add(w.c, s.x3, s.z3);
   sub(w.d, s.x3, s.z3);
-  mul(w.da, w.d, w.a);
   sqr(w.aa, w.a);
-  mul(w.cb, w.c, w.b);
+  mul(w.da, w.d, w.a);
   sqr(w.bb, w.b);
+  mul(w.cb, w.c, w.b);
+  sub(w.e, w.aa, w.bb);
+  mul(s.x2, w.aa, w.bb);
+  mul_small(w.d, w.e, 121666);
   add(w.t, w.da, w.cb);
   sub(w.c, w.da, w.cb);
-  sub(w.e, w.aa, w.bb);
-  sqr(w.c, w.c);
-  mul_small(w.d, w.e, 121666);
-  sqr(s.x3, w.t);
   add(w.d, w.d, w.bb);
-  mul(s.z3, w.c, x1);
-  mul(s.x2, w.aa, w.bb);
+  sqr(s.x3, w.t);
+  sqr(w.c, w.c);
   mul(s.z2, w.e, w.d);
+  mul(s.z3, w.c, x1);
 }
 
 // scalarmult: X25519(k, u) for a clamped scalar k (bit 254 is the first bit
@@ -637,15 +754,11 @@ struct ladder_temps {
   for (int t = 254; t >= 0; --t) {
     const std::uint64_t bit = (k[static_cast<std::size_t>(t) / 8] >> (t % 8)) & 1u;
     swap ^= bit;
-    const auto m = ct::mask<std::uint64_t>::from_bit(swap);
-    cswap(s.x2, s.x3, m);
-    cswap(s.z2, s.z3, m);
+    ladder_cswap(s, ct::mask<std::uint64_t>::from_bit(swap));
     swap = bit;
     ladder_step(s, w, x1);
   }
-  const auto m = ct::mask<std::uint64_t>::from_bit(swap);
-  cswap(s.x2, s.x3, m);
-  cswap(s.z2, s.z3, m);
+  ladder_cswap(s, ct::mask<std::uint64_t>::from_bit(swap));
   invert(w.t, s.z2);  // z2 = 0 gives 0
   mul(w.t, s.x2, w.t);
   const std::array<std::uint8_t, 32> out = to_bytes(w.t);
