@@ -10,6 +10,8 @@
 //                encrypt(store, address, ...), decrypt(store, address, ...) on
 //                protocol::memory_store — every call loads the session record
 //                from the store and stores it back
+//   e2ee:api_modern  the same calls on a session of the modern suite
+//                (AES-256-GCM, header in the clear); no peer does this suite
 //   libsignal-c  libsignal-protocol-c 2.3 (session_builder, session_cipher)
 //                on an OpenSSL 3 crypto provider and in-memory stores
 //                (bench/signal_c_peer.hpp); its session_cipher deserializes
@@ -197,6 +199,13 @@ void state_session_setup(benchmark::State& st) {
 }
 
 // ---- e2ee:api -------------------------------------------------------------------
+// (e2ee:api_modern: the same calls on a session of the modern suite.)
+
+proto::session_options modern_options() {
+  proto::session_options o;
+  o.suite = proto::session_suite::modern;
+  return o;
+}
 
 const proto::address alice_address{"alice", 1}, bob_address{"bob", 1};
 
@@ -215,8 +224,8 @@ struct api_parties {
     bob->store_pre_key({keys.pre_key->id, keys.pre_key->key.clone()});
   }
   // session_setup's work: Alice processes the bundle and sends, Bob decrypts.
-  bool set_up(std::span<const std::uint8_t> msg, e2ee::os_random& rng) {
-    if (!keys.ok || !proto::process_pre_key_bundle(*alice, bob_address, keys.bundle(), rng)) return false;
+  bool set_up(std::span<const std::uint8_t> msg, e2ee::os_random& rng, const proto::session_options& o = {}) {
+    if (!keys.ok || !proto::process_pre_key_bundle(*alice, bob_address, keys.bundle(), rng, o)) return false;
     auto e = proto::encrypt(*alice, bob_address, msg);
     if (!e) return false;
     auto d = proto::decrypt(*bob, alice_address, e->type, e->bytes, rng);
@@ -224,12 +233,12 @@ struct api_parties {
   }
 };
 
-void api_ratchet_message(benchmark::State& st, bool alternate) {
+void api_ratchet_message(benchmark::State& st, bool alternate, const proto::session_options& o = {}) {
   e2ee::os_random rng;
   api_parties p(rng);
   const bytes msg = e2ee_bench::pattern(message_size, 61);
   const std::array<std::uint8_t, 1> hello{1};
-  bool ok = p.set_up(hello, rng);
+  bool ok = p.set_up(hello, rng, o);
   if (ok) {  // Bob answers: established; Alice's next message is a plain SignalMessage
     auto e = proto::encrypt(*p.bob, alice_address, hello);
     ok = e && proto::decrypt(*p.alice, bob_address, e->type, e->bytes, rng).has_value();
@@ -359,12 +368,16 @@ void safety_number(benchmark::State& st) {
 void register_protocol() {
   add("ratchet_message", "e2ee:state", message_size, [](benchmark::State& st) { state_ratchet_message(st, false); });
   add("ratchet_message", "e2ee:api", message_size, [](benchmark::State& st) { api_ratchet_message(st, false); });
+  add("ratchet_message", "e2ee:api_modern", message_size,
+      [](benchmark::State& st) { api_ratchet_message(st, false, modern_options()); });
 #if defined(E2EE_BENCH_SIGNAL_C_PEER)
   add("ratchet_message", "libsignal-c", message_size,
       [](benchmark::State& st) { signal_ratchet_message(st, false); });
 #endif
   add("ratchet_message_dh", "e2ee:state", message_size, [](benchmark::State& st) { state_ratchet_message(st, true); });
   add("ratchet_message_dh", "e2ee:api", message_size, [](benchmark::State& st) { api_ratchet_message(st, true); });
+  add("ratchet_message_dh", "e2ee:api_modern", message_size,
+      [](benchmark::State& st) { api_ratchet_message(st, true, modern_options()); });
 #if defined(E2EE_BENCH_SIGNAL_C_PEER)
   add("ratchet_message_dh", "libsignal-c", message_size,
       [](benchmark::State& st) { signal_ratchet_message(st, true); });

@@ -26,15 +26,29 @@
 // - max_receiver_chains: at most 5 receiving chains, the oldest dropped;
 // - max_total_skipped_keys: at most 5,000 cached keys over all chains (ours;
 //   Signal has no total bound), the oldest chain's oldest dropped first.
+// - max_skipped_key_age: a cached key older than 30 days is dropped (ours;
+//   DESIGN.md asks that skipped keys expire), see "Time" below.
 // A message whose key was already used (or dropped) is
 // error::duplicate_message.
+//
+// Time. The state never reads a clock: the caller passes the time (Unix
+// seconds as std::chrono::sys_seconds) to decrypt() and expire_skipped(),
+// and stamps a pending PreKey with it. A skipped key is stamped with the
+// time it was cached; once it is older than max_skipped_key_age it is no
+// longer used (error::duplicate_message) and is dropped at the next
+// committed decrypt or expire_skipped(). unacknowledged_expired(now) tells
+// whether Alice's unanswered session is older than
+// max_unacknowledged_session_age (Signal's 30 days; the session API then
+// refuses to encrypt on it). Without a time (the overloads that take none,
+// or a stamp of 0 read from a format-1 record) nothing is stamped and
+// nothing expires. A clock that runs backwards makes nothing older.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <utility>
@@ -64,6 +78,28 @@ inline constexpr std::size_t max_receiver_chains = 5;
 // (our bound, not Signal's: Signal bounds only each chain, which allows
 // 5 x 2,000). Beyond it the oldest chain's oldest keys are dropped first.
 inline constexpr std::size_t max_total_skipped_keys = 5'000;
+// max_unacknowledged_session_age: a session Alice started whose PreKey
+// message has not been answered for this long is not used to encrypt
+// (Signal's MAX_UNACKNOWLEDGED_SESSION_AGE, 30 days).
+inline constexpr std::chrono::seconds max_unacknowledged_session_age{30 * 24 * 3600};
+// max_skipped_key_age: how long a skipped message key stays cached (ours,
+// 30 days: a message delayed longer than an unanswered session may live is
+// taken as lost, and its key no longer weakens forward secrecy).
+inline constexpr std::chrono::seconds max_skipped_key_age{30 * 24 * 3600};
+
+namespace detail {
+// unix_seconds: a time as the stamps the state stores; 0 (unknown) for
+// times at or before 1970.
+inline std::uint64_t unix_seconds(std::chrono::sys_seconds t) noexcept {
+  const auto n = t.time_since_epoch().count();
+  return n > 0 ? static_cast<std::uint64_t>(n) : 0;
+}
+// older_than: `stamp` is known, `now` is known and stamp + limit < now.
+inline bool older_than(std::uint64_t stamp, std::uint64_t now, std::chrono::seconds limit) noexcept {
+  const auto l = static_cast<std::uint64_t>(limit.count());
+  return stamp != 0 && now != 0 && now > stamp && now - stamp > l;
+}
+}  // namespace detail
 
 // key_pair: an X25519 key pair; the private half is clamped and wiped on
 // destruction.
@@ -104,8 +140,9 @@ template <class Suite>
 struct basic_skipped_key {
   std::uint32_t counter = 0;
   typename Suite::message_key key;
+  std::uint64_t cached_at = 0;  // Unix seconds; 0 = unknown (never expires)
 
-  basic_skipped_key clone() const noexcept { return {counter, key.clone()}; }
+  basic_skipped_key clone() const noexcept { return {counter, key.clone(), cached_at}; }
 };
 
 template <class Suite>
@@ -113,10 +150,11 @@ struct basic_receiver_chain {
   std::array<std::uint8_t, 32> their_ratchet_key{};
   chain_key chain;
   secret<32> header_key{};  // with header encryption: this chain's header key
-  std::deque<basic_skipped_key<Suite>> skipped{};  // oldest first
+  std::vector<basic_skipped_key<Suite>> skipped{};  // oldest first
 
   basic_receiver_chain clone() const {
     basic_receiver_chain c{their_ratchet_key, chain.clone(), header_key.clone(), {}};
+    c.skipped.reserve(skipped.size());
     for (const auto& s : skipped) c.skipped.push_back(s.clone());
     return c;
   }
@@ -149,7 +187,8 @@ class basic_session_state {
     basic_session_state s(std::move(sending->root), std::move(*ratchet), std::move(sending->chain));
     s.local_identity_ = serialize_public_key(identity.public_key);
     s.remote_identity_ = serialize_public_key(their_identity);
-    s.receivers_.push_front(receiver_chain{to_array(their_signed_pre_key), std::move(keys.chain), {}, {}});
+    s.receivers_.insert(s.receivers_.begin(),
+                        receiver_chain{to_array(their_signed_pre_key), std::move(keys.chain), {}, {}});
     s.alice_base_key_ = base_key.public_key;
     if (opts.header_encryption) {
       s.header_encryption_ = true;
@@ -192,6 +231,7 @@ class basic_session_state {
     basic_session_state s(root_.clone(), sender_ratchet_.clone(), sender_chain_.clone());
     s.local_identity_ = local_identity_;
     s.remote_identity_ = remote_identity_;
+    s.receivers_.reserve(receivers_.size());
     for (const auto& r : receivers_) s.receivers_.push_back(r.clone());
     s.previous_counter_ = previous_counter_;
     s.pending_ = pending_;
@@ -205,11 +245,22 @@ class basic_session_state {
     return s;
   }
 
+  // set_pending_pre_key: Alice wraps every message in a PreKey message
+  // until Bob answers; p.timestamp (Unix seconds, 0 = unknown) is when the
+  // session was started, for unacknowledged_expired().
   void set_pending_pre_key(const pending_pre_key& p, std::uint32_t local_registration_id) noexcept {
     pending_ = p;
     local_registration_id_ = local_registration_id;
   }
   bool has_pending_pre_key() const noexcept { return pending_.has_value(); }
+  // unacknowledged_expired: the session is still unanswered and was started
+  // more than max_unacknowledged_session_age before `now`.
+  bool unacknowledged_expired(std::chrono::sys_seconds now) const noexcept {
+    return pending_ && detail::older_than(pending_->timestamp, detail::unix_seconds(now),
+                                          max_unacknowledged_session_age);
+  }
+  // expire_skipped: drops the cached keys older than max_skipped_key_age.
+  void expire_skipped(std::chrono::sys_seconds now) noexcept { expire_skipped_at(detail::unix_seconds(now)); }
   void set_remote_registration_id(std::uint32_t id) noexcept { remote_registration_id_ = id; }
   std::uint32_t remote_registration_id() const noexcept { return remote_registration_id_; }
   const serialized_public_key& local_identity() const noexcept { return local_identity_; }
@@ -243,6 +294,19 @@ class basic_session_state {
   // modern message. On any error the state is unchanged.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
+    return decrypt_at(message, rng, 0);
+  }
+  // decrypt at time `now`: skipped keys are stamped with it, expired ones
+  // are neither used nor kept.
+  template <random_source R>
+  result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng,
+                                            std::chrono::sys_seconds now) {
+    return decrypt_at(message, rng, detail::unix_seconds(now));
+  }
+
+ private:
+  template <random_source R>
+  result<std::vector<std::uint8_t>> decrypt_at(std::span<const std::uint8_t> message, R& rng, std::uint64_t now) {
     const auto parsed = Suite::parse(message, header_encryption_);
     if (!parsed) return parsed.error();
 
@@ -297,7 +361,7 @@ class basic_session_state {
 
     // 3. The message key: a cached one, or derived forward (the keys skipped
     // on the way, at most max_skipped_keys of them, into `added`).
-    using skipped_iterator = typename std::deque<skipped_key>::iterator;
+    using skipped_iterator = typename std::vector<skipped_key>::iterator;
     std::optional<skipped_iterator> used;
     std::optional<typename Suite::message_key> derived;
     std::optional<chain_key> advanced;
@@ -305,7 +369,7 @@ class basic_session_state {
     if (h.counter < from.index()) {  // only on a known chain (a new one starts at 0)
       for (auto it = chain->skipped.begin(); it != chain->skipped.end(); ++it) {
         if (it->counter == h.counter) {
-          used = it;
+          if (!detail::older_than(it->cached_at, now, max_skipped_key_age)) used = it;
           break;
         }
       }
@@ -320,7 +384,7 @@ class basic_session_state {
       while (c.index() < h.counter - keep) c = c.next();
       added.reserve(keep);
       while (c.index() < h.counter) {
-        added.push_back({c.index(), Suite::derive_message_key(c)});
+        added.push_back({c.index(), Suite::derive_message_key(c), now});
         c = c.next();
       }
       derived.emplace(Suite::derive_message_key(c));
@@ -335,11 +399,9 @@ class basic_session_state {
     // if it throws (std::bad_alloc is the only failure left); everything
     // after them is a noexcept move, pop or erase.
     if (!chain) {
-      receiver_chain fresh{h.ratchet_key, std::move(*advanced), {}, {}};
-      fresh.skipped.insert(fresh.skipped.end(), std::make_move_iterator(added.begin()),
-                           std::make_move_iterator(added.end()));
+      receiver_chain fresh{h.ratchet_key, std::move(*advanced), {}, std::move(added)};
       if (header_encryption_) fresh.header_key = next_recv_header_key_.clone();
-      receivers_.push_front(std::move(fresh));  // the last step that may throw
+      receivers_.insert(receivers_.begin(), std::move(fresh));  // the last step that may throw (no effect then)
       if (receivers_.size() > max_receiver_chains) receivers_.pop_back();
       const std::uint32_t index = sender_chain_.index();
       previous_counter_ = index == 0 ? 0 : index - 1;
@@ -356,20 +418,23 @@ class basic_session_state {
     } else {
       chain->skipped.insert(chain->skipped.end(), std::make_move_iterator(added.begin()),
                             std::make_move_iterator(added.end()));
-      while (chain->skipped.size() > max_skipped_keys) chain->skipped.pop_front();
+      drop_oldest(chain->skipped, chain->skipped.size() - std::min(chain->skipped.size(), max_skipped_keys));
       chain->chain = std::move(*advanced);
     }
+    expire_skipped_at(now);
     enforce_total_skipped();
     pending_.reset();  // the peer has answered: no more PreKey wrapping
     return std::move(*plaintext);
   }
+
+ public:
 
   basic_session_state(basic_session_state&&) noexcept = default;
   basic_session_state& operator=(basic_session_state&&) noexcept = default;
 
   // serialize: the whole state as a versioned, length-checked byte string:
   // Suite::record_magic ("e2ss" for signal_v3, "e2sm" for modern) || format
-  // version (1) || fields || SHA-256 of all before it (docs/protocol.md).
+  // version (2; format 1, without time stamps, still loads) || fields || SHA-256 of all before it (docs/protocol.md).
   // It holds private keys: store it encrypted (sealed storage, issue 6) and
   // wipe it after use. deserialize rejects (error::invalid_message) anything
   // that is not exactly such a string — another suite's record, a wrong
@@ -381,10 +446,10 @@ class basic_session_state {
     constexpr bool modern_fields = Suite::supports_header_encryption;
     // An upper bound of the size; the vector is cut to the exact size at the
     // end (written by position: no reallocation, one allocation).
-    std::size_t n = 4 + 1 + 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 40 + 1 + 32;
+    std::size_t n = 4 + 1 + 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 48 + 1 + 32;
     if (modern_fields) n += 1 + 3 * 32;
     for (const auto& r : receivers_)
-      n += 32 + 36 + (header_encryption_ ? 32 : 0) + 2 + r.skipped.size() * (4 + key_bytes);
+      n += 32 + 36 + (header_encryption_ ? 32 : 0) + 2 + r.skipped.size() * (4 + 8 + key_bytes);
     std::vector<std::uint8_t> out(n);
     std::size_t pos = 0;
     const auto put = [&](std::span<const std::uint8_t> b) {
@@ -395,6 +460,11 @@ class basic_session_state {
     const auto put32 = [&](std::uint32_t v) {
       store_le32(out.data() + pos, v);
       pos += 4;
+    };
+    const auto put64 = [&](std::uint64_t v) {
+      store_le32(out.data() + pos, static_cast<std::uint32_t>(v));
+      store_le32(out.data() + pos + 4, static_cast<std::uint32_t>(v >> 32));
+      pos += 8;
     };
     put(Suite::record_magic);
     put8(Suite::record_format);
@@ -414,6 +484,7 @@ class basic_session_state {
       put32(pending_->pre_key_id.value_or(0));
       put32(pending_->signed_pre_key_id);
       put(pending_->base_key);
+      put64(pending_->timestamp);
     }
     if constexpr (modern_fields) {
       put8(header_encryption_ ? 1 : 0);
@@ -433,6 +504,7 @@ class basic_session_state {
       put8(static_cast<std::uint8_t>(r.skipped.size() >> 8));
       for (const auto& k : r.skipped) {
         put32(k.counter);
+        put64(k.cached_at);
         k.key.write(std::span<std::uint8_t>(out).subspan(pos).template first<key_bytes>());
         pos += key_bytes;
       }
@@ -451,7 +523,9 @@ class basic_session_state {
     const auto sum = sha256::hash(body);
     if (!std::equal(sum.begin(), sum.end(), in.end() - 32)) return error::invalid_message;
     if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
-    if (body[4] != Suite::record_format) return error::invalid_version;
+    // Format 1 (before time stamps) still loads: its stamps read as 0.
+    if (body[4] != Suite::record_format && body[4] != 1) return error::invalid_version;
+    const bool stamped = body[4] >= 2;
     std::size_t pos = 5;
     bool ok = true;
     const auto take = [&](std::size_t n) -> std::span<const std::uint8_t> {
@@ -466,6 +540,11 @@ class basic_session_state {
     const auto take32 = [&]() -> std::uint32_t {
       const auto s = take(4);
       return ok ? load_le32(s.data()) : 0;
+    };
+    const auto take64 = [&]() -> std::uint64_t {
+      if (!stamped) return 0;
+      const auto s = take(8);
+      return ok ? (std::uint64_t{load_le32(s.data())} | (std::uint64_t{load_le32(s.data() + 4)} << 32)) : 0;
     };
     const auto take_key = [&](std::array<std::uint8_t, 32>& k) {
       const auto s = take(32);
@@ -513,6 +592,7 @@ class basic_session_state {
       if (flag[0] == 3) p.pre_key_id = id;
       p.signed_pre_key_id = take32();
       take_key(p.base_key);
+      p.timestamp = take64();
       s.pending_ = p;
     }
     if constexpr (Suite::supports_header_encryption) {
@@ -541,9 +621,10 @@ class basic_session_state {
       if (skipped > max_skipped_keys) return error::invalid_message;
       for (std::size_t k = 0; k < skipped; ++k) {
         const std::uint32_t counter = take32();
+        const std::uint64_t cached_at = take64();
         const auto key = take(key_bytes);
         if (!ok) return error::invalid_message;
-        r.skipped.push_back({counter, Suite::message_key::read(key.template first<key_bytes>())});
+        r.skipped.push_back({counter, Suite::message_key::read(key.template first<key_bytes>()), cached_at});
       }
       s.receivers_.push_back(std::move(r));
     }
@@ -565,16 +646,29 @@ class basic_session_state {
     return a;
   }
 
+  // expire_skipped_at: drops the keys older than max_skipped_key_age at
+  // `now` (0: unknown, nothing dropped). noexcept: part of the commit.
+  void expire_skipped_at(std::uint64_t now) noexcept {
+    if (now == 0) return;
+    for (auto& r : receivers_)
+      std::erase_if(r.skipped,
+                    [&](const skipped_key& k) { return detail::older_than(k.cached_at, now, max_skipped_key_age); });
+  }
+
   // enforce_total_skipped: max_total_skipped_keys, dropping from the oldest
   // chain's oldest keys. noexcept: part of the commit.
   void enforce_total_skipped() noexcept {
     std::size_t total = skipped_key_count();
     for (auto it = receivers_.rbegin(); it != receivers_.rend() && total > max_total_skipped_keys; ++it) {
-      while (total > max_total_skipped_keys && !it->skipped.empty()) {
-        it->skipped.pop_front();
-        --total;
-      }
+      const std::size_t k = std::min(total - max_total_skipped_keys, it->skipped.size());
+      drop_oldest(it->skipped, k);
+      total -= k;
     }
+  }
+
+  // drop_oldest: the first k cached keys of a chain, in one shift.
+  static void drop_oldest(std::vector<skipped_key>& v, std::size_t k) noexcept {
+    if (k != 0) v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k));
   }
 
   receiver_chain* receiver_for(const std::array<std::uint8_t, 32>& their) noexcept {
@@ -587,7 +681,7 @@ class basic_session_state {
   key_pair sender_ratchet_;
   chain_key sender_chain_;
   serialized_public_key local_identity_{}, remote_identity_{};
-  std::deque<receiver_chain> receivers_{};  // newest first
+  std::vector<receiver_chain> receivers_{};  // newest first
   std::uint32_t previous_counter_ = 0;
   std::optional<pending_pre_key> pending_{};
   std::uint32_t local_registration_id_ = 0, remote_registration_id_ = 0;

@@ -11,6 +11,15 @@
 // needs, works on copies, and stores the result only on success: a failed
 // decrypt leaves every store as it was.
 //
+// Both suites run through the same calls: session_options::suite picks the
+// suite of a session process_pre_key_bundle starts (signal_v3 by default,
+// or modern, optionally with header encryption); encrypt and decrypt follow
+// the record's suite. A record holds sessions of one suite only, and each
+// suite's messages and records are refused by the other. Time is an
+// argument too (session_options::now): with it, encrypt refuses a session
+// unanswered for max_unacknowledged_session_age and cached skipped keys
+// expire after max_skipped_key_age; nothing here reads a clock.
+//
 // Sessions follow SIGNAL.md A3/A4: a session record holds the current state
 // and up to 40 archived ones; decryption tries the current state, then the
 // archived ones (most recent first), and promotes the one that worked. A
@@ -21,16 +30,18 @@
 // an address with a saved one is error::untrusted_identity.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "../core/config.hpp"
@@ -91,30 +102,35 @@ result<signed_pre_key_record> make_signed_pre_key(const key_pair& identity, std:
   return signed_pre_key_record{id, std::move(*key), *sig, timestamp};
 }
 
-// session_record: the current state and the archived ones, most recent first.
-class session_record {
+// basic_session_record<Suite>: one suite's sessions with a remote party:
+// the current state and the archived ones, most recent first.
+template <class Suite>
+class basic_session_record {
  public:
-  session_record() = default;
-  session_record(session_record&&) noexcept = default;
-  session_record& operator=(session_record&&) noexcept = default;
+  using state = basic_session_state<Suite>;
 
-  session_record clone() const {
-    session_record r;
+  basic_session_record() = default;
+  basic_session_record(basic_session_record&&) noexcept = default;
+  basic_session_record& operator=(basic_session_record&&) noexcept = default;
+
+  basic_session_record clone() const {
+    basic_session_record r;
     if (current_) r.current_.emplace(current_->clone());
+    r.previous_.reserve(previous_.size());
     for (const auto& s : previous_) r.previous_.push_back(s.clone());
     return r;
   }
 
   bool has_current() const noexcept { return current_.has_value(); }
-  session_state* current() noexcept { return current_ ? &*current_ : nullptr; }
-  const session_state* current() const noexcept { return current_ ? &*current_ : nullptr; }
+  state* current() noexcept { return current_ ? &*current_ : nullptr; }
+  const state* current() const noexcept { return current_ ? &*current_ : nullptr; }
   std::size_t archived_count() const noexcept { return previous_.size(); }
 
   // promote_new: `s` becomes current; the old current is archived (the
   // oldest archived state is dropped beyond max_archived_states).
-  void promote_new(session_state s) {
+  void promote_new(state s) {
     if (current_) {
-      previous_.push_front(std::move(*current_));
+      previous_.insert(previous_.begin(), std::move(*current_));
       if (previous_.size() > max_archived_states) previous_.pop_back();
     }
     current_.emplace(std::move(s));
@@ -123,19 +139,14 @@ class session_record {
   // promote: makes archived state `s` (a pointer from find_base_key) current,
   // archiving the current one; nothing for the current state or a pointer
   // that is not in this record.
-  void promote(const session_state* s) {
-    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
-      if (&*it != s) continue;
-      session_state promoted = std::move(*it);
-      previous_.erase(it);
-      promote_new(std::move(promoted));
-      return;
-    }
+  void promote(const state* s) {
+    for (auto it = previous_.begin(); it != previous_.end(); ++it)
+      if (&*it == s) return promote_archived(it);
   }
 
   // find_base_key: the state (current or archived) set up by the PreKey
   // message with this base key, or nullptr.
-  session_state* find_base_key(const std::array<std::uint8_t, 32>& base) noexcept {
+  state* find_base_key(const std::array<std::uint8_t, 32>& base) noexcept {
     if (current_ && current_->alice_base_key() == base) return &*current_;
     for (auto& s : previous_)
       if (s.alice_base_key() == base) return &s;
@@ -144,30 +155,27 @@ class session_record {
 
   // decrypt: tries the current state, then the archived ones; the state that
   // decrypts becomes current. The error reported is the current state's (or
-  // no_session if there is none).
+  // no_session if there is none). `now` as in basic_session_state::decrypt.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
-    if (!current_) return error::no_session;
-    auto r = current_->decrypt(message, rng);
-    if (r) return r;
-    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
-      auto p = it->decrypt(message, rng);
-      if (!p) continue;
-      session_state promoted = std::move(*it);
-      previous_.erase(it);
-      promote_new(std::move(promoted));
-      return p;
-    }
-    return r.error();
+    return decrypt_with([&](state& s) { return s.decrypt(message, rng); });
+  }
+  template <random_source R>
+  result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng,
+                                            std::chrono::sys_seconds now) {
+    return decrypt_with([&](state& s) { return s.decrypt(message, rng, now); });
   }
 
-  // serialize / deserialize: "e2sr" || format (1) || current flag || states
-  // as length-prefixed session_state records. Holds private keys: store it
-  // sealed. deserialize rejects anything malformed and never half-loads.
+  // serialize / deserialize: Suite::session_record_magic ("e2sr" for
+  // signal_v3, "e2mr" for modern) || format (1) || current flag || archived
+  // count || states as length-prefixed state records. Holds private keys:
+  // store it sealed. deserialize rejects anything malformed (another
+  // suite's record included) and never half-loads.
   std::vector<std::uint8_t> serialize() const {
-    std::vector<std::uint8_t> out{'e', '2', 's', 'r', 1, static_cast<std::uint8_t>(current_ ? 1 : 0),
+    const auto& m = Suite::session_record_magic;
+    std::vector<std::uint8_t> out{m[0], m[1], m[2], m[3], 1, static_cast<std::uint8_t>(current_ ? 1 : 0),
                                   static_cast<std::uint8_t>(previous_.size())};
-    const auto put = [&](const session_state& s) {
+    const auto put = [&](const state& s) {
       const auto b = s.serialize();
       std::array<std::uint8_t, 4> n{};
       store_le32(n.data(), static_cast<std::uint32_t>(b.size()));
@@ -179,11 +187,12 @@ class session_record {
     return out;
   }
 
-  static result<session_record> deserialize(std::span<const std::uint8_t> in) {
-    if (in.size() < 7 || in[0] != 'e' || in[1] != '2' || in[2] != 's' || in[3] != 'r') return error::invalid_message;
+  static result<basic_session_record> deserialize(std::span<const std::uint8_t> in) {
+    const auto& m = Suite::session_record_magic;
+    if (in.size() < 7 || !std::equal(m.begin(), m.end(), in.begin())) return error::invalid_message;
     if (in[4] != 1) return error::invalid_version;
     if (in[5] > 1 || in[6] > max_archived_states) return error::invalid_message;
-    session_record r;
+    basic_session_record r;
     std::size_t pos = 7;
     const std::size_t states = std::size_t{in[5]} + in[6];
     for (std::size_t i = 0; i < states; ++i) {
@@ -191,7 +200,7 @@ class session_record {
       const std::size_t n = load_le32(in.data() + pos);
       pos += 4;
       if (n > in.size() - pos) return error::invalid_message;
-      auto s = session_state::deserialize(in.subspan(pos, n));
+      auto s = state::deserialize(in.subspan(pos, n));
       if (!s) return s.error();
       pos += n;
       if (i == 0 && in[5] == 1) {
@@ -205,8 +214,107 @@ class session_record {
   }
 
  private:
-  std::optional<session_state> current_{};
-  std::deque<session_state> previous_{};  // most recent first
+  // promote_archived: the one move-to-front of an archived state.
+  void promote_archived(typename std::vector<state>::iterator it) {
+    state promoted = std::move(*it);
+    previous_.erase(it);
+    promote_new(std::move(promoted));
+  }
+
+  template <class F>
+  result<std::vector<std::uint8_t>> decrypt_with(F&& try_state) {
+    if (!current_) return error::no_session;
+    auto r = try_state(*current_);
+    if (r) return r;
+    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
+      auto p = try_state(*it);
+      if (!p) continue;
+      promote_archived(it);
+      return p;
+    }
+    return r.error();
+  }
+
+  std::optional<state> current_{};
+  std::vector<state> previous_{};  // most recent first
+};
+
+// session_suite: which suite a session_record holds.
+enum class session_suite : std::uint8_t { signal_v3, modern };
+
+// session_record: what a session store keeps for one remote address: the
+// sessions of one suite (a basic_session_record of signal_v3 or of
+// modern). A default-constructed record is an empty signal_v3 record. The
+// two suites never mix: starting a session of the other suite replaces the
+// record, and each suite's messages are only tried on its own states.
+class session_record {
+ public:
+  session_record() = default;
+  session_record(basic_session_record<signal_v3> r) noexcept : r_(std::move(r)) {}
+  session_record(basic_session_record<modern> r) noexcept : r_(std::move(r)) {}
+  session_record(session_record&&) noexcept = default;
+  session_record& operator=(session_record&&) noexcept = default;
+
+  session_record clone() const {
+    return std::visit([](const auto& r) { return session_record(r.clone()); }, r_);
+  }
+
+  session_suite suite() const noexcept { return r_.index() == 0 ? session_suite::signal_v3 : session_suite::modern; }
+  // get<Suite>: the record as that suite's, or nullptr if it holds the other.
+  template <class Suite>
+  basic_session_record<Suite>* get() noexcept {
+    return std::get_if<basic_session_record<Suite>>(&r_);
+  }
+  template <class Suite>
+  const basic_session_record<Suite>* get() const noexcept {
+    return std::get_if<basic_session_record<Suite>>(&r_);
+  }
+  // visit: f(basic_session_record<Suite>&) for the suite held.
+  template <class F>
+  decltype(auto) visit(F&& f) {
+    return std::visit(std::forward<F>(f), r_);
+  }
+  template <class F>
+  decltype(auto) visit(F&& f) const {
+    return std::visit(std::forward<F>(f), r_);
+  }
+
+  bool has_current() const noexcept {
+    return std::visit([](const auto& r) { return r.has_current(); }, r_);
+  }
+  std::size_t archived_count() const noexcept {
+    return std::visit([](const auto& r) { return r.archived_count(); }, r_);
+  }
+  // current: the signal_v3 current state (nullptr if none, or for a modern
+  // record: use get<modern>()->current() there).
+  session_state* current() noexcept {
+    auto* r = get<signal_v3>();
+    return r ? r->current() : nullptr;
+  }
+  const session_state* current() const noexcept {
+    const auto* r = get<signal_v3>();
+    return r ? r->current() : nullptr;
+  }
+
+  // serialize: the held record's bytes ("e2sr..." or "e2mr...").
+  std::vector<std::uint8_t> serialize() const {
+    return std::visit([](const auto& r) { return r.serialize(); }, r_);
+  }
+  // deserialize: either suite's record, told apart by its magic.
+  static result<session_record> deserialize(std::span<const std::uint8_t> in) {
+    const auto& m = modern::session_record_magic;
+    if (in.size() >= 4 && std::equal(m.begin(), m.end(), in.begin())) {
+      auto r = basic_session_record<modern>::deserialize(in);
+      if (!r) return r.error();
+      return session_record(std::move(*r));
+    }
+    auto r = basic_session_record<signal_v3>::deserialize(in);
+    if (!r) return r.error();
+    return session_record(std::move(*r));
+  }
+
+ private:
+  std::variant<basic_session_record<signal_v3>, basic_session_record<modern>> r_{};
 };
 
 // ---- store concepts -------------------------------------------------------------
@@ -311,73 +419,132 @@ static_assert(protocol_store<memory_store>);
 
 // ---- the user API -----------------------------------------------------------------
 
-// process_pre_key_bundle: Alice starts a session with `remote` from its
-// bundle. Checks the signed prekey's XEdDSA signature
-// (error::invalid_signature) and the identity (error::untrusted_identity),
-// runs X3DH and stores the new session as current (archiving an old one).
-template <protocol_store Store, random_source R>
-result<void> process_pre_key_bundle(Store& store, const address& remote, const pre_key_bundle& bundle, R& rng) {
-  const auto spk = serialize_public_key(bundle.signed_pre_key);
-  if (!xeddsa::verify(bundle.identity_key, spk, bundle.signed_pre_key_signature)) return error::invalid_signature;
-  if (!store.is_trusted_identity(remote, bundle.identity_key)) return error::untrusted_identity;
-  if (bundle.pre_key.has_value() != bundle.pre_key_id.has_value()) return error::invalid_argument;
+// session_options: the optional parts of a call.
+// - suite, header_encryption: the suite of the session process_pre_key_bundle
+//   starts (header_encryption needs modern: else error::invalid_argument).
+//   The other calls follow the record's suite and ignore them.
+// - now: the current time. With it, a new session is stamped, encrypt
+//   refuses (error::no_session, as Signal's "session not found") a session
+//   still unanswered after max_unacknowledged_session_age, and decrypt
+//   stamps the skipped keys it caches and drops those older than
+//   max_skipped_key_age. Without it nothing is stamped and nothing expires:
+//   apps pass their clock; tests pass the time they want.
+struct session_options {
+  session_suite suite = session_suite::signal_v3;
+  bool header_encryption = false;
+  std::optional<std::chrono::sys_seconds> now{};
+};
+
+namespace detail {
+
+inline std::span<const std::uint8_t, 32> identity_u(const serialized_public_key& k) noexcept {
+  return std::span<const std::uint8_t, 32>(k.data() + 1, 32);
+}
+
+inline std::uint64_t stamp(const session_options& o) noexcept { return o.now ? unix_seconds(*o.now) : 0; }
+
+// trusted: the one identity check on an existing session: the state's
+// remote identity must be the one trusted now for `remote` (it changes with
+// replace_identity).
+template <class Store, class Suite>
+bool trusted(Store& store, const address& remote, const basic_session_state<Suite>& s) {
+  return store.is_trusted_identity(remote, identity_u(s.remote_identity()));
+}
+
+template <class Suite, protocol_store Store, random_source R>
+result<void> start_session(Store& store, const address& remote, const pre_key_bundle& bundle, R& rng,
+                           const session_options& opts) {
   auto base = key_pair::generate(rng);
   if (!base) return base.error();
   std::optional<std::span<const std::uint8_t, 32>> opk;
   if (bundle.pre_key) opk = std::span<const std::uint8_t, 32>(*bundle.pre_key);
-  auto state = session_state::initialize_alice(store.identity_key_pair(), *base, bundle.identity_key,
-                                               bundle.signed_pre_key, opk, rng);
+  auto state = basic_session_state<Suite>::initialize_alice(store.identity_key_pair(), *base, bundle.identity_key,
+                                                            bundle.signed_pre_key, opk, rng,
+                                                            ratchet_options{opts.header_encryption});
   if (!state) return state.error();
-  state->set_pending_pre_key({bundle.pre_key_id, bundle.signed_pre_key_id, base->public_key},
+  state->set_pending_pre_key({bundle.pre_key_id, bundle.signed_pre_key_id, base->public_key, stamp(opts)},
                              store.local_registration_id());
   state->set_remote_registration_id(bundle.registration_id);
-  auto record = store.load_session(remote);
-  session_record r = record ? std::move(*record) : session_record{};
+  auto loaded = store.load_session(remote);
+  basic_session_record<Suite> r;
+  if (loaded) {
+    if (auto* same = loaded->template get<Suite>()) r = std::move(*same);  // else: the other suite's record is replaced
+  }
   r.promote_new(std::move(*state));
   if (!store.save_identity(remote, bundle.identity_key)) return error::storage_failure;
-  if (!store.store_session(remote, std::move(r))) return error::storage_failure;
+  if (!store.store_session(remote, session_record(std::move(r)))) return error::storage_failure;
   return {};
 }
 
-namespace detail {
-inline std::span<const std::uint8_t, 32> identity_u(const serialized_public_key& k) noexcept {
-  return std::span<const std::uint8_t, 32>(k.data() + 1, 32);
-}
 }  // namespace detail
 
-// encrypt: the next message to `remote` on the current session
-// (error::no_session if there is none; error::untrusted_identity if the
-// session's identity is no longer the trusted one for `remote`, e.g. after
-// replace_identity).
+// process_pre_key_bundle: Alice starts a session with `remote` from its
+// bundle, of the suite opts.suite. Checks the signed prekey's XEdDSA
+// signature (error::invalid_signature) and the identity
+// (error::untrusted_identity), runs X3DH and stores the new session as
+// current (archiving an old one of the same suite; a record of the other
+// suite is replaced).
+template <protocol_store Store, random_source R>
+result<void> process_pre_key_bundle(Store& store, const address& remote, const pre_key_bundle& bundle, R& rng,
+                                    const session_options& opts = {}) {
+  const auto spk = serialize_public_key(bundle.signed_pre_key);
+  if (!xeddsa::verify(bundle.identity_key, spk, bundle.signed_pre_key_signature)) return error::invalid_signature;
+  if (!store.is_trusted_identity(remote, bundle.identity_key)) return error::untrusted_identity;
+  if (bundle.pre_key.has_value() != bundle.pre_key_id.has_value()) return error::invalid_argument;
+  if (opts.suite == session_suite::modern) return detail::start_session<modern>(store, remote, bundle, rng, opts);
+  if (opts.header_encryption) return error::invalid_argument;
+  return detail::start_session<signal_v3>(store, remote, bundle, rng, opts);
+}
+
+// encrypt: the next message to `remote` on the current session, in its
+// suite: a PreKey message until the peer has answered, then a whisper
+// message. error::no_session if there is none (or, with opts.now, if it is
+// unanswered for longer than max_unacknowledged_session_age);
+// error::untrusted_identity if the session's identity is no longer the
+// trusted one for `remote` (e.g. after replace_identity).
 template <class Store>
   requires session_store<Store> && identity_key_store<Store>
-result<session_state::encrypted> encrypt(Store& store, const address& remote, std::span<const std::uint8_t> plaintext) {
+result<encrypted_message> encrypt(Store& store, const address& remote, std::span<const std::uint8_t> plaintext,
+                                  const session_options& opts = {}) {
   auto record = store.load_session(remote);
-  if (!record || !record->has_current()) return error::no_session;
-  if (!store.is_trusted_identity(remote, detail::identity_u(record->current()->remote_identity())))
-    return error::untrusted_identity;
-  auto out = record->current()->encrypt(plaintext);
+  if (!record) return error::no_session;
+  auto out = record->visit([&](auto& r) -> result<encrypted_message> {
+    auto* s = r.current();
+    if (!s) return error::no_session;
+    if (opts.now && s->unacknowledged_expired(*opts.now)) return error::no_session;
+    if (!detail::trusted(store, remote, *s)) return error::untrusted_identity;
+    if (opts.now) s->expire_skipped(*opts.now);
+    return s->encrypt(plaintext);
+  });
+  if (!out) return out;
   if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
   return out;
 }
 
 namespace detail {
 
-template <protocol_store Store, random_source R>
+template <class Suite, protocol_store Store, random_source R>
 result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& remote,
-                                                  std::span<const std::uint8_t> bytes, R& rng) {
-  const auto m = parse_pre_key_signal_message(bytes);
+                                                  std::span<const std::uint8_t> bytes, R& rng,
+                                                  const session_options& opts) {
+  const auto m = Suite::parse_pre_key(bytes);
   if (!m) return m.error();
   if (!store.is_trusted_identity(remote, m->identity_key)) return error::untrusted_identity;
+  const auto try_state = [&](basic_session_state<Suite>& s) {
+    return opts.now ? s.decrypt(m->message, rng, *opts.now) : s.decrypt(m->message, rng);
+  };
   auto loaded = store.load_session(remote);
-  session_record record = loaded ? std::move(*loaded) : session_record{};
+  basic_session_record<Suite> record;
+  if (loaded) {
+    if (auto* same = loaded->template get<Suite>()) record = std::move(*same);  // else replaced on success
+  }
   // A state already built from this base key: a duplicate (or a later
   // PreKey-wrapped message of the same session).
   if (auto* existing = record.find_base_key(m->base_key)) {
-    auto pt = existing->decrypt(m->message, rng);
+    auto pt = try_state(*existing);
     if (!pt) return pt.error();
     record.promote(existing);  // the state that decrypted becomes current, as on the whisper path
-    if (!store.store_session(remote, std::move(record))) return error::storage_failure;
+    if (!store.store_session(remote, session_record(std::move(record)))) return error::storage_failure;
     return pt;
   }
   const auto* spk = store.load_signed_pre_key(m->signed_pre_key_id);
@@ -387,38 +554,53 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
     opk = store.load_pre_key(*m->pre_key_id);
     if (!opk) return error::invalid_key;
   }
-  auto state = session_state::initialize_bob(store.identity_key_pair(), spk->key, opk ? &opk->key : nullptr,
-                                             m->identity_key, m->base_key);
+  auto state = basic_session_state<Suite>::initialize_bob(store.identity_key_pair(), spk->key,
+                                                          opk ? &opk->key : nullptr, m->identity_key, m->base_key,
+                                                          ratchet_options{m->header_encryption});
   if (!state) return state.error();
   state->set_remote_registration_id(m->registration_id);
-  auto pt = state->decrypt(m->message, rng);
+  auto pt = try_state(*state);
   if (!pt) return pt.error();
   record.promote_new(std::move(*state));
   if (!store.save_identity(remote, m->identity_key)) return error::storage_failure;
-  if (!store.store_session(remote, std::move(record))) return error::storage_failure;
+  if (!store.store_session(remote, session_record(std::move(record)))) return error::storage_failure;
   if (m->pre_key_id && !store.remove_pre_key(*m->pre_key_id)) return error::storage_failure;
   return pt;
 }
 
 }  // namespace detail
 
-// decrypt: a message from `remote` of Signal type `type` (whisper or pre_key).
+// decrypt: a message from `remote` of Signal type `type` (whisper or
+// pre_key), of either suite: a PreKey message is a modern one if its first
+// byte is 0xE3 (modern_pre_key_version), else Signal's; a whisper message is
+// tried on the record's own suite only (the other suite's format never
+// parses there).
 template <protocol_store Store, random_source R>
 result<std::vector<std::uint8_t>> decrypt(Store& store, const address& remote, message_type type,
-                                          std::span<const std::uint8_t> bytes, R& rng) {
-  if (type == message_type::pre_key) return detail::decrypt_pre_key(store, remote, bytes, rng);
+                                          std::span<const std::uint8_t> bytes, R& rng,
+                                          const session_options& opts = {}) {
+  const bool modern_pre_key = !bytes.empty() && bytes[0] == modern_pre_key_version;
+  if (type == message_type::pre_key) {
+    if (modern_pre_key) return detail::decrypt_pre_key<modern>(store, remote, bytes, rng, opts);
+    return detail::decrypt_pre_key<signal_v3>(store, remote, bytes, rng, opts);
+  }
   if (type != message_type::whisper) return error::invalid_message;
   auto record = store.load_session(remote);
   if (!record) return error::no_session;
-  auto pt = record->decrypt(bytes, rng);
-  if (!pt) return pt.error();
-  // The state that decrypted (now current) must belong to the identity
-  // trusted now: a late message of a session whose identity was replaced is
-  // refused, and nothing is stored.
-  if (!store.is_trusted_identity(remote, detail::identity_u(record->current()->remote_identity()))) {
-    secure_wipe(pt->data(), pt->size());
-    return error::untrusted_identity;
-  }
+  if (modern_pre_key) return error::invalid_message;  // a PreKey message sent as a whisper one
+  auto pt = record->visit([&](auto& r) -> result<std::vector<std::uint8_t>> {
+    auto p = opts.now ? r.decrypt(bytes, rng, *opts.now) : r.decrypt(bytes, rng);
+    if (!p) return p;
+    // The state that decrypted (now current) must belong to the identity
+    // trusted now: a late message of a session whose identity was replaced
+    // is refused, and nothing is stored.
+    if (!detail::trusted(store, remote, *r.current())) {
+      secure_wipe(p->data(), p->size());
+      return error::untrusted_identity;
+    }
+    return p;
+  });
+  if (!pt) return pt;
   if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
   return pt;
 }

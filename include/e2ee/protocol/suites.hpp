@@ -30,6 +30,15 @@
 //                 0xE2 || header_nonce(12) || GCM(HK, header_nonce,
 //                 aad = 0xE2 || identities, ratchet_key || counter ||
 //                 previous_counter) (40 + 16) || body || tag(16)
+//   PreKey wrapper (every message Alice sends until Bob answers):
+//                 0xE3 || flags(1) || registration_id(4, BE) ||
+//                 signed_pre_key_id(4, BE) [|| pre_key_id(4, BE)] ||
+//                 base_key(32) || identity_key(32) || inner message
+//                 flags: 0x01 one-time prekey id present, 0x02 header
+//                 encryption (the inner message is then 0xE2, else 0xE1);
+//                 other bits must be zero. The inner body's associated data
+//                 starts with every wrapper byte, so the wrapper is
+//                 authenticated by the inner tag.
 //
 // Nonces. A GCM nonce must never repeat under one key. Each message key is
 // a fresh HKDF output used for exactly one message, so the deterministic
@@ -71,6 +80,7 @@ struct pending_pre_key {
   std::optional<std::uint32_t> pre_key_id{};
   std::uint32_t signed_pre_key_id = 0;
   std::array<std::uint8_t, 32> base_key{};
+  std::uint64_t timestamp = 0;  // when the session was started: Unix seconds, 0 = unknown
 };
 
 // encrypted_message: what encrypt() returns (session_state::encrypted).
@@ -114,6 +124,20 @@ struct seal_input {
   std::uint32_t registration_id;
 };
 
+// pre_key_fields: a PreKey message of either suite, as the session layer
+// needs it. `message` is what the new state decrypts: the inner
+// SignalMessage for signal_v3, the whole wrapped message for modern (its
+// wrapper is authenticated with the body).
+struct pre_key_fields {
+  std::optional<std::uint32_t> pre_key_id{};
+  std::uint32_t signed_pre_key_id = 0;
+  std::uint32_t registration_id = 0;
+  std::array<std::uint8_t, 32> base_key{};
+  std::array<std::uint8_t, 32> identity_key{};
+  bool header_encryption = false;
+  std::span<const std::uint8_t> message{};
+};
+
 namespace detail {
 inline std::span<const std::uint8_t, 32> first32(const std::uint8_t* p) noexcept {
   return std::span<const std::uint8_t, 32>(p, 32);
@@ -124,7 +148,8 @@ inline std::span<const std::uint8_t, 32> first32(const std::uint8_t* p) noexcept
 
 struct signal_v3 {
   static constexpr std::array<std::uint8_t, 4> record_magic{'e', '2', 's', 's'};
-  static constexpr std::uint8_t record_format = 1;
+  static constexpr std::array<std::uint8_t, 4> session_record_magic{'e', '2', 's', 'r'};
+  static constexpr std::uint8_t record_format = 2;
   static constexpr bool supports_header_encryption = false;
 
   struct message_key {
@@ -168,6 +193,12 @@ struct signal_v3 {
   }
   static ratchet_header plain_header(const parsed_message& m) noexcept {
     return {m.ratchet_key, m.counter, m.previous_counter};
+  }
+  static result<pre_key_fields> parse_pre_key(std::span<const std::uint8_t> in) noexcept {
+    const auto m = parse_pre_key_signal_message(in);
+    if (!m) return m.error();
+    return pre_key_fields{m->pre_key_id, m->signed_pre_key_id, m->registration_id, m->base_key, m->identity_key,
+                          false, m->message};
   }
 
   // seal: the SignalMessage (or the PreKey message wrapping it) written
@@ -243,9 +274,16 @@ inline constexpr std::size_t modern_nonce_size = aes256_gcm::nonce_size;  // 12
 inline constexpr std::size_t modern_plain_prefix = 1 + modern_header_size;  // 41
 inline constexpr std::size_t modern_encrypted_prefix =
     1 + modern_nonce_size + modern_header_size + modern_tag_size;  // 69
+// The PreKey wrapper (0xE3): fixed part, and its largest size.
+inline constexpr std::uint8_t modern_pre_key_version = 0xE3;
+inline constexpr std::uint8_t modern_pre_key_one_time_flag = 0x01;
+inline constexpr std::uint8_t modern_pre_key_header_encryption_flag = 0x02;
+inline constexpr std::size_t modern_pre_key_wrapper_min = 1 + 1 + 4 + 4 + 32 + 32;     // 74
+inline constexpr std::size_t modern_pre_key_wrapper_max = modern_pre_key_wrapper_min + 4;  // 78
 
 // modern_message_view: a parsed modern message (views into the input).
 struct modern_message_view {
+  std::span<const std::uint8_t> wrapper{};  // the PreKey wrapper before the message (empty: none)
   std::uint8_t version_byte = 0;
   ratchet_header header{};                  // plain format only
   std::span<const std::uint8_t> prefix{};   // every byte before the body
@@ -276,9 +314,55 @@ inline result<modern_message_view> parse_modern_message(std::span<const std::uin
   return v;
 }
 
+// modern_pre_key_message_view: a parsed modern PreKey message (views into
+// the input).
+struct modern_pre_key_message_view {
+  bool header_encryption = false;
+  std::optional<std::uint32_t> pre_key_id{};
+  std::uint32_t signed_pre_key_id = 0;
+  std::uint32_t registration_id = 0;
+  std::array<std::uint8_t, 32> base_key{};
+  std::array<std::uint8_t, 32> identity_key{};
+  std::span<const std::uint8_t> wrapper{};  // every byte before the inner message
+  std::span<const std::uint8_t> message{};  // the inner 0xE1 / 0xE2 message
+};
+
+// parse_modern_pre_key_message: strict; error::invalid_message for a
+// version byte other than 0xE3, unknown flag bits, a message too short for
+// its wrapper, longer than max_message_size, or whose inner message does not
+// parse in the format the flags announce.
+inline result<modern_pre_key_message_view> parse_modern_pre_key_message(std::span<const std::uint8_t> in) noexcept {
+  if (in.size() < modern_pre_key_wrapper_min || in.size() > max_message_size || in[0] != modern_pre_key_version)
+    return error::invalid_message;
+  const std::uint8_t flags = in[1];
+  if ((flags & ~(modern_pre_key_one_time_flag | modern_pre_key_header_encryption_flag)) != 0)
+    return error::invalid_message;
+  const bool one_time = (flags & modern_pre_key_one_time_flag) != 0;
+  const std::size_t n = one_time ? modern_pre_key_wrapper_max : modern_pre_key_wrapper_min;
+  if (in.size() < n) return error::invalid_message;
+  modern_pre_key_message_view v;
+  v.header_encryption = (flags & modern_pre_key_header_encryption_flag) != 0;
+  v.registration_id = load_be32(in.data() + 2);
+  v.signed_pre_key_id = load_be32(in.data() + 6);
+  std::size_t pos = 10;
+  if (one_time) {
+    v.pre_key_id = load_be32(in.data() + pos);
+    pos += 4;
+  }
+  std::copy(in.begin() + static_cast<std::ptrdiff_t>(pos), in.begin() + static_cast<std::ptrdiff_t>(pos + 32),
+            v.base_key.begin());
+  std::copy(in.begin() + static_cast<std::ptrdiff_t>(pos + 32), in.begin() + static_cast<std::ptrdiff_t>(pos + 64),
+            v.identity_key.begin());
+  v.wrapper = in.first(n);
+  v.message = in.subspan(n);
+  if (!parse_modern_message(v.message, v.header_encryption)) return error::invalid_message;
+  return v;
+}
+
 struct modern {
   static constexpr std::array<std::uint8_t, 4> record_magic{'e', '2', 's', 'm'};
-  static constexpr std::uint8_t record_format = 1;
+  static constexpr std::array<std::uint8_t, 4> session_record_magic{'e', '2', 'm', 'r'};
+  static constexpr std::uint8_t record_format = 2;
   static constexpr bool supports_header_encryption = true;
 
   static constexpr std::string_view info_x3dh = "e2ee modern x3dh";
@@ -304,7 +388,9 @@ struct modern {
     }
   };
 
-  static message_key derive_message_key(const chain_key& c) noexcept {
+  // Kept out of line: inlined into encrypt(), g++ 12 -O3 reports a false
+  // -Warray-bounds inside hkdf's expand on a path that cannot run.
+  [[gnu::noinline]] static message_key derive_message_key(const chain_key& c) noexcept {
     auto okm = c.message_material<56>(detail::ascii(info_message_keys));
     message_key k{secret<32>(detail::first32(okm.data())),
                   secret<12>(std::span<const std::uint8_t, 12>(okm.data() + 32, 12)),
@@ -339,10 +425,25 @@ struct modern {
   }
 
   using parsed_message = modern_message_view;
+  // parse: a modern message, or a PreKey message wrapping one (its wrapper
+  // then joins the body's associated data).
   static result<parsed_message> parse(std::span<const std::uint8_t> in, bool header_encryption) noexcept {
-    return parse_modern_message(in, header_encryption);
+    if (in.empty() || in[0] != modern_pre_key_version) return parse_modern_message(in, header_encryption);
+    const auto p = parse_modern_pre_key_message(in);
+    if (!p) return p.error();
+    if (p->header_encryption != header_encryption) return error::invalid_message;
+    auto m = parse_modern_message(p->message, header_encryption);
+    if (!m) return m.error();
+    m->wrapper = p->wrapper;
+    return m;
   }
   static ratchet_header plain_header(const parsed_message& m) noexcept { return m.header; }
+  static result<pre_key_fields> parse_pre_key(std::span<const std::uint8_t> in) noexcept {
+    const auto m = parse_modern_pre_key_message(in);
+    if (!m) return m.error();
+    return pre_key_fields{m->pre_key_id, m->signed_pre_key_id, m->registration_id, m->base_key, m->identity_key,
+                          m->header_encryption, in};
+  }
 
   // open_header: the encrypted header under one candidate header key; false
   // if its tag does not verify.
@@ -354,9 +455,9 @@ struct modern {
     header_aad(m.version_byte, sender_identity, receiver_identity, aad);
     std::array<std::uint8_t, modern_header_size> plain{};
     const auto p = m.prefix;
-    const aes256_gcm gcm(header_key);
-    const bool ok = gcm.decrypt(p.subspan(1, modern_nonce_size), aad, p.subspan(1 + modern_nonce_size, modern_header_size),
-                                p.subspan(1 + modern_nonce_size + modern_header_size).first<modern_tag_size>(), plain);
+    const auto tag = p.subspan(1 + modern_nonce_size + modern_header_size).first<modern_tag_size>();
+    const bool ok = aes256_gcm::decrypt_once(header_key, p.subspan(1, modern_nonce_size), aad,
+                                             p.subspan(1 + modern_nonce_size, modern_header_size), tag, plain);
     if (ok) {
       std::copy(plain.begin(), plain.begin() + 32, out.ratchet_key.begin());
       out.counter = load_be32(plain.data() + 32);
@@ -365,37 +466,42 @@ struct modern {
     return ok;
   }
 
-  // seal: version || (header | sealed header) || GCM body || tag, into one
-  // exactly reserved vector. Modern messages are never PreKey-wrapped: the
-  // X3DH parameters travel however the application sends its first
-  // message (type is always whisper).
+  // seal: [PreKey wrapper ||] version || (header | sealed header) || GCM
+  // body || tag, into one exactly sized vector. While the session is
+  // unacknowledged (in.pending) the message is wrapped (type pre_key).
+  // The GCM calls are encrypt_once (a message key seals one message; a
+  // header key seals one header per call): short inputs stay on its
+  // register-only path, longer ones take its general path.
   static encrypted_message seal(const message_key& k, const seal_input& in, std::span<const std::uint8_t> plaintext) {
     const bool he = in.header_key != nullptr;
     const std::size_t prefix = he ? modern_encrypted_prefix : modern_plain_prefix;
-    std::vector<std::uint8_t> out(prefix + plaintext.size() + modern_tag_size);
+    const std::size_t wrapper = in.pending ? (in.pending->pre_key_id ? modern_pre_key_wrapper_max
+                                                                      : modern_pre_key_wrapper_min)
+                                           : 0;
+    std::vector<std::uint8_t> out(wrapper + prefix + plaintext.size() + modern_tag_size);
+    const std::span<std::uint8_t> all(out);
+    if (in.pending) write_wrapper(*in.pending, he, in.registration_id, in.sender_identity, all.first(wrapper));
+    const std::span<std::uint8_t> o = all.subspan(wrapper);
     std::array<std::uint8_t, modern_header_size> header{};
     write_header(in.header, header);
-    out[0] = he ? modern_encrypted_header_version : modern_version_byte;
+    o[0] = he ? modern_encrypted_header_version : modern_version_byte;
     if (he) {
       std::array<std::uint8_t, header_aad_size> haad{};
-      header_aad(out[0], in.sender_identity, in.receiver_identity, haad);
+      header_aad(o[0], in.sender_identity, in.receiver_identity, haad);
       const auto hn = k.header_nonce.expose();
-      std::copy(hn.begin(), hn.end(), out.begin() + 1);
-      const std::span<std::uint8_t> o(out);
-      (void)aes256_gcm(in.header_key->expose())
-          .encrypt(hn, haad, header, o.subspan(1 + modern_nonce_size, modern_header_size),
-                   o.subspan(1 + modern_nonce_size + modern_header_size).first<modern_tag_size>());
+      std::copy(hn.begin(), hn.end(), o.begin() + 1);
+      (void)aes256_gcm::encrypt_once(in.header_key->expose(), hn, haad, header,
+                                     o.subspan(1 + modern_nonce_size, modern_header_size),
+                                     o.subspan(1 + modern_nonce_size + modern_header_size).first<modern_tag_size>());
     } else {
-      std::copy(header.begin(), header.end(), out.begin() + 1);
+      std::copy(header.begin(), header.end(), o.begin() + 1);
     }
     std::array<std::uint8_t, body_aad_max> aad{};
-    const std::size_t n = body_aad(in.header, std::span<const std::uint8_t>(out).first(prefix), in.sender_identity,
+    const std::size_t n = body_aad(all.first(wrapper), in.header, o.first(prefix), in.sender_identity,
                                    in.receiver_identity, aad);
-    const std::span<std::uint8_t> o(out);
-    (void)aes256_gcm(k.key.expose())
-        .encrypt(k.nonce.expose(), std::span<const std::uint8_t>(aad).first(n), plaintext,
-                 o.subspan(prefix, plaintext.size()), o.last<modern_tag_size>());
-    return {message_type::whisper, std::move(out)};
+    (void)aes256_gcm::encrypt_once(k.key.expose(), k.nonce.expose(), std::span<const std::uint8_t>(aad).first(n),
+                                   plaintext, o.subspan(prefix, plaintext.size()), o.last<modern_tag_size>());
+    return {in.pending ? message_type::pre_key : message_type::whisper, std::move(out)};
   }
 
   // open: error::invalid_mac unless the GCM tag verifies.
@@ -404,20 +510,35 @@ struct modern {
                                                 std::span<const std::uint8_t, public_key_size> sender_identity,
                                                 std::span<const std::uint8_t, public_key_size> receiver_identity) {
     std::array<std::uint8_t, body_aad_max> aad{};
-    const std::size_t n = body_aad(header, m.prefix, sender_identity, receiver_identity, aad);
+    const std::size_t n = body_aad(m.wrapper, header, m.prefix, sender_identity, receiver_identity, aad);
     std::vector<std::uint8_t> out(m.body.size());
-    if (!aes256_gcm(k.key.expose())
-             .decrypt(k.nonce.expose(), std::span<const std::uint8_t>(aad).first(n), m.body,
-                      m.tag.first<modern_tag_size>(), out))
+    if (!aes256_gcm::decrypt_once(k.key.expose(), k.nonce.expose(), std::span<const std::uint8_t>(aad).first(n),
+                                  m.body, m.tag.first<modern_tag_size>(), out))
       return error::invalid_mac;
     return out;
   }
 
  private:
   static constexpr std::size_t header_aad_size = 1 + 2 * public_key_size;
-  static constexpr std::size_t body_aad_max =
-      1 + modern_header_size + (modern_encrypted_prefix - 1) + 2 * public_key_size;
+  static constexpr std::size_t body_aad_max = modern_pre_key_wrapper_max + 1 + modern_header_size +
+                                              (modern_encrypted_prefix - 1) + 2 * public_key_size;
 
+  static void write_wrapper(const pending_pre_key& p, bool header_encryption, std::uint32_t registration_id,
+                            std::span<const std::uint8_t, public_key_size> sender_identity,
+                            std::span<std::uint8_t> out) noexcept {
+    out[0] = modern_pre_key_version;
+    out[1] = static_cast<std::uint8_t>((p.pre_key_id ? modern_pre_key_one_time_flag : 0) |
+                                       (header_encryption ? modern_pre_key_header_encryption_flag : 0));
+    store_be32(out.data() + 2, registration_id);
+    store_be32(out.data() + 6, p.signed_pre_key_id);
+    std::size_t pos = 10;
+    if (p.pre_key_id) {
+      store_be32(out.data() + pos, *p.pre_key_id);
+      pos += 4;
+    }
+    std::copy(p.base_key.begin(), p.base_key.end(), out.begin() + static_cast<std::ptrdiff_t>(pos));
+    std::copy(sender_identity.begin() + 1, sender_identity.end(), out.begin() + static_cast<std::ptrdiff_t>(pos + 32));
+  }
   static void write_header(const ratchet_header& h, std::span<std::uint8_t, modern_header_size> out) noexcept {
     std::copy(h.ratchet_key.begin(), h.ratchet_key.end(), out.begin());
     store_be32(out.data() + 32, h.counter);
@@ -430,13 +551,16 @@ struct modern {
     std::copy(sender.begin(), sender.end(), out.begin() + 1);
     std::copy(receiver.begin(), receiver.end(), out.begin() + 1 + public_key_size);
   }
-  // body_aad: version || ratchet_key || counter || previous_counter
-  // [|| header_nonce || sealed header || header tag] || sender || receiver.
-  static std::size_t body_aad(const ratchet_header& h, std::span<const std::uint8_t> prefix,
+  // body_aad: [PreKey wrapper ||] version || ratchet_key || counter ||
+  // previous_counter [|| header_nonce || sealed header || header tag] ||
+  // sender || receiver.
+  static std::size_t body_aad(std::span<const std::uint8_t> wrapper, const ratchet_header& h,
+                              std::span<const std::uint8_t> prefix,
                               std::span<const std::uint8_t, public_key_size> sender,
                               std::span<const std::uint8_t, public_key_size> receiver,
                               std::span<std::uint8_t, body_aad_max> out) noexcept {
-    std::size_t n = 0;
+    std::size_t n = wrapper.size();
+    std::copy(wrapper.begin(), wrapper.end(), out.begin());
     out[n++] = prefix[0];
     write_header(h, out.subspan(n).first<modern_header_size>());
     n += modern_header_size;
