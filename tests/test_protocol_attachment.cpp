@@ -7,8 +7,11 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include <e2ee/aead/aes_gcm.hpp>
+#include <e2ee/core/bytes.hpp>
 #include <e2ee/protocol/attachment.hpp>
 
 #include "support/bytes.hpp"
@@ -78,19 +81,59 @@ e2ee::result<byte_vector> run_chunked(Stream& s, const byte_vector& in, test::rn
     out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
     i += k;
   }
-  byte_vector buf(Stream::max_finish_output);
-  auto n = s.finish(buf);
-  if (!n) return n.error();
-  out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+  // finish: once for the decryptor; for the encryptor until done(), in
+  // buffers of random sizes from the minimum up.
+  for (;;) {
+    byte_vector buf(Stream::max_finish_output + g.range(0, 3) * (proto::attachment_chunk_size + 16));
+    auto n = s.finish(buf);
+    if (!n) return n.error();
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+    if constexpr (requires { s.done(); }) {
+      if (s.done()) break;
+    } else {
+      break;
+    }
+  }
   return out;
 }
 
 byte_vector chunked_encrypt(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> salt,
-                            const byte_vector& pt, test::rng& g, std::size_t max_piece = 100000) {
-  proto::chunked_attachment_encryptor e(key, salt);
-  auto out = run_chunked(e, pt, g, max_piece);
+                            const byte_vector& pt, test::rng& g, std::size_t max_piece = 100000,
+                            bool padded = false) {
+  std::optional<proto::chunked_attachment_encryptor> e;
+  if (padded) {
+    e.emplace(key, salt, pt.size());
+  } else {
+    e.emplace(key, salt);
+  }
+  auto out = run_chunked(*e, pt, g, max_piece);
   REQUIRE(out.has_value());
   return *out;
+}
+
+// chunked_stream: a stream of the chunked format built from its parts, for
+// contents no honest encryptor writes (wrong padding, wrong length).
+byte_vector chunked_stream(std::span<const std::uint8_t, 32> key, std::uint8_t version, const byte_vector& content) {
+  byte_vector out{version};
+  for (int i = 0; i < 16; ++i) out.push_back(static_cast<std::uint8_t>(0x40 + i));
+  const auto header = byte_vector(out.begin(), out.end());
+  const e2ee::aes256_gcm gcm(
+      proto::detail::chunk_key(key, std::span<const std::uint8_t, 16>(header.data() + 1, 16)).expose());
+  const std::size_t c = proto::attachment_chunk_size;
+  std::size_t at = 0;
+  std::uint64_t index = 0;
+  do {
+    const std::size_t k = std::min(c, content.size() - at);
+    const bool last = at + k == content.size();
+    byte_vector body(k);
+    std::array<std::uint8_t, 16> tag{};
+    (void)gcm.encrypt(proto::detail::chunk_nonce(index++, last), header,
+                std::span<const std::uint8_t>(content).subspan(at, k), body, tag);
+    out.insert(out.end(), body.begin(), body.end());
+    out.insert(out.end(), tag.begin(), tag.end());
+    at += k;
+  } while (at < content.size());
+  return out;
 }
 
 e2ee::result<byte_vector> chunked_decrypt(std::span<const std::uint8_t, 32> key, const byte_vector& blob,
@@ -249,30 +292,136 @@ TEST_CASE("attachment: Signal format rejects tampering, truncation and bad sizes
 TEST_CASE("attachment: chunked GCM format round trips at random split points", "[protocol][attachment]") {
   test::rng g(0xc4c);
   const std::size_t c = proto::attachment_chunk_size;
-  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, c - 1, c, c + 1, 2 * c, 3 * c + 17}) {
-    INFO("size " << size);
-    std::array<std::uint8_t, 32> key{};
-    std::array<std::uint8_t, 16> salt{};
-    g.fill(key);
-    g.fill(salt);
-    const auto pt = random_bytes(g, size);
-    const auto blob = chunked_encrypt(key, salt, pt, g);
-    CHECK(blob.size() == proto::chunked_attachment_size(size));
-    CHECK(blob[0] == proto::chunked_attachment_version);
-    CHECK(std::equal(salt.begin(), salt.end(), blob.begin() + 1));
-    // The same stream in one piece and in pieces of every size class.
-    CHECK(chunked_encrypt(key, salt, pt, g, 1000) == blob);
-    auto back = chunked_decrypt(key, blob, g);
-    REQUIRE(back.has_value());
-    CHECK(*back == pt);
-    auto back2 = chunked_decrypt(key, blob, g, 300);
-    REQUIRE(back2.has_value());
-    CHECK(*back2 == pt);
-    // Another salt: another stream.
-    auto salt2 = salt;
-    salt2[0] ^= 1;
-    if (size > 0) CHECK(chunked_encrypt(key, salt2, pt, g) != blob);
+  for (const bool padded : {false, true}) {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{540}, std::size_t{541},
+                                   std::size_t{542}, c - 9, c - 8, c - 1, c, c + 1, 2 * c, 3 * c + 17}) {
+      INFO("size " << size << (padded ? ", padded" : ""));
+      std::array<std::uint8_t, 32> key{};
+      std::array<std::uint8_t, 16> salt{};
+      g.fill(key);
+      g.fill(salt);
+      const auto pt = random_bytes(g, size);
+      const auto blob = chunked_encrypt(key, salt, pt, g, 100000, padded);
+      CHECK(blob.size() == proto::chunked_attachment_size(size, padded));
+      CHECK(blob[0] == (padded ? proto::padded_chunked_attachment_version : proto::chunked_attachment_version));
+      CHECK(std::equal(salt.begin(), salt.end(), blob.begin() + 1));
+      // The same stream in one piece and in pieces of every size class.
+      CHECK(chunked_encrypt(key, salt, pt, g, 1000, padded) == blob);
+      auto back = chunked_decrypt(key, blob, g);
+      REQUIRE(back.has_value());
+      CHECK(*back == pt);
+      auto back2 = chunked_decrypt(key, blob, g, 300);
+      REQUIRE(back2.has_value());
+      CHECK(*back2 == pt);
+      // Another salt: another stream.
+      auto salt2 = salt;
+      salt2[0] ^= 1;
+      if (size > 0 || padded) CHECK(chunked_encrypt(key, salt2, pt, g, 100000, padded) != blob);
+    }
   }
+}
+
+TEST_CASE("attachment: padded chunked format hides the size within Signal's buckets", "[protocol][attachment]") {
+  test::rng g(0x9ad);
+  std::array<std::uint8_t, 32> key{};
+  std::array<std::uint8_t, 16> salt{};
+  g.fill(key);
+  g.fill(salt);
+  // Every size of a bucket gives a stream of one length.
+  for (const std::uint64_t size : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{100}, std::uint64_t{70000},
+                                   std::uint64_t{1} << 20, (std::uint64_t{1} << 30) + 12345}) {
+    const std::uint64_t bucket = proto::padded_attachment_size(size);
+    INFO("size " << size << ", bucket " << bucket);
+    CHECK(bucket >= size);
+    CHECK(proto::chunked_attachment_size(size, true) == proto::chunked_attachment_size(bucket, true));
+    CHECK(proto::chunked_content_size(size, true) == 8 + bucket);
+  }
+  CHECK(proto::chunked_attachment_size(1, true) == proto::chunked_attachment_size(541, true));
+  CHECK(proto::chunked_attachment_size(542, true) > proto::chunked_attachment_size(541, true));
+  // The decryptor learns the size from the first chunk.
+  const auto pt = random_bytes(g, 200000);
+  const auto blob = chunked_encrypt(key, salt, pt, g, 100000, true);
+  proto::chunked_attachment_decryptor d(key);
+  CHECK(!d.plaintext_size().has_value());
+  byte_vector out(proto::chunked_attachment_decryptor::max_update_output(blob.size()));
+  auto n = d.update(std::span(blob).first(proto::chunked_attachment_header_size + 2 * (proto::attachment_chunk_size + 16)), out);
+  REQUIRE(n.has_value());
+  CHECK(d.padded());
+  REQUIRE(d.plaintext_size().has_value());
+  CHECK(*d.plaintext_size() == pt.size());
+  CHECK(*n == proto::attachment_chunk_size - 8);  // chunk 0 without the length prefix
+  CHECK(std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(*n), pt.begin()));
+
+  // The encryptor holds the promised size.
+  proto::chunked_attachment_encryptor e(key, salt, 10);
+  byte_vector buf(proto::chunked_attachment_encryptor::max_update_output(11) +
+                  proto::chunked_attachment_encryptor::max_finish_output);
+  CHECK(e.update(std::span(pt).first(11), buf).error() == error::input_too_long);
+  REQUIRE(e.update(std::span(pt).first(9), buf).has_value());
+  CHECK(e.finish(buf).error() == error::invalid_state);
+  REQUIRE(e.update(std::span(pt).first(1), buf).has_value());
+  REQUIRE(e.finish(buf).has_value());
+  CHECK(e.done());
+  CHECK(e.finish(buf).error() == error::invalid_state);
+  CHECK(e.update(std::span(pt).first(1), buf).error() == error::invalid_state);
+  proto::chunked_attachment_encryptor huge(key, salt, proto::max_chunked_attachment_size + 1);
+  CHECK(huge.update(std::span(pt).first(1), buf).error() == error::input_too_long);
+  CHECK(huge.finish(buf).error() == error::invalid_state);
+}
+
+TEST_CASE("attachment: padded chunked format verifies its length and padding", "[protocol][attachment]") {
+  test::rng g(0x9a2);
+  std::array<std::uint8_t, 32> key{};
+  g.fill(key);
+  const auto content_of = [&](std::uint64_t size, std::size_t plaintext, std::size_t padding) {
+    byte_vector c(8);
+    e2ee::store_be64(c.data(), size);
+    const auto p = random_bytes(g, plaintext);
+    c.insert(c.end(), p.begin(), p.end());
+    c.insert(c.end(), padding, 0);
+    return c;
+  };
+  const auto decrypt = [&](const byte_vector& blob) { return chunked_decrypt(key, blob, g); };
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1000}, std::size_t{3 * proto::attachment_chunk_size}}) {
+    INFO("size " << size);
+    const std::size_t pad = static_cast<std::size_t>(proto::padded_attachment_size(size)) - size;
+    const auto good = content_of(size, size, pad);
+    REQUIRE(decrypt(chunked_stream(key, proto::padded_chunked_attachment_version, good)).has_value());
+    // A non-zero padding byte, first or last.
+    for (const std::size_t at : {8 + size, good.size() - 1}) {
+      auto bad = good;
+      bad[at] = 1;
+      const auto r = decrypt(chunked_stream(key, proto::padded_chunked_attachment_version, bad));
+      REQUIRE(!r.has_value());
+      CHECK(r.error() == error::invalid_message);
+    }
+    // Padding one byte short or long, or none.
+    for (const std::size_t p : {pad - 1, pad + 1, std::size_t{0}}) {
+      const auto r = decrypt(chunked_stream(key, proto::padded_chunked_attachment_version, content_of(size, size, p)));
+      REQUIRE(!r.has_value());
+      CHECK(r.error() == error::invalid_message);
+    }
+    // A length prefix of another bucket than the content's length (within
+    // one bucket the prefix decides where plaintext ends and zeros begin).
+    std::vector<std::uint64_t> claims{proto::padded_attachment_size(size) + 1};
+    if (size > 541) claims.push_back(1);
+    for (const std::uint64_t claim : claims) {
+      const auto r = decrypt(chunked_stream(key, proto::padded_chunked_attachment_version, content_of(claim, size, pad)));
+      REQUIRE(!r.has_value());
+      CHECK(r.error() == error::invalid_message);
+    }
+  }
+  // Cut inside the length prefix; a size above the maximum.
+  for (const auto& bad : {byte_vector{0, 0, 0}, content_of(proto::max_chunked_attachment_size + 1, 10, 531)}) {
+    const auto r = decrypt(chunked_stream(key, proto::padded_chunked_attachment_version, bad));
+    REQUIRE(!r.has_value());
+    CHECK(r.error() == error::invalid_message);
+  }
+  // A padded content under the unpadded version is just content: released as it is.
+  const auto plain = content_of(1000, 1000, 0);
+  const auto r = decrypt(chunked_stream(key, proto::chunked_attachment_version, plain));
+  REQUIRE(r.has_value());
+  CHECK(*r == plain);
 }
 
 TEST_CASE("attachment: chunked GCM format rejects tampering, reordering, truncation, extension",
@@ -283,9 +432,20 @@ TEST_CASE("attachment: chunked GCM format rejects tampering, reordering, truncat
   std::array<std::uint8_t, 16> salt{};
   g.fill(key);
   g.fill(salt);
-  const auto pt = random_bytes(g, 3 * c + 100);  // chunks: 3 full + 1 short last
-  const auto blob = chunked_encrypt(key, salt, pt, g);
-  REQUIRE(blob.size() == h + 3 * w + 116);
+  const bool padded = GENERATE(false, true);
+  INFO((padded ? "padded" : "unpadded"));
+  // Unpadded: 3 full chunks + 1 short last. Padded: 3c + 100 - 8 bytes of
+  // plaintext are 3c + 92 + the padding of content; a plaintext that makes
+  // the content 3 full chunks + a short last one of 116 - 16 bytes.
+  std::size_t size = 3 * c + 100;
+  if (padded) {
+    size = 3 * c;
+    while (proto::chunked_attachment_size(size, true) < h + 3 * w + 17) ++size;
+  }
+  const auto pt = random_bytes(g, size);
+  const auto blob = chunked_encrypt(key, salt, pt, g, 100000, padded);
+  REQUIRE(blob.size() > h + 3 * w + 16);
+  REQUIRE(blob.size() <= h + 4 * w);
 
   const auto rejected = [&](const byte_vector& bad, error expected) {
     const auto r = chunked_decrypt(key, bad, g);
@@ -300,8 +460,10 @@ TEST_CASE("attachment: chunked GCM format rejects tampering, reordering, truncat
   }
   {
     byte_vector bad = blob;
-    bad[0] = 0x02;
+    bad[0] = 0x03;
     rejected(bad, error::invalid_version);
+    bad[0] = padded ? proto::chunked_attachment_version : proto::padded_chunked_attachment_version;
+    rejected(bad, error::invalid_mac);  // the version is bound into every chunk
   }
   {  // chunks 0 and 1 swapped
     byte_vector bad = blob;
@@ -345,8 +507,9 @@ TEST_CASE("attachment: chunked GCM format rejects tampering, reordering, truncat
     byte_vector o(proto::chunked_attachment_decryptor::max_update_output(h + w + 1));
     auto first = d2.update(std::span(bad).first(h + w + 1), o);  // chunk 0 complete, 1 byte of chunk 1
     REQUIRE(first.has_value());
-    REQUIRE(*first == c);
-    CHECK(std::equal(o.begin(), o.begin() + static_cast<std::ptrdiff_t>(c), pt.begin()));
+    const std::size_t released = padded ? c - 8 : c;
+    REQUIRE(*first == released);
+    CHECK(std::equal(o.begin(), o.begin() + static_cast<std::ptrdiff_t>(released), pt.begin()));
     byte_vector rest(proto::chunked_attachment_decryptor::max_update_output(bad.size()));
     CHECK(d2.update(std::span(bad).subspan(h + w + 1), rest).error() == error::invalid_mac);
   }
@@ -359,10 +522,13 @@ TEST_CASE("attachment: a 3 MiB file streams in constant memory, both formats", "
   std::array<std::uint8_t, 16> salt{};
   g.fill(key);
   g.fill(salt);
-  const auto blob = chunked_encrypt(key, salt, pt, g, 1 << 18);
-  auto back = chunked_decrypt(key, blob, g, 1 << 18);
-  REQUIRE(back.has_value());
-  CHECK(*back == pt);
+  for (const bool padded : {false, true}) {
+    const auto blob = chunked_encrypt(key, salt, pt, g, 1 << 18, padded);
+    CHECK(blob.size() == proto::chunked_attachment_size(pt.size(), padded));
+    auto back = chunked_decrypt(key, blob, g, 1 << 18);
+    REQUIRE(back.has_value());
+    CHECK(*back == pt);
+  }
   std::array<std::uint8_t, 64> key64{};
   std::array<std::uint8_t, 16> iv{};
   g.fill(key64);

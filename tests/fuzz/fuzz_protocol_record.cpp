@@ -1,6 +1,7 @@
 // fuzz_protocol_record: the session-state, session-record, sender-key
 // record and prekey-manager loaders, the record codecs, the sealed-record
-// opener and the libsignal-protocol-c record importer on hostile bytes. The first byte picks a mode: raw bytes (the checksum almost
+// opener and the libsignal-protocol-c record importers (sender key and
+// session records) on hostile bytes. The first byte picks a mode: raw bytes (the checksum almost
 // always fails, which must be handled), or bytes with a valid SHA-256
 // checksum appended so the structural parser behind it is reached. Whatever
 // loads must serialize to bytes that load again to the same serialization.
@@ -46,6 +47,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (const auto k = proto::import_libsignal_c_sender_key_record(in)) {
         check(k->state_count() <= proto::max_sender_key_states, "imported states within the limit");
         round_trip(*k);
+      }
+      if (const auto r = proto::import_libsignal_c_session_record(in)) {
+        check(r->archived_count() <= proto::max_archived_states, "imported archived states within the limit");
+        if (const auto* s = r->current()) {
+          check(s->receiver_chain_count() <= proto::max_receiver_chains, "imported chains within the limit");
+          check(s->skipped_key_count() <= proto::max_total_skipped_keys, "imported keys within the limit");
+        }
+        round_trip(*r);
       }
       if (const auto i = proto::decode_identity(in))
         check(proto::encode_identity(i->identity, i->registration_id) == std::vector<std::uint8_t>(in.begin(), in.end()),

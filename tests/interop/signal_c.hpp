@@ -322,6 +322,9 @@ class c_party {
   }
   std::uint32_t registration_id() const { return registration_id_; }
   const byte_vector& identity_public() const { return identity_public_; }
+  // identity_private: the identity's 32-byte private key (an app moving off
+  // libsignal-protocol-c takes it along, see test_interop_migration.cpp).
+  const byte_vector& identity_private() const { return identity_private_; }
   const std::string& last_log() const { return last_log_; }
 
   // Bob's side: a signed prekey (signed by the key helper with XEdDSA) and,

@@ -36,6 +36,7 @@
 #include "../core/error.hpp"
 #include "../core/random.hpp"
 #include "../hash/sha256.hpp"
+#include "record_io.hpp"
 #include "session.hpp"
 
 E2EE_NAMESPACE_BEGIN
@@ -158,81 +159,50 @@ class pre_key_manager {
   }
 
   // serialize / deserialize: the manager's state (no keys: those are in the
-  // stores): "e2pm" || format (1) || fields || SHA-256 of all before it.
+  // stores): "e2pm" || format (1) || fields || SHA-256 of all before it
+  // (record_io.hpp).
   std::vector<std::uint8_t> serialize() const {
-    // Written by position into a vector of the exact size (no insert():
-    // g++ 12 -O3 misreports those as overflows).
-    std::vector<std::uint8_t> out(5 + 8 + 8 + 4 * 5 + 8 + 8 + 4 + retired_.size() * 12 + 32);
-    std::size_t pos = 0;
-    for (const std::uint8_t b : {std::uint8_t{'e'}, std::uint8_t{'2'}, std::uint8_t{'p'}, std::uint8_t{'m'}, std::uint8_t{1}})
-      out[pos++] = b;
-    const auto put32 = [&](std::uint32_t v) {
-      store_le32(out.data() + pos, v);
-      pos += 4;
-    };
-    const auto put64 = [&](std::int64_t v) {
-      put32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v)));
-      put32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v) >> 32));
-    };
-    put64(std::chrono::duration_cast<std::chrono::seconds>(policy_.rotation).count());
-    put64(std::chrono::duration_cast<std::chrono::seconds>(policy_.grace).count());
-    put32(static_cast<std::uint32_t>(policy_.batch));
-    put32(static_cast<std::uint32_t>(policy_.minimum));
-    put32(next_pre_key_id_);
-    put32(next_signed_id_);
-    put32(current_signed_.value_or(0));
-    put64(current_created_.time_since_epoch().count());
-    put64(latest_.time_since_epoch().count());
-    put32(static_cast<std::uint32_t>(retired_.size()));
+    detail::record_writer w(manager_magic, manager_format, 8 + 8 + 4 * 5 + 8 + 8 + 4 + retired_.size() * 12);
+    const auto put_signed = [&](std::int64_t v) { w.put64(static_cast<std::uint64_t>(v)); };
+    put_signed(std::chrono::duration_cast<std::chrono::seconds>(policy_.rotation).count());
+    put_signed(std::chrono::duration_cast<std::chrono::seconds>(policy_.grace).count());
+    w.put32(static_cast<std::uint32_t>(policy_.batch));
+    w.put32(static_cast<std::uint32_t>(policy_.minimum));
+    w.put32(next_pre_key_id_);
+    w.put32(next_signed_id_);
+    w.put32(current_signed_.value_or(0));
+    put_signed(current_created_.time_since_epoch().count());
+    put_signed(latest_.time_since_epoch().count());
+    w.put32(static_cast<std::uint32_t>(retired_.size()));
     for (const auto& r : retired_) {
-      put32(r.id);
-      put64(r.retired_at.time_since_epoch().count());
+      w.put32(r.id);
+      put_signed(r.retired_at.time_since_epoch().count());
     }
-    const auto sum = sha256::hash(std::span<const std::uint8_t>(out).first(pos));
-    std::copy(sum.begin(), sum.end(), out.begin() + static_cast<std::ptrdiff_t>(pos));
-    return out;
+    return w.finish();
   }
 
   static result<pre_key_manager> deserialize(std::span<const std::uint8_t> in) {
-    if (in.size() < 5 + 32) return error::invalid_message;
-    const auto body = in.first(in.size() - 32);
-    const auto sum = sha256::hash(body);
-    if (!std::equal(sum.begin(), sum.end(), in.end() - 32)) return error::invalid_message;
-    if (body[0] != 'e' || body[1] != '2' || body[2] != 'p' || body[3] != 'm') return error::invalid_message;
-    if (body[4] != 1) return error::invalid_version;
-    std::size_t pos = 5;
-    bool ok = true;
-    const auto get32 = [&]() -> std::uint32_t {
-      if (!ok || body.size() - pos < 4) {
-        ok = false;
-        return 0;
-      }
-      const std::uint32_t v = load_le32(body.data() + pos);
-      pos += 4;
-      return v;
-    };
-    const auto get64 = [&]() -> std::int64_t {
-      const std::uint64_t lo = get32(), hi = get32();
-      return static_cast<std::int64_t>(lo | (hi << 32));
-    };
+    auto r = detail::record_reader::open(in, manager_magic, manager_format);
+    if (!r) return r.error();
+    const auto get64 = [&]() { return static_cast<std::int64_t>(r->take64()); };
     pre_key_manager m;
     m.policy_.rotation = std::chrono::seconds(get64());
     m.policy_.grace = std::chrono::seconds(get64());
-    m.policy_.batch = get32();
-    m.policy_.minimum = get32();
-    m.next_pre_key_id_ = get32();
-    m.next_signed_id_ = get32();
-    const std::uint32_t current = get32();
+    m.policy_.batch = r->take32();
+    m.policy_.minimum = r->take32();
+    m.next_pre_key_id_ = r->take32();
+    m.next_signed_id_ = r->take32();
+    const std::uint32_t current = r->take32();
     m.current_created_ = seconds_clock(std::chrono::seconds(get64()));
     m.latest_ = seconds_clock(std::chrono::seconds(get64()));
-    const std::uint32_t n = get32();
-    if (!ok || n > 1024) return error::invalid_message;
+    const std::uint32_t n = r->take32();
+    if (!r->ok() || n > 1024) return error::invalid_message;
     for (std::uint32_t i = 0; i < n; ++i) {
-      const std::uint32_t id = get32();
+      const std::uint32_t id = r->take32();
       const auto at = seconds_clock(std::chrono::seconds(get64()));
       m.retired_.push_back({id, at});
     }
-    if (!ok || pos != body.size()) return error::invalid_message;
+    if (!r->done()) return error::invalid_message;
     const auto valid_id = [](std::uint32_t id) { return id >= 1 && id <= max_id; };
     if (!valid_id(m.next_pre_key_id_) || !valid_id(m.next_signed_id_) || (current != 0 && !valid_id(current)))
       return error::invalid_message;
@@ -241,6 +211,9 @@ class pre_key_manager {
   }
 
  private:
+  static constexpr detail::record_magic manager_magic = detail::make_record_magic("e2pm");
+  static constexpr std::uint8_t manager_format = 1;
+
   struct retired {
     std::uint32_t id;
     seconds_clock retired_at;

@@ -45,6 +45,7 @@
 #include "../core/secret.hpp"
 #include "../hash/sha256.hpp"
 #include "../kdf/hkdf.hpp"
+#include "record_io.hpp"
 #include "session.hpp"
 
 E2EE_NAMESPACE_BEGIN
@@ -98,12 +99,13 @@ class sealed_storage {
     store_be32(out.data() + 1, current_);
     if (!rng.fill(std::span(out).subspan(5, sealed_salt_size))) return error::random_failure;
     const auto header = std::span<const std::uint8_t>(out).first(sealed_header_size);
-    const auto ad = associated_data(header, kind, name);
     const aes256_gcm gcm(record_key(keys_.at(current_), header).expose());
     const std::span<std::uint8_t> all(out);
     const auto body = all.subspan(sealed_header_size, plaintext.size());
-    if (!gcm.encrypt(zero_nonce, ad, plaintext, body, all.last<aes256_gcm::tag_size>()))
-      return error::invalid_argument;
+    const bool ok = with_associated_data(header, kind, name, [&](std::span<const std::uint8_t> ad) {
+      return gcm.encrypt(zero_nonce, ad, plaintext, body, all.last<aes256_gcm::tag_size>());
+    });
+    if (!ok) return error::invalid_argument;
     return out;
   }
 
@@ -118,11 +120,13 @@ class sealed_storage {
     const auto key = keys_.find(load_be32(sealed.data() + 1));
     if (key == keys_.end()) return error::invalid_key;
     const auto header = sealed.first(sealed_header_size);
-    const auto ad = associated_data(header, kind, name);
     const aes256_gcm gcm(record_key(key->second, header).expose());
     const auto body = sealed.subspan(sealed_header_size, sealed.size() - sealed_overhead);
     std::vector<std::uint8_t> out(body.size());
-    if (!gcm.decrypt(zero_nonce, ad, body, sealed.last<aes256_gcm::tag_size>(), out)) return error::invalid_mac;
+    const bool ok = with_associated_data(header, kind, name, [&](std::span<const std::uint8_t> ad) {
+      return gcm.decrypt(zero_nonce, ad, body, sealed.last<aes256_gcm::tag_size>(), out);
+    });
+    if (!ok) return error::invalid_mac;
     return out;
   }
 
@@ -156,16 +160,30 @@ class sealed_storage {
     return s;
   }
 
-  static std::vector<std::uint8_t> associated_data(std::span<const std::uint8_t> header, record_kind kind,
-                                                   std::string_view name) {
-    std::vector<std::uint8_t> ad(header.size() + 1 + 4 + name.size());
+  // with_associated_data: f(ad) with ad = header || kind || be32(len(name))
+  // || name, built on the stack (no allocation) for names up to
+  // inline_name_size bytes, in a vector beyond.
+  static constexpr std::size_t inline_name_size = 220;
+  template <class F>
+  static bool with_associated_data(std::span<const std::uint8_t> header, record_kind kind, std::string_view name,
+                                   F&& f) {
+    const std::size_t size = header.size() + 1 + 4 + name.size();
+    std::array<std::uint8_t, sealed_header_size + 1 + 4 + inline_name_size> small;
+    std::vector<std::uint8_t> large;
+    std::span<std::uint8_t> ad;
+    if (size <= small.size()) {
+      ad = std::span(small).first(size);
+    } else {
+      large.resize(size);
+      ad = large;
+    }
     std::copy(header.begin(), header.end(), ad.begin());
     std::size_t pos = header.size();
     ad[pos++] = static_cast<std::uint8_t>(kind);
     store_be32(ad.data() + pos, static_cast<std::uint32_t>(name.size()));
     pos += 4;
     for (const char c : name) ad[pos++] = static_cast<std::uint8_t>(c);
-    return ad;
+    return f(std::span<const std::uint8_t>(ad));
   }
 
   std::uint32_t current_;
@@ -183,33 +201,15 @@ class sealed_storage {
 
 namespace detail {
 
-// record_writer: fills a vector of exactly the record's size by position
-// (no insert(): g++ 12 -O3 misreports those as overflows).
-class record_writer {
- public:
-  record_writer(const char (&magic)[5], std::size_t size) : out_(size) {
-    for (std::size_t i = 0; i < 4; ++i) out_[i] = static_cast<std::uint8_t>(magic[i]);
-    out_[4] = 1;
-    pos_ = 5;
-  }
-  void put(std::span<const std::uint8_t> b) {
-    std::copy(b.begin(), b.end(), out_.begin() + static_cast<std::ptrdiff_t>(pos_));
-    pos_ += b.size();
-  }
-  void put32(std::uint32_t v) {
-    store_le32(out_.data() + pos_, v);
-    pos_ += 4;
-  }
-  void put_key_pair(const key_pair& k) {
-    put(k.private_key.expose());
-    put(k.public_key);
-  }
-  std::vector<std::uint8_t> take() { return std::move(out_); }
+inline constexpr record_magic identity_magic = make_record_magic("e2id");
+inline constexpr record_magic pre_key_magic = make_record_magic("e2ok");
+inline constexpr record_magic signed_pre_key_magic = make_record_magic("e2sp");
+inline constexpr std::uint8_t codec_format = 1;
 
- private:
-  std::vector<std::uint8_t> out_;
-  std::size_t pos_ = 0;
-};
+inline void put_key_pair(record_writer& w, const key_pair& k) {
+  w.put(k.private_key.expose());
+  w.put(k.public_key);
+}
 
 inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
   key_pair k = key_pair::from_private(in.first<32>());
@@ -219,9 +219,14 @@ inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
   return k;
 }
 
-inline bool record_header_ok(std::span<const std::uint8_t> in, std::size_t size, const char (&magic)[5]) noexcept {
-  return in.size() == size && in[0] == magic[0] && in[1] == magic[1] && in[2] == magic[2] && in[3] == magic[3] &&
-         in[4] == 1;
+// open_codec: a codec record of exactly `size` bytes with this magic and
+// format 1; anything else is error::invalid_message.
+inline std::optional<record_reader> open_codec(std::span<const std::uint8_t> in, std::size_t size,
+                                               const record_magic& magic) noexcept {
+  if (in.size() != size) return std::nullopt;
+  auto r = record_reader::open_plain(in, magic, codec_format);
+  if (!r) return std::nullopt;
+  return *r;
 }
 
 }  // namespace detail
@@ -232,51 +237,56 @@ struct identity_record {
 };
 
 inline std::vector<std::uint8_t> encode_identity(const key_pair& identity, std::uint32_t registration_id) {
-  detail::record_writer w("e2id", 73);
+  detail::record_writer w(detail::identity_magic, detail::codec_format, 68);
   w.put32(registration_id);
-  w.put_key_pair(identity);
-  return w.take();
+  detail::put_key_pair(w, identity);
+  return w.finish_plain();
 }
 
 inline result<identity_record> decode_identity(std::span<const std::uint8_t> in) {
-  if (!detail::record_header_ok(in, 73, "e2id")) return error::invalid_message;
-  auto k = detail::get_key_pair(in.subspan(9));
+  auto r = detail::open_codec(in, 73, detail::identity_magic);
+  if (!r) return error::invalid_message;
+  const std::uint32_t registration_id = r->take32();
+  auto k = detail::get_key_pair(r->take(64));
   if (!k) return error::invalid_message;
-  return identity_record{std::move(*k), load_le32(in.data() + 5)};
+  return identity_record{std::move(*k), registration_id};
 }
 
 inline std::vector<std::uint8_t> encode_pre_key(const pre_key_record& r) {
-  detail::record_writer w("e2ok", 73);
+  detail::record_writer w(detail::pre_key_magic, detail::codec_format, 68);
   w.put32(r.id);
-  w.put_key_pair(r.key);
-  return w.take();
+  detail::put_key_pair(w, r.key);
+  return w.finish_plain();
 }
 
 inline result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
-  if (!detail::record_header_ok(in, 73, "e2ok")) return error::invalid_message;
-  auto k = detail::get_key_pair(in.subspan(9));
+  auto r = detail::open_codec(in, 73, detail::pre_key_magic);
+  if (!r) return error::invalid_message;
+  const std::uint32_t id = r->take32();
+  auto k = detail::get_key_pair(r->take(64));
   if (!k) return error::invalid_message;
-  return pre_key_record{load_le32(in.data() + 5), std::move(*k)};
+  return pre_key_record{id, std::move(*k)};
 }
 
 inline std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_record& r) {
-  detail::record_writer w("e2sp", 145);
+  detail::record_writer w(detail::signed_pre_key_magic, detail::codec_format, 140);
   w.put32(r.id);
-  w.put32(static_cast<std::uint32_t>(r.timestamp));
-  w.put32(static_cast<std::uint32_t>(r.timestamp >> 32));
-  w.put_key_pair(r.key);
+  w.put64(r.timestamp);
+  detail::put_key_pair(w, r.key);
   w.put(r.signature);
-  return w.take();
+  return w.finish_plain();
 }
 
 inline result<signed_pre_key_record> decode_signed_pre_key(std::span<const std::uint8_t> in) {
-  if (!detail::record_header_ok(in, 145, "e2sp")) return error::invalid_message;
-  auto k = detail::get_key_pair(in.subspan(17, 64));
+  auto r = detail::open_codec(in, 145, detail::signed_pre_key_magic);
+  if (!r) return error::invalid_message;
+  const std::uint32_t id = r->take32();
+  const std::uint64_t timestamp = r->take64();
+  auto k = detail::get_key_pair(r->take(64));
   if (!k) return error::invalid_message;
-  signed_pre_key_record r{load_le32(in.data() + 5), std::move(*k), {},
-                          std::uint64_t{load_le32(in.data() + 9)} | (std::uint64_t{load_le32(in.data() + 13)} << 32)};
-  std::copy(in.begin() + 81, in.end(), r.signature.begin());
-  return r;
+  signed_pre_key_record out{id, std::move(*k), {}, timestamp};
+  r->take_into(out.signature);
+  return out;
 }
 
 }  // namespace protocol

@@ -66,6 +66,8 @@
 #include "../mac/hmac.hpp"
 #include "keys.hpp"
 #include "messages.hpp"
+#include "ratchet_keys.hpp"
+#include "record_io.hpp"
 #include "session.hpp"
 #include "wire.hpp"
 
@@ -115,38 +117,36 @@ struct sender_message_key {
   }
 };
 
-// sender_chain_key: the chain key at one iteration.
+// sender_chain_key: the chain key at one iteration. The chain steps are the
+// Double Ratchet's (ratchet_keys.hpp chain_key: seed = HMAC(CK, 0x01),
+// CK' = HMAC(CK, 0x02)); only the message keys' HKDF info differs.
 class sender_chain_key {
  public:
-  sender_chain_key(std::span<const std::uint8_t, 32> key, std::uint32_t iteration) noexcept
-      : key_(key), iteration_(iteration) {}
+  sender_chain_key(std::span<const std::uint8_t, 32> key, std::uint32_t iteration) noexcept : chain_(key, iteration) {}
 
-  std::uint32_t iteration() const noexcept { return iteration_; }
-  std::span<const std::uint8_t, 32> key() const noexcept { return key_.expose(); }
-  sender_chain_key clone() const noexcept { return sender_chain_key(key_.expose(), iteration_); }
+  std::uint32_t iteration() const noexcept { return chain_.index(); }
+  std::span<const std::uint8_t, 32> key() const noexcept { return chain_.key(); }
+  sender_chain_key clone() const noexcept { return sender_chain_key(chain_.clone()); }
 
   // next: the chain key of the next iteration. Precondition: iteration() is
   // below 2^32 - 1 (callers check; see group_encrypt).
-  sender_chain_key next() const noexcept {
-    constexpr std::array<std::uint8_t, 1> two{0x02};
-    auto k = hmac<sha256>::mac(key_.expose(), two);
-    sender_chain_key n(k, iteration_ + 1);
-    secure_wipe(k.data(), k.size());
-    return n;
-  }
+  sender_chain_key next() const noexcept { return sender_chain_key(chain_.next()); }
 
-  // message_key: the message key of this iteration.
+  // message_key: the message key of this iteration:
+  // iv(16) || cipher_key(32) = HKDF(no salt, HMAC(CK, 0x01), "WhisperGroup", 48).
   sender_message_key message_key() const noexcept {
-    constexpr std::array<std::uint8_t, 1> one{0x01};
-    auto seed = hmac<sha256>::mac(key_.expose(), one);
-    auto k = sender_message_key::from_seed(iteration_, seed);
-    secure_wipe(seed.data(), seed.size());
+    constexpr std::array<std::uint8_t, 12> info{'W', 'h', 'i', 's', 'p', 'e', 'r', 'G', 'r', 'o', 'u', 'p'};
+    auto okm = chain_.message_material<48>(info);
+    sender_message_key k{chain_.index(), secret<16>(std::span<const std::uint8_t, 16>(okm.data(), 16)),
+                         secret<32>(std::span<const std::uint8_t, 32>(okm.data() + 16, 32))};
+    secure_wipe(okm.data(), okm.size());
     return k;
   }
 
  private:
-  secret<32> key_;
-  std::uint32_t iteration_;
+  explicit sender_chain_key(chain_key c) noexcept : chain_(std::move(c)) {}
+
+  chain_key chain_;
 };
 
 // sender_key_state: one chain of one sender. signing_private is present only
@@ -213,102 +213,65 @@ class sender_key_record {
 
   void clear() noexcept { states_.clear(); }
 
-  // serialize: "e2sk" || format (1) || states || SHA-256 of all before it.
-  // Holds private keys (own states): store it sealed. deserialize rejects
-  // anything that is not exactly such a string (error::invalid_message, or
-  // error::invalid_version for another format) and never half-loads.
+  // serialize: "e2sk" || format (1) || states || SHA-256 of all before it
+  // (record_io.hpp). Holds private keys (own states): store it sealed.
+  // deserialize rejects anything that is not exactly such a string
+  // (error::invalid_message, or error::invalid_version for another format)
+  // and never half-loads.
   std::vector<std::uint8_t> serialize() const {
-    std::size_t n = 4 + 1 + 1 + 32;
+    std::size_t n = 1;
     for (const auto& s : states_)
       n += 4 + 4 + 32 + 32 + 1 + (s.signing_private ? 32 : 0) + 2 + s.cached.size() * (4 + 16 + 32);
-    // Written by position into a vector of the exact size (no insert():
-    // g++ 12 -O3 misreports those as overflows).
-    std::vector<std::uint8_t> out(n);
-    std::size_t pos = 0;
-    const auto put = [&](std::span<const std::uint8_t> b) {
-      std::copy(b.begin(), b.end(), out.begin() + static_cast<std::ptrdiff_t>(pos));
-      pos += b.size();
-    };
-    const auto put8 = [&](std::uint8_t v) { out[pos++] = v; };
-    const auto put32 = [&](std::uint32_t v) {
-      store_le32(out.data() + pos, v);
-      pos += 4;
-    };
-    put(magic);
-    put8(format);
-    put8(static_cast<std::uint8_t>(states_.size()));
+    detail::record_writer w(magic, format, n);
+    w.put8(static_cast<std::uint8_t>(states_.size()));
     for (const auto& s : states_) {
-      put32(s.chain_id);
-      put32(s.chain.iteration());
-      put(s.chain.key());
-      put(s.signing_key);
-      put8(s.signing_private ? 1 : 0);
-      if (s.signing_private) put(s.signing_private->expose());
-      put8(static_cast<std::uint8_t>(s.cached.size()));
-      put8(static_cast<std::uint8_t>(s.cached.size() >> 8));
+      w.put32(s.chain_id);
+      w.put32(s.chain.iteration());
+      w.put(s.chain.key());
+      w.put(s.signing_key);
+      w.put8(s.signing_private ? 1 : 0);
+      if (s.signing_private) w.put(s.signing_private->expose());
+      w.put16(static_cast<std::uint16_t>(s.cached.size()));
       for (const auto& k : s.cached) {
-        put32(k.iteration);
-        put(k.iv.expose());
-        put(k.cipher_key.expose());
+        w.put32(k.iteration);
+        w.put(k.iv.expose());
+        w.put(k.cipher_key.expose());
       }
     }
-    const auto sum = sha256::hash(std::span<const std::uint8_t>(out).first(pos));
-    put(sum);
-    return out;
+    return w.finish();
   }
 
   static result<sender_key_record> deserialize(std::span<const std::uint8_t> in) {
-    if (in.size() < magic.size() + 2 + 32) return error::invalid_message;
-    const auto body = in.first(in.size() - 32);
-    const auto sum = sha256::hash(body);
-    if (!std::equal(sum.begin(), sum.end(), in.end() - 32)) return error::invalid_message;
-    if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
-    if (body[4] != format) return error::invalid_version;
-    const std::size_t count = body[5];
-    if (count > max_sender_key_states) return error::invalid_message;
-    std::size_t pos = 6;
-    bool ok = true;
-    const auto take = [&](std::size_t k) -> std::span<const std::uint8_t> {
-      if (!ok || k > body.size() - pos) {
-        ok = false;
-        return {};
-      }
-      const auto s = body.subspan(pos, k);
-      pos += k;
-      return s;
-    };
-    const auto take32 = [&]() -> std::uint32_t {
-      const auto s = take(4);
-      return ok ? load_le32(s.data()) : 0;
-    };
-    sender_key_record r;
+    auto r = detail::record_reader::open(in, magic, format);
+    if (!r) return r.error();
+    const std::size_t count = r->take8();
+    if (!r->ok() || count > max_sender_key_states) return error::invalid_message;
+    sender_key_record out;
     for (std::size_t i = 0; i < count; ++i) {
-      const std::uint32_t chain_id = take32(), iteration = take32();
-      const auto chain = take(32), signing = take(32), has_private = take(1);
-      if (!ok || has_private[0] > 1) return error::invalid_message;
-      sender_key_state s{chain_id, sender_chain_key(std::span<const std::uint8_t, 32>(chain.data(), 32), iteration),
-                         {}, std::nullopt, {}};
-      std::copy(signing.begin(), signing.end(), s.signing_key.begin());
-      if (has_private[0] == 1) {
-        const auto priv = take(32);
-        if (!ok) return error::invalid_message;
-        s.signing_private.emplace(std::span<const std::uint8_t, 32>(priv.data(), 32));
+      const std::uint32_t chain_id = r->take32(), iteration = r->take32();
+      const auto chain = r->take<32>();
+      sender_key_state s{chain_id, sender_chain_key(chain, iteration), {}, std::nullopt, {}};
+      r->take_into(s.signing_key);
+      const std::uint8_t has_private = r->take8();
+      if (!r->ok() || has_private > 1) return error::invalid_message;
+      if (has_private == 1) {
+        const auto priv = r->take<32>();
+        if (!r->ok()) return error::invalid_message;
+        s.signing_private.emplace(priv);
       }
-      const auto nb = take(2);
-      if (!ok) return error::invalid_message;
-      const std::size_t cached = std::size_t{nb[0]} | (std::size_t{nb[1]} << 8);
-      if (cached > max_sender_message_keys) return error::invalid_message;
+      const std::size_t cached = r->take16();
+      if (!r->ok() || cached > max_sender_message_keys) return error::invalid_message;
       for (std::size_t k = 0; k < cached; ++k) {
-        const std::uint32_t it = take32();
-        const auto iv = take(16), key = take(32);
-        if (!ok) return error::invalid_message;
-        s.cached.push_back({it, secret<16>(std::span<const std::uint8_t, 16>(iv.data(), 16)),
-                            secret<32>(std::span<const std::uint8_t, 32>(key.data(), 32))});
+        const std::uint32_t it = r->take32();
+        const auto iv = r->take<16>();
+        const auto key = r->take<32>();
+        if (!r->ok()) return error::invalid_message;
+        s.cached.push_back({it, secret<16>(iv), secret<32>(key)});
       }
-      r.states_.push_back(std::move(s));
+      out.states_.push_back(std::move(s));
     }
-    if (!ok || pos != body.size()) return error::invalid_message;
-    return r;
+    if (!r->done()) return error::invalid_message;
+    return out;
   }
 
  private:
