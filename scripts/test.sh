@@ -12,8 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests need (bench and fuzz peers come with .ci/run).
-packages=(cmake g++ ninja-build pkg-config catch2 valgrind)
+# Debian packages the tests need (bench and fuzz peers come with .ci/run);
+# python3 runs the documentation extractor and the single-header check.
+packages=(cmake g++ ninja-build pkg-config catch2 valgrind python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

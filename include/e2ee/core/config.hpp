@@ -1,6 +1,22 @@
 // e2ee/core/config.hpp — namespace and build-mode macros shared by every header.
 #pragma once
 
+// The library's version: the one place it is written. CMakeLists.txt reads
+// these three lines for project(VERSION), so the CMake package, e2ee.pc and
+// the single header carry the same number.
+#define E2EE_VERSION_MAJOR 0
+#define E2EE_VERSION_MINOR 1
+#define E2EE_VERSION_PATCH 0
+#define E2EE_VERSION_STRINGIFY_(x) #x
+#define E2EE_VERSION_STRINGIFY(x) E2EE_VERSION_STRINGIFY_(x)
+// "0.1.0"
+#define E2EE_VERSION_STRING                        \
+  E2EE_VERSION_STRINGIFY(E2EE_VERSION_MAJOR)       \
+  "." E2EE_VERSION_STRINGIFY(E2EE_VERSION_MINOR) \
+  "." E2EE_VERSION_STRINGIFY(E2EE_VERSION_PATCH)
+// One number for #if comparisons: 10000 * major + 100 * minor + patch.
+#define E2EE_VERSION (E2EE_VERSION_MAJOR * 10000 + E2EE_VERSION_MINOR * 100 + E2EE_VERSION_PATCH)
+
 // Code lives in e2ee::v0 (inline). A macro that changes code or layout also
 // renames the inline namespace, so translation units built with and without it
 // fail to link together instead of misbehaving at run time.

@@ -4,6 +4,13 @@
 #include <cstdio>
 #include <string_view>
 
+// The consumer projects pass the version their build system sees (the CMake
+// package's, or the project's): it must be the headers' E2EE_VERSION_STRING.
+#ifdef E2EE_EXPECTED_VERSION
+static_assert(std::string_view(E2EE_VERSION_STRING) == E2EE_EXPECTED_VERSION,
+              "the e2ee version of the build system differs from E2EE_VERSION_STRING");
+#endif
+
 int main() {
   constexpr std::string_view msg = "abc";
   const auto d = e2ee::sha256::hash(
