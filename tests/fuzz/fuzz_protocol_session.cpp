@@ -68,7 +68,10 @@ void run(const std::uint8_t* data, std::size_t size, bool header_encryption) {
         auto e = sender.encrypt(pt);
         std::vector<std::uint8_t> inner = e.bytes;
         if (e.type == proto::message_type::pre_key) {
-          const auto p = proto::parse_pre_key_signal_message(e.bytes);
+          // signal_v3: the inner SignalMessage of the protobuf PreKey message;
+          // modern: the whole 0xE3 message (its wrapper is authenticated with
+          // the body, so the state reads it whole).
+          const auto p = State::suite::parse_pre_key(e.bytes);
           check(p.has_value(), "our PreKey message parses");
           inner.assign(p->message.begin(), p->message.end());
         }
