@@ -8,10 +8,14 @@
 //                no store, nothing serialized
 //   e2ee:api     the user API (session.hpp): process_pre_key_bundle,
 //                encrypt(store, address, ...), decrypt(store, address, ...) on
-//                protocol::memory_store — every call loads the session record
-//                from the store and stores it back
+//                protocol::memory_store, which lends its stored record
+//                (session_store_in_place): encrypt and decrypt work on it in
+//                place
 //   e2ee:api_modern  the same calls on a session of the modern suite
 //                (AES-256-GCM, header in the clear); no peer does this suite
+//   e2ee:api_copy    the same calls through a store without that
+//                capability: each call loads a deep copy of the record and
+//                stores it back (what every call did before)
 //   libsignal-c  libsignal-protocol-c 2.3 (session_builder, session_cipher)
 //                on an OpenSSL 3 crypto provider and in-memory stores
 //                (bench/signal_c_peer.hpp); its session_cipher deserializes
@@ -233,7 +237,33 @@ struct api_parties {
   }
 };
 
-void api_ratchet_message(benchmark::State& st, bool alternate, const proto::session_options& o = {}) {
+// copying_store: memory_store without the in-place capability
+// (session_store_in_place), so encrypt and decrypt take the
+// load_session / store_session path: a deep copy of the record per call.
+// e2ee:api_copy measures what the capability saves, in the same run.
+class copying_store {
+ public:
+  explicit copying_store(proto::memory_store& s) noexcept : s_(s) {}
+  const proto::key_pair& identity_key_pair() const noexcept { return s_.identity_key_pair(); }
+  std::uint32_t local_registration_id() const noexcept { return s_.local_registration_id(); }
+  bool is_trusted_identity(const proto::address& a, std::span<const std::uint8_t, 32> k) const {
+    return s_.is_trusted_identity(a, k);
+  }
+  bool save_identity(const proto::address& a, std::span<const std::uint8_t, 32> k) { return s_.save_identity(a, k); }
+  const proto::pre_key_record* load_pre_key(std::uint32_t id) const { return s_.load_pre_key(id); }
+  bool remove_pre_key(std::uint32_t id) { return s_.remove_pre_key(id); }
+  const proto::signed_pre_key_record* load_signed_pre_key(std::uint32_t id) const {
+    return s_.load_signed_pre_key(id);
+  }
+  std::optional<proto::session_record> load_session(const proto::address& a) const { return s_.load_session(a); }
+  bool store_session(const proto::address& a, proto::session_record r) { return s_.store_session(a, std::move(r)); }
+
+ private:
+  proto::memory_store& s_;
+};
+
+void api_ratchet_message(benchmark::State& st, bool alternate, const proto::session_options& o = {},
+                         bool copying = false) {
   e2ee::os_random rng;
   api_parties p(rng);
   const bytes msg = e2ee_bench::pattern(message_size, 61);
@@ -256,13 +286,21 @@ void api_ratchet_message(benchmark::State& st, bool alternate, const proto::sess
     auto& to = alice_turn ? *p.bob : *p.alice;
     const auto& to_address = alice_turn ? bob_address : alice_address;
     const auto& from_address = alice_turn ? alice_address : bob_address;
-    auto e = proto::encrypt(from, to_address, msg);
-    if (!e) {
-      ok = false;
-      return;
+    const auto send = [&](auto& sender, auto& receiver) {
+      auto e = proto::encrypt(sender, to_address, msg);
+      if (!e) {
+        ok = false;
+        return;
+      }
+      auto d = proto::decrypt(receiver, from_address, e->type, e->bytes, rng);
+      ok &= d.has_value() && same(*d, msg);
+    };
+    if (copying) {
+      copying_store f(from), t(to);
+      send(f, t);
+    } else {
+      send(from, to);
     }
-    auto d = proto::decrypt(to, from_address, e->type, e->bytes, rng);
-    ok &= d.has_value() && same(*d, msg);
     if (alternate) alice_turn = !alice_turn;
   });
   if (!ok) st.SkipWithError("e2ee: message did not decrypt");
@@ -370,6 +408,8 @@ void register_protocol() {
   add("ratchet_message", "e2ee:api", message_size, [](benchmark::State& st) { api_ratchet_message(st, false); });
   add("ratchet_message", "e2ee:api_modern", message_size,
       [](benchmark::State& st) { api_ratchet_message(st, false, modern_options()); });
+  add("ratchet_message", "e2ee:api_copy", message_size,
+      [](benchmark::State& st) { api_ratchet_message(st, false, {}, true); });
 #if defined(E2EE_BENCH_SIGNAL_C_PEER)
   add("ratchet_message", "libsignal-c", message_size,
       [](benchmark::State& st) { signal_ratchet_message(st, false); });

@@ -1,11 +1,9 @@
-// No heap allocation in SHA-256/512, HMAC or HKDF calls: this file replaces
-// the global operator new/delete of the test binary with counting versions
-// and checks that the count does not move across the calls, on every kernel.
+// No heap allocation in SHA-256/512, HMAC or HKDF calls: with the test
+// binary's counting operator new/delete (support/alloc_counter.cpp), checks
+// that the count does not move across the calls, on every kernel.
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <new>
 #include <span>
 
@@ -16,60 +14,8 @@
 #include <e2ee/kdf/hkdf.hpp>
 #include <e2ee/mac/hmac.hpp>
 
+#include "support/alloc_counter.hpp"
 #include "support/kernels.hpp"
-
-namespace {
-
-std::atomic<std::size_t> allocations{0};
-
-void* counted_alloc(std::size_t n) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* counted_aligned_alloc(std::size_t n, std::align_val_t a) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  std::size_t align = static_cast<std::size_t>(a);
-  if (align < sizeof(void*)) align = sizeof(void*);
-  void* p = nullptr;
-  if (posix_memalign(&p, align, n == 0 ? 1 : n) != 0) return nullptr;
-  return p;
-}
-// counted_free releases what counted_alloc gave. Not inlined: GCC 12 at -O1
-// with ASan otherwise sees free() applied to the result of `operator new` and
-// warns (-Wmismatched-new-delete), not knowing both are our replacements.
-[[gnu::noinline]] void counted_free(void* p) noexcept { std::free(p); }
-void* or_throw(void* p) {
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-}  // namespace
-
-// The replaceable global allocation functions ([new.delete]); every one counts.
-void* operator new(std::size_t n) { return or_throw(counted_alloc(n)); }
-void* operator new[](std::size_t n) { return or_throw(counted_alloc(n)); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new(std::size_t n, std::align_val_t a) { return or_throw(counted_aligned_alloc(n, a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return or_throw(counted_aligned_alloc(n, a)); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted_aligned_alloc(n, a);
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted_aligned_alloc(n, a);
-}
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(p); }
 
 namespace {
 
@@ -134,24 +80,24 @@ void check_no_allocation(const char* what) {
   for (const Impl impl : test::available_impls<Impl>()) {
     const test::force_impl<Impl> use(impl);
     REQUIRE(use.selected());
-    const std::size_t before = allocations.load();
+    const test::alloc_scope scope;
     const std::uint32_t sum = exercise<H>();
-    const std::size_t after = allocations.load();
+    const std::size_t allocations = scope.count();
     INFO(what << " on kernel " << test::name(impl) << " (checksum " << sum << ")");
-    CHECK(after - before == 0);
+    CHECK(allocations == 0);
   }
 }
 
 }  // namespace
 
 TEST_CASE("noalloc: the counting operator new sees allocations", "[noalloc]") {
-  const std::size_t before = allocations.load();
+  const test::alloc_scope scope;
   sink = ::operator new(16);
   ::operator delete(sink);
   int* p = new int(7);
   sink = p;
   delete p;
-  CHECK(allocations.load() - before >= 2);
+  CHECK(scope.count() >= 2);
 }
 
 TEST_CASE("noalloc: SHA-2, HMAC and HKDF never allocate", "[noalloc]") {

@@ -50,7 +50,11 @@ struct hkdf {
       if (H::hkdf_expand_short(impl, prk, info, out)) return true;
     }
     hmac<H> m(prk);
-    if (hash_size + info.size() + 1 <= H::final_block_capacity) {
+    // T(i-1) || info || i fits the final block. Written so that no sum can
+    // wrap: the bound then holds for info.size() on every path the compiler
+    // sees (a wrapping sum let g++ 12 -O3 see an impossible huge info and
+    // warn -Warray-bounds in every caller that inlines expand).
+    if (info.size() < H::final_block_capacity - hash_size) {
       expand_short_info(m, info, out);
     } else {
       expand_any_info(m, info, out);

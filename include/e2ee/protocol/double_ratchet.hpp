@@ -65,6 +65,7 @@
 #include "keys.hpp"
 #include "messages.hpp"
 #include "ratchet_keys.hpp"
+#include "record_io.hpp"
 #include "suites.hpp"
 #include "x3dh.hpp"
 
@@ -294,19 +295,33 @@ class basic_session_state {
   // modern message. On any error the state is unchanged.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
-    return decrypt_at(message, rng, 0);
+    return decrypt_at(message, rng, 0, accept_any);
   }
   // decrypt at time `now`: skipped keys are stamped with it, expired ones
   // are neither used nor kept.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng,
                                             std::chrono::sys_seconds now) {
-    return decrypt_at(message, rng, detail::unix_seconds(now));
+    return decrypt_at(message, rng, detail::unix_seconds(now), accept_any);
+  }
+  // decrypt_checked: decrypt (at `now` if given) with one more condition:
+  // accept(const basic_session_state&) -> result<void> is asked after the
+  // message authenticated and decrypted, before anything is committed. If it
+  // refuses, its error is returned, the plaintext wiped and the state left
+  // unchanged. The session API checks the peer's identity this way, so it
+  // can decrypt on the stored state itself instead of on a copy.
+  template <random_source R, class Accept>
+  result<std::vector<std::uint8_t>> decrypt_checked(std::span<const std::uint8_t> message, R& rng,
+                                                    std::optional<std::chrono::sys_seconds> now, Accept&& accept) {
+    return decrypt_at(message, rng, now ? detail::unix_seconds(*now) : 0, accept);
   }
 
  private:
-  template <random_source R>
-  result<std::vector<std::uint8_t>> decrypt_at(std::span<const std::uint8_t> message, R& rng, std::uint64_t now) {
+  static result<void> accept_any(const basic_session_state&) noexcept { return {}; }
+
+  template <random_source R, class Accept>
+  result<std::vector<std::uint8_t>> decrypt_at(std::span<const std::uint8_t> message, R& rng, std::uint64_t now,
+                                               Accept& accept) {
     const auto parsed = Suite::parse(message, header_encryption_);
     if (!parsed) return parsed.error();
 
@@ -394,6 +409,10 @@ class basic_session_state {
     // 4. Authenticate and decrypt.
     auto plaintext = Suite::open(used ? (*used)->key : *derived, *parsed, h, remote_identity_, local_identity_);
     if (!plaintext) return plaintext.error();
+    if (auto ok = accept(static_cast<const basic_session_state&>(*this)); !ok) {
+      secure_wipe(plaintext->data(), plaintext->size());
+      return ok.error();
+    }
 
     // 5. Commit. The steps that may allocate come first, each with no effect
     // if it throws (std::bad_alloc is the only failure left); everything
@@ -434,7 +453,8 @@ class basic_session_state {
 
   // serialize: the whole state as a versioned, length-checked byte string:
   // Suite::record_magic ("e2ss" for signal_v3, "e2sm" for modern) || format
-  // version (2; format 1, without time stamps, still loads) || fields || SHA-256 of all before it (docs/protocol.md).
+  // version (2; format 1, without time stamps, still loads) || fields ||
+  // SHA-256 of all before it (docs/protocol.md), through record_io.hpp.
   // It holds private keys: store it encrypted (sealed storage, issue 6) and
   // wipe it after use. deserialize rejects (error::invalid_message) anything
   // that is not exactly such a string — another suite's record, a wrong
@@ -443,192 +463,167 @@ class basic_session_state {
   // partly loaded state.
   std::vector<std::uint8_t> serialize() const {
     constexpr std::size_t key_bytes = Suite::message_key::serialized_size;
-    constexpr bool modern_fields = Suite::supports_header_encryption;
-    // An upper bound of the size; the vector is cut to the exact size at the
-    // end (written by position: no reallocation, one allocation).
-    std::size_t n = 4 + 1 + 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 48 + 1 + 32;
-    if (modern_fields) n += 1 + 3 * 32;
+    // An upper bound of the fields' size (one allocation).
+    std::size_t n = 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 48 + 1;
+    if (Suite::supports_header_encryption) n += 1 + 3 * 32;
     for (const auto& r : receivers_)
       n += 32 + 36 + (header_encryption_ ? 32 : 0) + 2 + r.skipped.size() * (4 + 8 + key_bytes);
-    std::vector<std::uint8_t> out(n);
-    std::size_t pos = 0;
-    const auto put = [&](std::span<const std::uint8_t> b) {
-      std::copy(b.begin(), b.end(), out.begin() + static_cast<std::ptrdiff_t>(pos));
-      pos += b.size();
-    };
-    const auto put8 = [&](std::uint8_t v) { out[pos++] = v; };
-    const auto put32 = [&](std::uint32_t v) {
-      store_le32(out.data() + pos, v);
-      pos += 4;
-    };
-    const auto put64 = [&](std::uint64_t v) {
-      store_le32(out.data() + pos, static_cast<std::uint32_t>(v));
-      store_le32(out.data() + pos + 4, static_cast<std::uint32_t>(v >> 32));
-      pos += 8;
-    };
-    put(Suite::record_magic);
-    put8(Suite::record_format);
-    put(local_identity_);
-    put(remote_identity_);
-    put(root_.key());
-    put(sender_ratchet_.private_key.expose());
-    put(sender_ratchet_.public_key);
-    put(sender_chain_.key());
-    put32(sender_chain_.index());
-    put32(previous_counter_);
-    put32(local_registration_id_);
-    put32(remote_registration_id_);
-    put(alice_base_key_);
-    put8(pending_ ? (pending_->pre_key_id ? 3 : 1) : 0);
+    detail::record_writer w(Suite::record_magic, Suite::record_format, n);
+    w.put(local_identity_);
+    w.put(remote_identity_);
+    w.put(root_.key());
+    w.put(sender_ratchet_.private_key.expose());
+    w.put(sender_ratchet_.public_key);
+    w.put(sender_chain_.key());
+    w.put32(sender_chain_.index());
+    w.put32(previous_counter_);
+    w.put32(local_registration_id_);
+    w.put32(remote_registration_id_);
+    w.put(alice_base_key_);
+    w.put8(pending_ ? (pending_->pre_key_id ? 3 : 1) : 0);
     if (pending_) {
-      put32(pending_->pre_key_id.value_or(0));
-      put32(pending_->signed_pre_key_id);
-      put(pending_->base_key);
-      put64(pending_->timestamp);
+      w.put32(pending_->pre_key_id.value_or(0));
+      w.put32(pending_->signed_pre_key_id);
+      w.put(pending_->base_key);
+      w.put64(pending_->timestamp);
     }
-    if constexpr (modern_fields) {
-      put8(header_encryption_ ? 1 : 0);
+    if constexpr (Suite::supports_header_encryption) {
+      w.put8(header_encryption_ ? 1 : 0);
       if (header_encryption_) {
-        put(send_header_key_.expose());
-        put(next_send_header_key_.expose());
-        put(next_recv_header_key_.expose());
+        w.put(send_header_key_.expose());
+        w.put(next_send_header_key_.expose());
+        w.put(next_recv_header_key_.expose());
       }
     }
-    put8(static_cast<std::uint8_t>(receivers_.size()));
+    w.put8(static_cast<std::uint8_t>(receivers_.size()));
     for (const auto& r : receivers_) {
-      put(r.their_ratchet_key);
-      put(r.chain.key());
-      put32(r.chain.index());
-      if (header_encryption_) put(r.header_key.expose());
-      put8(static_cast<std::uint8_t>(r.skipped.size()));
-      put8(static_cast<std::uint8_t>(r.skipped.size() >> 8));
+      w.put(r.their_ratchet_key);
+      w.put(r.chain.key());
+      w.put32(r.chain.index());
+      if (header_encryption_) w.put(r.header_key.expose());
+      w.put16(static_cast<std::uint16_t>(r.skipped.size()));
       for (const auto& k : r.skipped) {
-        put32(k.counter);
-        put64(k.cached_at);
-        k.key.write(std::span<std::uint8_t>(out).subspan(pos).template first<key_bytes>());
-        pos += key_bytes;
+        w.put32(k.counter);
+        w.put64(k.cached_at);
+        k.key.write(w.template next<key_bytes>());
       }
     }
-    const auto sum = sha256::hash(std::span<const std::uint8_t>(out).first(pos));
-    put(sum);
-    out.resize(pos);
-    return out;
+    return w.finish();
   }
 
   static result<basic_session_state> deserialize(std::span<const std::uint8_t> in) {
     constexpr std::size_t key_bytes = Suite::message_key::serialized_size;
-    const auto& magic = Suite::record_magic;
-    if (in.size() < magic.size() + 1 + 32) return error::invalid_message;
-    const auto body = in.first(in.size() - 32);
-    const auto sum = sha256::hash(body);
-    if (!std::equal(sum.begin(), sum.end(), in.end() - 32)) return error::invalid_message;
-    if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
     // Format 1 (before time stamps) still loads: its stamps read as 0.
-    if (body[4] != Suite::record_format && body[4] != 1) return error::invalid_version;
-    const bool stamped = body[4] >= 2;
-    std::size_t pos = 5;
-    bool ok = true;
-    const auto take = [&](std::size_t n) -> std::span<const std::uint8_t> {
-      if (!ok || n > body.size() - pos) {
-        ok = false;
-        return {};
-      }
-      const auto s = body.subspan(pos, n);
-      pos += n;
-      return s;
-    };
-    const auto take32 = [&]() -> std::uint32_t {
-      const auto s = take(4);
-      return ok ? load_le32(s.data()) : 0;
-    };
-    const auto take64 = [&]() -> std::uint64_t {
-      if (!stamped) return 0;
-      const auto s = take(8);
-      return ok ? (std::uint64_t{load_le32(s.data())} | (std::uint64_t{load_le32(s.data() + 4)} << 32)) : 0;
-    };
-    const auto take_key = [&](std::array<std::uint8_t, 32>& k) {
-      const auto s = take(32);
-      if (ok) std::copy(s.begin(), s.end(), k.begin());
-    };
-    const auto take_secret = [&](secret<32>& k) {
-      const auto s = take(32);
-      if (ok) k = secret<32>(detail::first32(s.data()));
-    };
-    std::array<std::uint8_t, 33> local{}, remote{};
-    std::array<std::uint8_t, 32> root{}, ratchet_priv{}, ratchet_pub{}, chain{}, base{};
-    if (auto s = take(33); ok) std::copy(s.begin(), s.end(), local.begin());
-    if (auto s = take(33); ok) std::copy(s.begin(), s.end(), remote.begin());
-    take_key(root);
-    take_key(ratchet_priv);
-    take_key(ratchet_pub);
-    take_key(chain);
-    const std::uint32_t chain_index = take32(), previous = take32(), local_reg = take32(), remote_reg = take32();
-    take_key(base);
-    const auto wipe_all = [&] {
-      secure_wipe(root.data(), 32);
-      secure_wipe(ratchet_priv.data(), 32);
-      secure_wipe(chain.data(), 32);
-    };
-    if (!ok || local[0] != djb_key_type || remote[0] != djb_key_type) {
-      wipe_all();
-      return error::invalid_message;
-    }
-    key_pair ratchet;
-    ratchet.private_key = secret<32>(ratchet_priv);
-    ratchet.public_key = ratchet_pub;
-    basic_session_state s(root_key(root), std::move(ratchet), chain_key(chain, chain_index));
-    wipe_all();
-    s.local_identity_ = local;
-    s.remote_identity_ = remote;
-    s.previous_counter_ = previous;
-    s.local_registration_id_ = local_reg;
-    s.remote_registration_id_ = remote_reg;
-    s.alice_base_key_ = base;
-    const auto flag = take(1);
-    if (!ok || flag[0] > 3 || flag[0] == 2) return error::invalid_message;
-    if (flag[0] != 0) {
-      pending_pre_key p;
-      const std::uint32_t id = take32();
-      if (flag[0] == 3) p.pre_key_id = id;
-      p.signed_pre_key_id = take32();
-      take_key(p.base_key);
-      p.timestamp = take64();
-      s.pending_ = p;
+    auto opened = detail::record_reader::open(in, Suite::record_magic, 1, Suite::record_format);
+    if (!opened) return opened.error();
+    auto& r = *opened;
+    const bool stamped = r.format() >= 2;
+    const auto take64 = [&]() -> std::uint64_t { return stamped ? r.take64() : 0; };
+    const auto take_secret = [&](secret<32>& k) { k = secret<32>(r.template take<32>()); };
+    parts p;
+    r.take_into(p.local_identity);
+    r.take_into(p.remote_identity);
+    take_secret(p.root);
+    take_secret(p.sender_ratchet.private_key);
+    r.take_into(p.sender_ratchet.public_key);
+    take_secret(p.sender_chain_key);
+    p.sender_chain_index = r.take32();
+    p.previous_counter = r.take32();
+    p.local_registration_id = r.take32();
+    p.remote_registration_id = r.take32();
+    r.take_into(p.alice_base_key);
+    const std::uint8_t flag = r.take8();
+    if (!r.ok() || flag > 3 || flag == 2) return error::invalid_message;
+    if (flag != 0) {
+      pending_pre_key pp;
+      const std::uint32_t id = r.take32();
+      if (flag == 3) pp.pre_key_id = id;
+      pp.signed_pre_key_id = r.take32();
+      r.take_into(pp.base_key);
+      pp.timestamp = take64();
+      p.pending = pp;
     }
     if constexpr (Suite::supports_header_encryption) {
-      const auto he = take(1);
-      if (!ok || he[0] > 1) return error::invalid_message;
-      s.header_encryption_ = he[0] == 1;
-      if (s.header_encryption_) {
-        take_secret(s.send_header_key_);
-        take_secret(s.next_send_header_key_);
-        take_secret(s.next_recv_header_key_);
+      const std::uint8_t he = r.take8();
+      if (!r.ok() || he > 1) return error::invalid_message;
+      p.header_encryption = he == 1;
+      if (p.header_encryption) {
+        take_secret(p.send_header_key);
+        take_secret(p.next_send_header_key);
+        take_secret(p.next_recv_header_key);
       }
     }
-    const auto count = take(1);
-    if (!ok || count[0] > max_receiver_chains) return error::invalid_message;
-    for (std::size_t c = 0; c < count[0]; ++c) {
-      std::array<std::uint8_t, 32> their{}, ck{};
-      take_key(their);
-      take_key(ck);
-      const std::uint32_t index = take32();
-      receiver_chain r{their, chain_key(ck, index), {}, {}};
-      secure_wipe(ck.data(), 32);  // before any return: the chain key is secret
-      if (s.header_encryption_) take_secret(r.header_key);
-      const auto nb = take(2);
-      if (!ok) return error::invalid_message;
-      const std::size_t skipped = std::size_t{nb[0]} | (std::size_t{nb[1]} << 8);
-      if (skipped > max_skipped_keys) return error::invalid_message;
+    const std::uint8_t count = r.take8();
+    if (!r.ok() || count > max_receiver_chains) return error::invalid_message;
+    p.receivers.reserve(count);
+    for (std::size_t c = 0; c < count; ++c) {
+      std::array<std::uint8_t, 32> their{};
+      r.take_into(their);
+      const auto ck = r.template take<32>();
+      receiver_chain chain{their, chain_key(ck, r.take32()), {}, {}};
+      if (p.header_encryption) take_secret(chain.header_key);
+      const std::size_t skipped = r.take16();
+      if (!r.ok() || skipped > max_skipped_keys) return error::invalid_message;
+      chain.skipped.reserve(skipped);
       for (std::size_t k = 0; k < skipped; ++k) {
-        const std::uint32_t counter = take32();
+        const std::uint32_t counter = r.take32();
         const std::uint64_t cached_at = take64();
-        const auto key = take(key_bytes);
-        if (!ok) return error::invalid_message;
-        r.skipped.push_back({counter, Suite::message_key::read(key.template first<key_bytes>()), cached_at});
+        const auto key = r.template take<key_bytes>();
+        if (!r.ok()) return error::invalid_message;
+        chain.skipped.push_back({counter, Suite::message_key::read(key), cached_at});
       }
-      s.receivers_.push_back(std::move(r));
+      p.receivers.push_back(std::move(chain));
     }
-    if (!ok || pos != body.size()) return error::invalid_message;
+    if (!r.done()) return error::invalid_message;
+    return from_parts(std::move(p));
+  }
+
+  // parts: everything a state holds, to build one from another record
+  // format (migration.hpp imports libsignal-protocol-c's sessions this way).
+  struct parts {
+    serialized_public_key local_identity{}, remote_identity{};  // 33 bytes, 0x05 first
+    secret<32> root{};
+    key_pair sender_ratchet{};
+    secret<32> sender_chain_key{};
+    std::uint32_t sender_chain_index = 0;
+    std::uint32_t previous_counter = 0;
+    std::uint32_t local_registration_id = 0, remote_registration_id = 0;
+    std::array<std::uint8_t, 32> alice_base_key{};
+    std::optional<pending_pre_key> pending{};
+    std::vector<receiver_chain> receivers{};  // newest first
+    bool header_encryption = false;           // with the three header keys (suites that support it)
+    secret<32> send_header_key{}, next_send_header_key{}, next_recv_header_key{};
+  };
+
+  // from_parts: the state of `p`. error::invalid_message if it breaks what
+  // a state keeps: identities not 0x05-prefixed, more than
+  // max_receiver_chains chains or max_skipped_keys cached keys in one,
+  // header encryption in a suite without it. (Over all chains a loaded
+  // state may hold up to max_receiver_chains x max_skipped_keys keys, as a
+  // record written before the total bound did; the next commit enforces
+  // max_total_skipped_keys.)
+  static result<basic_session_state> from_parts(parts p) {
+    if (p.local_identity[0] != djb_key_type || p.remote_identity[0] != djb_key_type) return error::invalid_message;
+    if (p.receivers.size() > max_receiver_chains) return error::invalid_message;
+    for (const auto& c : p.receivers)
+      if (c.skipped.size() > max_skipped_keys) return error::invalid_message;
+    if (p.header_encryption && !Suite::supports_header_encryption) return error::invalid_message;
+    basic_session_state s(root_key(p.root.expose()), std::move(p.sender_ratchet),
+                          chain_key(p.sender_chain_key.expose(), p.sender_chain_index));
+    s.local_identity_ = p.local_identity;
+    s.remote_identity_ = p.remote_identity;
+    s.previous_counter_ = p.previous_counter;
+    s.local_registration_id_ = p.local_registration_id;
+    s.remote_registration_id_ = p.remote_registration_id;
+    s.alice_base_key_ = p.alice_base_key;
+    s.pending_ = p.pending;
+    s.receivers_ = std::move(p.receivers);
+    s.header_encryption_ = p.header_encryption;
+    if (p.header_encryption) {
+      s.send_header_key_ = std::move(p.send_header_key);
+      s.next_send_header_key_ = std::move(p.next_send_header_key);
+      s.next_recv_header_key_ = std::move(p.next_recv_header_key);
+    }
     return s;
   }
 

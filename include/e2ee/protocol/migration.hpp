@@ -85,7 +85,6 @@
 #include "double_ratchet.hpp"
 #include "keys.hpp"
 #include "messages.hpp"
-#include "record_io.hpp"
 #include "sender_keys.hpp"
 #include "session.hpp"
 #include "wire.hpp"
@@ -409,56 +408,47 @@ inline result<void> check_c_session(c_session& s) {
   return {};
 }
 
-// e2ee_state_bytes: the state in session_state's own record format
-// (double_ratchet.hpp, signal_v3), which session_state::deserialize then
-// checks and loads. Format 1: the one without time stamps, as C records have
-// none (cached keys and the pending PreKey load as "time unknown"). Holds
-// secrets: the caller wipes it.
-inline constexpr std::uint8_t c_import_state_format = 1;
-
-inline std::vector<std::uint8_t> e2ee_state_bytes(const c_session& s) {
-  constexpr std::size_t key_bytes = signal_v3::message_key::serialized_size;
-  std::size_t n = 2 * public_key_size + 4 * 32 + 4 * 4 + 32 + 1 + 40 + 1;
-  for (const auto& c : s.receivers) n += 32 + 32 + 4 + 2 + (c.message_keys.size() - c.dropped) * (4 + key_bytes);
-  record_writer w(signal_v3::record_magic, c_import_state_format, n);
-  w.put(s.local_identity);
-  w.put(s.remote_identity);
-  w.put(s.root_key);
+// e2ee_state: the state built from its parts (session_state::from_parts).
+// C records have no time stamps: the cached keys and the pending PreKey get
+// "time unknown" (0), as in a format-1 e2ee record.
+inline result<session_state> e2ee_state(const c_session& s) {
+  const auto copy = [](std::span<const std::uint8_t> from, auto& to) { std::copy(from.begin(), from.end(), to.begin()); };
+  session_state::parts p;
+  copy(s.local_identity, p.local_identity);
+  copy(s.remote_identity, p.remote_identity);
+  p.root = secret<32>(s.root_key.first<32>());
   auto priv = x25519::detail::clamp(s.sender.ratchet_private.first<32>());
-  w.put(priv);
+  p.sender_ratchet.private_key = secret<32>(priv);
   secure_wipe(priv.data(), priv.size());
-  w.put(s.sender.ratchet_key.subspan(1));
-  w.put(s.sender.key);
-  w.put32(s.sender.index);
-  w.put32(s.previous_counter);
-  w.put32(s.local_registration_id);
-  w.put32(s.remote_registration_id);
-  if (s.alice_base_key.empty()) {
-    w.put(std::array<std::uint8_t, 32>{});
-  } else {
-    w.put(s.alice_base_key.subspan(1));
-  }
-  w.put8(s.has_pending ? (s.pending_pre_key_id ? 3 : 1) : 0);
+  copy(s.sender.ratchet_key.subspan(1), p.sender_ratchet.public_key);
+  p.sender_chain_key = secret<32>(s.sender.key.first<32>());
+  p.sender_chain_index = s.sender.index;
+  p.previous_counter = s.previous_counter;
+  p.local_registration_id = s.local_registration_id;
+  p.remote_registration_id = s.remote_registration_id;
+  if (!s.alice_base_key.empty()) copy(s.alice_base_key.subspan(1), p.alice_base_key);
   if (s.has_pending) {
-    w.put32(s.pending_pre_key_id.value_or(0));
-    w.put32(s.pending_signed_pre_key_id);
-    w.put(s.pending_base_key.subspan(1));
+    pending_pre_key pending;
+    pending.pre_key_id = s.pending_pre_key_id;
+    pending.signed_pre_key_id = s.pending_signed_pre_key_id;
+    copy(s.pending_base_key.subspan(1), pending.base_key);
+    p.pending = pending;
   }
-  w.put8(static_cast<std::uint8_t>(s.receivers.size()));
+  p.receivers.reserve(s.receivers.size());
   for (auto c = s.receivers.rbegin(); c != s.receivers.rend(); ++c) {  // e2ee keeps the newest first
-    w.put(c->ratchet_key.subspan(1));
-    w.put(c->key);
-    w.put32(c->index);
-    w.put16(static_cast<std::uint16_t>(c->message_keys.size() - c->dropped));
+    session_state::receiver_chain chain{{}, chain_key(c->key.first<32>(), c->index), {}, {}};
+    copy(c->ratchet_key.subspan(1), chain.their_ratchet_key);
+    chain.skipped.reserve(c->message_keys.size() - c->dropped);
     for (std::size_t i = c->dropped; i < c->message_keys.size(); ++i) {
       const auto& k = c->message_keys[i];
-      w.put32(k.index);
-      w.put(k.cipher_key);
-      w.put(k.mac_key);
-      w.put(k.iv);
+      chain.skipped.push_back({k.index,
+                               signal_v3::message_key{secret<32>(k.cipher_key.first<32>()),
+                                                      secret<32>(k.mac_key.first<32>()), secret<16>(k.iv.first<16>())},
+                               0});
     }
+    p.receivers.push_back(std::move(chain));
   }
-  return w.finish();
+  return session_state::from_parts(std::move(p));
 }
 
 }  // namespace detail
@@ -483,52 +473,30 @@ inline result<session_record> import_libsignal_c_session_record(std::span<const 
     }
   }
 
-  // Each non-empty state in e2ee's state format, then the whole record in
-  // session_record's format ("e2sr" || 1 || current flag || count ||
-  // length-prefixed states), loaded by session_record::deserialize.
-  std::vector<std::vector<std::uint8_t>> states;
-  const auto wipe_states = [&] {
-    for (auto& b : states) secure_wipe(b.data(), b.size());
-  };
-  bool has_current = false;
+  // Each non-empty state built from its parts, then the record of them.
+  std::optional<session_state> current_state;
+  std::vector<session_state> previous_states;
   const auto convert = [&](std::span<const std::uint8_t> bytes, bool is_current) -> result<void> {
     detail::c_session s;
     if (!detail::parse_c_session(bytes, s)) return error::invalid_message;
     if (s.empty()) return {};
     if (auto ok = detail::check_c_session(s); !ok) return ok.error();
-    states.push_back(detail::e2ee_state_bytes(s));
-    has_current = has_current || is_current;
+    auto state = detail::e2ee_state(s);
+    if (!state) return error::invalid_message;  // cannot happen for what was checked above
+    if (is_current) {
+      current_state.emplace(std::move(*state));
+    } else {
+      previous_states.push_back(std::move(*state));
+    }
     return {};
   };
   if (current) {
-    if (auto ok = convert(*current, true); !ok) {
-      wipe_states();
-      return ok.error();
-    }
+    if (auto ok = convert(*current, true); !ok) return ok.error();
   }
   for (const auto& p : previous) {
-    if (auto ok = convert(p, false); !ok) {
-      wipe_states();
-      return ok.error();
-    }
+    if (auto ok = convert(p, false); !ok) return ok.error();
   }
-  std::size_t n = 7;
-  for (const auto& b : states) n += 4 + b.size();
-  std::vector<std::uint8_t> record(n);
-  const std::array<std::uint8_t, 7> head{'e', '2', 's', 'r', 1, static_cast<std::uint8_t>(has_current ? 1 : 0),
-                                         static_cast<std::uint8_t>(states.size() - (has_current ? 1 : 0))};
-  std::copy(head.begin(), head.end(), record.begin());
-  std::size_t pos = head.size();
-  for (const auto& b : states) {
-    store_le32(record.data() + pos, static_cast<std::uint32_t>(b.size()));
-    std::copy(b.begin(), b.end(), record.begin() + static_cast<std::ptrdiff_t>(pos + 4));
-    pos += 4 + b.size();
-  }
-  wipe_states();
-  auto out = session_record::deserialize(record);
-  secure_wipe(record.data(), record.size());
-  if (!out) return error::invalid_message;  // cannot happen for what was checked above
-  return out;
+  return session_record(basic_session_record<signal_v3>::from_states(std::move(current_state), std::move(previous_states)));
 }
 
 }  // namespace protocol

@@ -80,6 +80,14 @@ class record_writer {
     put32(static_cast<std::uint32_t>(v));
     put32(static_cast<std::uint32_t>(v >> 32));
   }
+  // next<N>: the next N bytes of the record, for a field that writes itself
+  // (e.g. a message key's write()).
+  template <std::size_t N>
+  std::span<std::uint8_t, N> next() {
+    const auto at = room(N);
+    pos_ += N;
+    return std::span<std::uint8_t, N>(&*at, N);
+  }
 
   std::size_t size() const noexcept { return pos_; }
 
@@ -114,11 +122,18 @@ class record_reader {
   static result<record_reader> open(std::span<const std::uint8_t> in,
                                     std::span<const std::uint8_t, record_magic_size> magic,
                                     std::uint8_t format) noexcept {
+    return open(in, magic, format, format);
+  }
+  // open: as above for a record of any format from `oldest` to `newest`
+  // (a loader that still reads older formats; format() tells which).
+  static result<record_reader> open(std::span<const std::uint8_t> in,
+                                    std::span<const std::uint8_t, record_magic_size> magic, std::uint8_t oldest,
+                                    std::uint8_t newest) noexcept {
     if (in.size() < record_header_size + record_checksum_size) return error::invalid_message;
     const auto body = in.first(in.size() - record_checksum_size);
     const auto sum = sha256::hash(body);
     if (!std::equal(sum.begin(), sum.end(), in.end() - record_checksum_size)) return error::invalid_message;
-    return open_frame(body, magic, format);
+    return open_frame(body, magic, oldest, newest);
   }
 
   // open_plain: a record without a checksum (the fields run to the end).
@@ -126,9 +141,10 @@ class record_reader {
                                           std::span<const std::uint8_t, record_magic_size> magic,
                                           std::uint8_t format) noexcept {
     if (in.size() < record_header_size) return error::invalid_message;
-    return open_frame(in, magic, format);
+    return open_frame(in, magic, format, format);
   }
 
+  std::uint8_t format() const noexcept { return body_[record_magic_size]; }
   bool ok() const noexcept { return ok_; }
   // done: every read succeeded and every byte was read.
   bool done() const noexcept { return ok_ && pos_ == body_.size(); }
@@ -178,9 +194,9 @@ class record_reader {
 
   static result<record_reader> open_frame(std::span<const std::uint8_t> body,
                                           std::span<const std::uint8_t, record_magic_size> magic,
-                                          std::uint8_t format) noexcept {
+                                          std::uint8_t oldest, std::uint8_t newest) noexcept {
     if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
-    if (body[record_magic_size] != format) return error::invalid_version;
+    if (body[record_magic_size] < oldest || body[record_magic_size] > newest) return error::invalid_version;
     return record_reader(body);
   }
 

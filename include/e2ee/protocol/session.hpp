@@ -8,8 +8,11 @@
 //
 // Stores are concepts (below), so an app plugs in its own database; the
 // in-memory memory_store implements all of them. Every call loads what it
-// needs, works on copies, and stores the result only on success: a failed
-// decrypt leaves every store as it was.
+// needs and changes the stored session only on success: a failed encrypt or
+// decrypt leaves every store as it was. A session store may lend its record
+// for the call (session_store_in_place, as memory_store does): encrypt and
+// decrypt then work on it in place, with no copy of the record, and
+// encrypt's only allocation is the output.
 //
 // Both suites run through the same calls: session_options::suite picks the
 // suite of a session process_pre_key_bundle starts (signal_v3 by default,
@@ -40,6 +43,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -121,6 +125,17 @@ class basic_session_record {
     return r;
   }
 
+  // from_states: a record of these states (the archived ones most recent
+  // first, at most max_archived_states: more are dropped, oldest first).
+  static basic_session_record from_states(std::optional<state> current, std::vector<state> previous) {
+    basic_session_record r;
+    r.current_ = std::move(current);
+    if (previous.size() > max_archived_states)
+      previous.erase(previous.begin() + static_cast<std::ptrdiff_t>(max_archived_states), previous.end());
+    r.previous_ = std::move(previous);
+    return r;
+  }
+
   bool has_current() const noexcept { return current_.has_value(); }
   state* current() noexcept { return current_ ? &*current_ : nullptr; }
   const state* current() const noexcept { return current_ ? &*current_ : nullptr; }
@@ -155,7 +170,11 @@ class basic_session_record {
 
   // decrypt: tries the current state, then the archived ones; the state that
   // decrypts becomes current. The error reported is the current state's (or
-  // no_session if there is none). `now` as in basic_session_state::decrypt.
+  // no_session if there is none), except that when the current state only
+  // says invalid_mac (the message is not its), the first archived state's
+  // other error is reported: a replayed message of an archived session is
+  // duplicate_message, as in libsignal. `now` as in
+  // basic_session_state::decrypt.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
     return decrypt_with([&](state& s) { return s.decrypt(message, rng); });
@@ -164,6 +183,27 @@ class basic_session_record {
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng,
                                             std::chrono::sys_seconds now) {
     return decrypt_with([&](state& s) { return s.decrypt(message, rng, now); });
+  }
+
+  // decrypt_with: decrypt as above with try_state(state&) ->
+  // result<std::vector<std::uint8_t>> trying one state (which it must leave
+  // unchanged on error), e.g. basic_session_state::decrypt_checked.
+  template <class F>
+  result<std::vector<std::uint8_t>> decrypt_with(F&& try_state) {
+    if (!current_) return error::no_session;
+    auto r = try_state(*current_);
+    if (r) return r;
+    error reported = r.error();
+    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
+      auto p = try_state(*it);
+      if (!p) {
+        if (reported == error::invalid_mac) reported = p.error();
+        continue;
+      }
+      promote_archived(it);
+      return p;
+    }
+    return reported;
   }
 
   // serialize / deserialize: Suite::session_record_magic ("e2sr" for
@@ -219,20 +259,6 @@ class basic_session_record {
     state promoted = std::move(*it);
     previous_.erase(it);
     promote_new(std::move(promoted));
-  }
-
-  template <class F>
-  result<std::vector<std::uint8_t>> decrypt_with(F&& try_state) {
-    if (!current_) return error::no_session;
-    auto r = try_state(*current_);
-    if (r) return r;
-    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
-      auto p = try_state(*it);
-      if (!p) continue;
-      promote_archived(it);
-      return p;
-    }
-    return r.error();
   }
 
   std::optional<state> current_{};
@@ -348,6 +374,24 @@ concept session_store = requires(S& s, const address& a, session_record r) {
 template <class S>
 concept protocol_store = identity_key_store<S> && pre_key_store<S> && signed_pre_key_store<S> && session_store<S>;
 
+// session_store_in_place: an optional capability of a session store: it
+// lends its stored record for the length of one call, so encrypt and
+// decrypt work on it where it is instead of on a deep copy (load_session)
+// that is written back (store_session). s.with_session(a, f) calls
+// f(session_record*) exactly once: the record stored for `a`, or nullptr if
+// there is none. f may change the record in place and returns true if it
+// did; it returns false only when the record is exactly as it was. The
+// store persists a changed record before with_session returns, and returns
+// false only if that failed (the call then reports storage_failure). The
+// API changes a lent record only in steps that cannot fail after the
+// message was produced or authenticated, so a failed encrypt or decrypt
+// leaves it byte-identical. Stores without the capability work through
+// load_session / store_session.
+template <class S>
+concept session_store_in_place = session_store<S> && requires(S& s, const address& a, bool (*f)(session_record*)) {
+  { s.with_session(a, f) } -> std::convertible_to<bool>;
+};
+
 // memory_store: every store in memory; for tests, demos and as a model.
 class memory_store {
  public:
@@ -406,6 +450,14 @@ class memory_store {
     sessions_.insert_or_assign(a, std::move(r));
     return true;
   }
+  // with_session: session_store_in_place; the record is changed where it
+  // is stored, so there is nothing to persist (always true).
+  template <class F>
+  bool with_session(const address& a, F&& f) {
+    const auto it = sessions_.find(a);
+    (void)std::forward<F>(f)(it == sessions_.end() ? nullptr : &it->second);
+    return true;
+  }
 
  private:
   key_pair identity_;
@@ -415,7 +467,7 @@ class memory_store {
   std::map<std::uint32_t, signed_pre_key_record> signed_pre_keys_;
   std::map<address, session_record> sessions_;
 };
-static_assert(protocol_store<memory_store>);
+static_assert(protocol_store<memory_store> && session_store_in_place<memory_store>);
 
 // ---- the user API -----------------------------------------------------------------
 
@@ -451,6 +503,47 @@ bool trusted(Store& store, const address& remote, const basic_session_state<Suit
   return store.is_trusted_identity(remote, identity_u(s.remote_identity()));
 }
 
+// with_stored_session: f(session_record*) on the record stored for `remote`
+// (nullptr if none): in place if the store lends it, else on a loaded copy
+// that is stored back if f returns true (it changed it). false: storage
+// failure.
+template <session_store Store, class F>
+bool with_stored_session(Store& store, const address& remote, F&& f) {
+  if constexpr (session_store_in_place<Store>) {
+    return store.with_session(remote, std::forward<F>(f));
+  } else {
+    auto loaded = store.load_session(remote);
+    session_record* record = loaded ? &*loaded : nullptr;
+    if (!f(record) || !record) return true;
+    return store.store_session(remote, std::move(*loaded));
+  }
+}
+
+// place_new: `s` becomes the current state of the record stored for
+// `remote` (archiving its current one; a record of the other suite is
+// replaced), or of a new record.
+template <class Suite, session_store Store>
+bool place_new(Store& store, const address& remote, basic_session_state<Suite>&& s) {
+  bool placed = false;
+  const bool ok = with_stored_session(store, remote, [&](session_record* record) {
+    if (!record) return false;
+    if (auto* same = record->template get<Suite>()) {
+      same->promote_new(std::move(s));
+    } else {
+      basic_session_record<Suite> fresh;
+      fresh.promote_new(std::move(s));
+      *record = session_record(std::move(fresh));
+    }
+    placed = true;
+    return true;
+  });
+  if (!ok) return false;
+  if (placed) return true;
+  basic_session_record<Suite> fresh;
+  fresh.promote_new(std::move(s));
+  return store.store_session(remote, session_record(std::move(fresh)));
+}
+
 template <class Suite, protocol_store Store, random_source R>
 result<void> start_session(Store& store, const address& remote, const pre_key_bundle& bundle, R& rng,
                            const session_options& opts) {
@@ -465,14 +558,8 @@ result<void> start_session(Store& store, const address& remote, const pre_key_bu
   state->set_pending_pre_key({bundle.pre_key_id, bundle.signed_pre_key_id, base->public_key, stamp(opts)},
                              store.local_registration_id());
   state->set_remote_registration_id(bundle.registration_id);
-  auto loaded = store.load_session(remote);
-  basic_session_record<Suite> r;
-  if (loaded) {
-    if (auto* same = loaded->template get<Suite>()) r = std::move(*same);  // else: the other suite's record is replaced
-  }
-  r.promote_new(std::move(*state));
   if (!store.save_identity(remote, bundle.identity_key)) return error::storage_failure;
-  if (!store.store_session(remote, session_record(std::move(r)))) return error::storage_failure;
+  if (!place_new(store, remote, std::move(*state))) return error::storage_failure;
   return {};
 }
 
@@ -506,18 +593,21 @@ template <class Store>
   requires session_store<Store> && identity_key_store<Store>
 result<encrypted_message> encrypt(Store& store, const address& remote, std::span<const std::uint8_t> plaintext,
                                   const session_options& opts = {}) {
-  auto record = store.load_session(remote);
-  if (!record) return error::no_session;
-  auto out = record->visit([&](auto& r) -> result<encrypted_message> {
-    auto* s = r.current();
-    if (!s) return error::no_session;
-    if (opts.now && s->unacknowledged_expired(*opts.now)) return error::no_session;
-    if (!detail::trusted(store, remote, *s)) return error::untrusted_identity;
-    if (opts.now) s->expire_skipped(*opts.now);
-    return s->encrypt(plaintext);
+  result<encrypted_message> out = error::no_session;
+  const bool stored = detail::with_stored_session(store, remote, [&](session_record* record) {
+    if (!record) return false;
+    out = record->visit([&](auto& r) -> result<encrypted_message> {
+      auto* s = r.current();
+      if (!s) return error::no_session;
+      if (opts.now && s->unacknowledged_expired(*opts.now)) return error::no_session;
+      if (!detail::trusted(store, remote, *s)) return error::untrusted_identity;
+      auto m = s->encrypt(plaintext);  // the one step that may fail (std::bad_alloc): nothing changed before it
+      if (opts.now) s->expire_skipped(*opts.now);
+      return m;
+    });
+    return out.has_value();
   });
-  if (!out) return out;
-  if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
+  if (!stored) return error::storage_failure;
   return out;
 }
 
@@ -533,19 +623,24 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   const auto try_state = [&](basic_session_state<Suite>& s) {
     return opts.now ? s.decrypt(m->message, rng, *opts.now) : s.decrypt(m->message, rng);
   };
-  auto loaded = store.load_session(remote);
-  basic_session_record<Suite> record;
-  if (loaded) {
-    if (auto* same = loaded->template get<Suite>()) record = std::move(*same);  // else replaced on success
-  }
   // A state already built from this base key: a duplicate (or a later
-  // PreKey-wrapped message of the same session).
-  if (auto* existing = record.find_base_key(m->base_key)) {
-    auto pt = try_state(*existing);
-    if (!pt) return pt.error();
-    record.promote(existing);  // the state that decrypted becomes current, as on the whisper path
-    if (!store.store_session(remote, session_record(std::move(record)))) return error::storage_failure;
-    return pt;
+  // PreKey-wrapped message of the same session), decrypted on it in place.
+  std::optional<result<std::vector<std::uint8_t>>> on_existing;
+  const bool stored = with_stored_session(store, remote, [&](session_record* loaded) {
+    auto* record = loaded ? loaded->template get<Suite>() : nullptr;  // the other suite's: replaced on success
+    auto* existing = record ? record->find_base_key(m->base_key) : nullptr;
+    if (!existing) return false;
+    on_existing.emplace(try_state(*existing));
+    if (!*on_existing) return false;
+    record->promote(existing);  // the state that decrypted becomes current, as on the whisper path
+    return true;
+  });
+  if (on_existing) {
+    if (!stored) {
+      if (*on_existing) secure_wipe((*on_existing)->data(), (*on_existing)->size());
+      return error::storage_failure;
+    }
+    return std::move(*on_existing);
   }
   const auto* spk = store.load_signed_pre_key(m->signed_pre_key_id);
   if (!spk) return error::invalid_key;
@@ -561,10 +656,11 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   state->set_remote_registration_id(m->registration_id);
   auto pt = try_state(*state);
   if (!pt) return pt.error();
-  record.promote_new(std::move(*state));
-  if (!store.save_identity(remote, m->identity_key)) return error::storage_failure;
-  if (!store.store_session(remote, session_record(std::move(record)))) return error::storage_failure;
-  if (m->pre_key_id && !store.remove_pre_key(*m->pre_key_id)) return error::storage_failure;
+  if (!store.save_identity(remote, m->identity_key) || !place_new(store, remote, std::move(*state)) ||
+      (m->pre_key_id && !store.remove_pre_key(*m->pre_key_id))) {
+    secure_wipe(pt->data(), pt->size());
+    return error::storage_failure;
+  }
   return pt;
 }
 
@@ -585,23 +681,30 @@ result<std::vector<std::uint8_t>> decrypt(Store& store, const address& remote, m
     return detail::decrypt_pre_key<signal_v3>(store, remote, bytes, rng, opts);
   }
   if (type != message_type::whisper) return error::invalid_message;
-  auto record = store.load_session(remote);
-  if (!record) return error::no_session;
-  if (modern_pre_key) return error::invalid_message;  // a PreKey message sent as a whisper one
-  auto pt = record->visit([&](auto& r) -> result<std::vector<std::uint8_t>> {
-    auto p = opts.now ? r.decrypt(bytes, rng, *opts.now) : r.decrypt(bytes, rng);
-    if (!p) return p;
-    // The state that decrypted (now current) must belong to the identity
-    // trusted now: a late message of a session whose identity was replaced
-    // is refused, and nothing is stored.
-    if (!detail::trusted(store, remote, *r.current())) {
-      secure_wipe(p->data(), p->size());
-      return error::untrusted_identity;
+  result<std::vector<std::uint8_t>> pt = error::no_session;
+  const bool stored = detail::with_stored_session(store, remote, [&](session_record* record) {
+    if (!record) return false;
+    if (modern_pre_key) {  // a PreKey message sent as a whisper one
+      pt = error::invalid_message;
+      return false;
     }
-    return p;
+    pt = record->visit([&](auto& r) {
+      using state = typename std::remove_reference_t<decltype(r)>::state;
+      // The state that decrypts must belong to the identity trusted now: a
+      // late message of a session whose identity was replaced is refused
+      // before anything is committed.
+      const auto accept = [&](const state& s) -> result<void> {
+        if (!detail::trusted(store, remote, s)) return error::untrusted_identity;
+        return {};
+      };
+      return r.decrypt_with([&](state& s) { return s.decrypt_checked(bytes, rng, opts.now, accept); });
+    });
+    return pt.has_value();
   });
-  if (!pt) return pt;
-  if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
+  if (!stored) {
+    if (pt) secure_wipe(pt->data(), pt->size());
+    return error::storage_failure;
+  }
   return pt;
 }
 

@@ -388,9 +388,7 @@ struct modern {
     }
   };
 
-  // Kept out of line: inlined into encrypt(), g++ 12 -O3 reports a false
-  // -Warray-bounds inside hkdf's expand on a path that cannot run.
-  [[gnu::noinline]] static message_key derive_message_key(const chain_key& c) noexcept {
+  static message_key derive_message_key(const chain_key& c) noexcept {
     auto okm = c.message_material<56>(detail::ascii(info_message_keys));
     message_key k{secret<32>(detail::first32(okm.data())),
                   secret<12>(std::span<const std::uint8_t, 12>(okm.data() + 32, 12)),
