@@ -10,9 +10,9 @@
 //   HMAC-SHA256 via EVP_MAC, SHA-512 via EVP_MD, AES-256-CBC (PKCS#7) and
 //   AES-256-CTR via EVP_CIPHER.
 // - party: one user talking to one remote address: a signal_context, in-memory
-//   stores (session, pre-key, signed pre-key, identity with trust on first
-//   use, sender key) that keep serialized records as libsignal-protocol-c
-//   hands them over, a session_builder and a session_cipher created once.
+//   stores that keep serialized records as libsignal-protocol-c hands them
+//   over (tests/support/signal_c_store.hpp, the same callbacks as the interop
+//   tests), a session_builder and a session_cipher created once.
 //
 // Nothing here throws: a failure is a negative libsignal code (or false), and
 // the constructor records its first failure in error().
@@ -45,6 +45,8 @@
 #include <signal/session_cipher.h>
 #include <signal/session_pre_key.h>
 #include <signal/signal_protocol.h>
+
+#include "../tests/support/signal_c_store.hpp"
 
 namespace e2ee_bench::signal_c {
 
@@ -253,52 +255,14 @@ class party {
     if (!step(signal_protocol_key_helper_generate_registration_id(&registration_id_, 0, ctx_),
               "generate_registration_id"))
       return;
-    if (!step(serialize(ratchet_identity_key_pair_get_public(identity_), identity_public_), "serialize identity") ||
-        !step(serialize(ratchet_identity_key_pair_get_private(identity_), identity_private_), "serialize identity"))
+    if (!step(serialize(ratchet_identity_key_pair_get_public(identity_), stores_.identity_public),
+              "serialize identity") ||
+        !step(serialize(ratchet_identity_key_pair_get_private(identity_), stores_.identity_private),
+              "serialize identity"))
       return;
+    stores_.registration_id = registration_id_;
     if (!step(signal_protocol_store_context_create(&store_, ctx_), "store_context_create")) return;
-
-    signal_protocol_session_store ss{};
-    ss.load_session_func = &party::load_session;
-    ss.get_sub_device_sessions_func = &party::sub_device_sessions;
-    ss.store_session_func = &party::store_session;
-    ss.contains_session_func = &party::contains_session;
-    ss.delete_session_func = &party::delete_session;
-    ss.delete_all_sessions_func = &party::delete_all_sessions;
-    ss.destroy_func = &party::destroy;
-    ss.user_data = this;
-    signal_protocol_pre_key_store pk{};
-    pk.load_pre_key = &party::load_pre_key;
-    pk.store_pre_key = &party::store_pre_key;
-    pk.contains_pre_key = &party::contains_pre_key;
-    pk.remove_pre_key = &party::remove_pre_key;
-    pk.destroy_func = &party::destroy;
-    pk.user_data = this;
-    signal_protocol_signed_pre_key_store spk{};
-    spk.load_signed_pre_key = &party::load_signed_pre_key;
-    spk.store_signed_pre_key = &party::store_signed_pre_key;
-    spk.contains_signed_pre_key = &party::contains_signed_pre_key;
-    spk.remove_signed_pre_key = &party::remove_signed_pre_key;
-    spk.destroy_func = &party::destroy;
-    spk.user_data = this;
-    signal_protocol_identity_key_store ik{};
-    ik.get_identity_key_pair = &party::get_identity_key_pair;
-    ik.get_local_registration_id = &party::get_local_registration_id;
-    ik.save_identity = &party::save_identity;
-    ik.is_trusted_identity = &party::is_trusted_identity;
-    ik.destroy_func = &party::destroy;
-    ik.user_data = this;
-    signal_protocol_sender_key_store sk{};
-    sk.store_sender_key = &party::store_sender_key;
-    sk.load_sender_key = &party::load_sender_key;
-    sk.destroy_func = &party::destroy;
-    sk.user_data = this;
-    if (!step(signal_protocol_store_context_set_session_store(store_, &ss), "set_session_store") ||
-        !step(signal_protocol_store_context_set_pre_key_store(store_, &pk), "set_pre_key_store") ||
-        !step(signal_protocol_store_context_set_signed_pre_key_store(store_, &spk), "set_signed_pre_key_store") ||
-        !step(signal_protocol_store_context_set_identity_key_store(store_, &ik), "set_identity_key_store") ||
-        !step(signal_protocol_store_context_set_sender_key_store(store_, &sk), "set_sender_key_store"))
-      return;
+    if (!step(stores_.install(store_), "install stores")) return;
     if (!step(session_builder_create(&builder_, store_, &remote_, ctx_), "session_builder_create")) return;
     step(session_cipher_create(&cipher_, store_, &remote_, ctx_), "session_cipher_create");
   }
@@ -340,7 +304,7 @@ class party {
                       session_signed_pre_key_get_signature(spk), session_signed_pre_key_get_signature_len(spk),
                       ratchet_identity_key_pair_get_public(identity_)),
                   "session_pre_key_bundle_create");
-      if (good) saved_pre_keys_ = pre_keys_;
+      if (good) saved_pre_keys_ = stores_.pre_keys;
     }
     if (head) signal_protocol_key_helper_key_list_free(head);
     unref(spk);
@@ -393,16 +357,11 @@ class party {
   // and put back the one-time prekey the last PreKey message consumed.
   // Identities stay saved (the same keys are trusted again).
   void reset_sessions() {
-    sessions_.clear();
-    pre_keys_ = saved_pre_keys_;
+    stores_.sessions.clear();
+    stores_.pre_keys = saved_pre_keys_;
   }
 
  private:
-  using address_key = std::pair<std::string, std::int32_t>;
-  static address_key key(const signal_protocol_address* a) { return {std::string(a->name, a->name_len), a->device_id}; }
-  static party* self(void* user_data) noexcept { return static_cast<party*>(user_data); }
-  static signal_buffer* buffer(const byte_vector& v) { return signal_buffer_create(v.data(), v.size()); }
-
   bool step(int rc, const char* what) {
     if (rc < 0 && error_.empty()) error_ = std::string(what) + " failed: " + std::to_string(rc);
     return rc >= 0;
@@ -420,138 +379,6 @@ class party {
     signal_buffer_bzero_free(b);
     return 0;
   }
-  static void destroy(void*) {}
-
-  // session store
-  static int load_session(signal_buffer** record, signal_buffer**, const signal_protocol_address* a,
-                          void* user_data) {
-    const auto& m = self(user_data)->sessions_;
-    const auto it = m.find(key(a));
-    if (it == m.end()) return 0;
-    *record = buffer(it->second);
-    return *record ? 1 : SG_ERR_NOMEM;
-  }
-  static int sub_device_sessions(signal_int_list** sessions, const char* name, std::size_t name_len,
-                                 void* user_data) {
-    signal_int_list* l = signal_int_list_alloc();
-    if (!l) return SG_ERR_NOMEM;
-    const std::string n(name, name_len);
-    for (const auto& [k, v] : self(user_data)->sessions_)
-      if (k.first == n && signal_int_list_push_back(l, k.second) < 0) {
-        signal_int_list_free(l);
-        return SG_ERR_NOMEM;
-      }
-    *sessions = l;
-    return static_cast<int>(signal_int_list_size(l));
-  }
-  static int store_session(const signal_protocol_address* a, std::uint8_t* record, std::size_t len, std::uint8_t*,
-                           std::size_t, void* user_data) {
-    self(user_data)->sessions_[key(a)].assign(record, record + len);
-    return 0;
-  }
-  static int contains_session(const signal_protocol_address* a, void* user_data) {
-    return self(user_data)->sessions_.count(key(a)) != 0 ? 1 : 0;
-  }
-  static int delete_session(const signal_protocol_address* a, void* user_data) {
-    return self(user_data)->sessions_.erase(key(a)) != 0 ? 1 : 0;
-  }
-  static int delete_all_sessions(const char* name, std::size_t name_len, void* user_data) {
-    auto& m = self(user_data)->sessions_;
-    const std::string n(name, name_len);
-    int count = 0;
-    for (auto it = m.begin(); it != m.end();) {
-      if (it->first.first == n) {
-        it = m.erase(it);
-        ++count;
-      } else {
-        ++it;
-      }
-    }
-    return count;
-  }
-
-  // pre-key and signed pre-key stores
-  static int load_from(const std::map<std::uint32_t, byte_vector>& m, signal_buffer** record, std::uint32_t id) {
-    const auto it = m.find(id);
-    if (it == m.end()) return SG_ERR_INVALID_KEY_ID;
-    *record = buffer(it->second);
-    return *record ? SG_SUCCESS : SG_ERR_NOMEM;
-  }
-  static int load_pre_key(signal_buffer** record, std::uint32_t id, void* user_data) {
-    return load_from(self(user_data)->pre_keys_, record, id);
-  }
-  static int store_pre_key(std::uint32_t id, std::uint8_t* record, std::size_t len, void* user_data) {
-    self(user_data)->pre_keys_[id].assign(record, record + len);
-    return 0;
-  }
-  static int contains_pre_key(std::uint32_t id, void* user_data) {
-    return self(user_data)->pre_keys_.count(id) != 0 ? 1 : 0;
-  }
-  static int remove_pre_key(std::uint32_t id, void* user_data) {
-    self(user_data)->pre_keys_.erase(id);
-    return 0;
-  }
-  static int load_signed_pre_key(signal_buffer** record, std::uint32_t id, void* user_data) {
-    return load_from(self(user_data)->signed_pre_keys_, record, id);
-  }
-  static int store_signed_pre_key(std::uint32_t id, std::uint8_t* record, std::size_t len, void* user_data) {
-    self(user_data)->signed_pre_keys_[id].assign(record, record + len);
-    return 0;
-  }
-  static int contains_signed_pre_key(std::uint32_t id, void* user_data) {
-    return self(user_data)->signed_pre_keys_.count(id) != 0 ? 1 : 0;
-  }
-  static int remove_signed_pre_key(std::uint32_t id, void* user_data) {
-    self(user_data)->signed_pre_keys_.erase(id);
-    return 0;
-  }
-
-  // identity store: trust on first use
-  static int get_identity_key_pair(signal_buffer** public_data, signal_buffer** private_data, void* user_data) {
-    *public_data = buffer(self(user_data)->identity_public_);
-    *private_data = buffer(self(user_data)->identity_private_);
-    return *public_data && *private_data ? 0 : SG_ERR_NOMEM;
-  }
-  static int get_local_registration_id(void* user_data, std::uint32_t* id) {
-    *id = self(user_data)->registration_id_;
-    return 0;
-  }
-  static int save_identity(const signal_protocol_address* a, std::uint8_t* key_data, std::size_t key_len,
-                           void* user_data) {
-    auto& m = self(user_data)->identities_;
-    if (key_data)
-      m[key(a)].assign(key_data, key_data + key_len);
-    else
-      m.erase(key(a));
-    return 0;
-  }
-  static int is_trusted_identity(const signal_protocol_address* a, std::uint8_t* key_data, std::size_t key_len,
-                                 void* user_data) {
-    const auto& m = self(user_data)->identities_;
-    const auto it = m.find(key(a));
-    if (it == m.end()) return 1;
-    return it->second.size() == key_len && std::memcmp(it->second.data(), key_data, key_len) == 0 ? 1 : 0;
-  }
-
-  // sender key store (groups: bench_groups.cpp)
-  using sender_key_id = std::tuple<std::string, std::string, std::int32_t>;
-  static sender_key_id sender_key(const signal_protocol_sender_key_name* n) {
-    return {std::string(n->group_id, n->group_id_len), std::string(n->sender.name, n->sender.name_len),
-            n->sender.device_id};
-  }
-  static int store_sender_key(const signal_protocol_sender_key_name* n, std::uint8_t* record, std::size_t len,
-                              std::uint8_t*, std::size_t, void* user_data) {
-    self(user_data)->sender_keys_[sender_key(n)].assign(record, record + len);
-    return 0;
-  }
-  static int load_sender_key(signal_buffer** record, signal_buffer**, const signal_protocol_sender_key_name* n,
-                             void* user_data) {
-    const auto& m = self(user_data)->sender_keys_;
-    const auto it = m.find(sender_key(n));
-    if (it == m.end()) return 0;
-    *record = buffer(it->second);
-    return *record ? 1 : SG_ERR_NOMEM;
-  }
 
   openssl_provider provider_;  // before ctx_: the context calls into it until destroyed
   std::string remote_name_;
@@ -561,13 +388,11 @@ class party {
   signal_protocol_store_context* store_ = nullptr;
   ratchet_identity_key_pair* identity_ = nullptr;
   std::uint32_t registration_id_ = 0;
-  byte_vector identity_public_, identity_private_;
   session_builder* builder_ = nullptr;
   session_cipher* cipher_ = nullptr;
   session_pre_key_bundle* bundle_ = nullptr;
-  std::map<address_key, byte_vector> sessions_, identities_;
-  std::map<std::uint32_t, byte_vector> pre_keys_, saved_pre_keys_, signed_pre_keys_;
-  std::map<sender_key_id, byte_vector> sender_keys_;
+  signal_c_store::memory_store stores_;  // the store context's callbacks point here
+  std::map<std::uint32_t, byte_vector> saved_pre_keys_;
 };
 
 }  // namespace e2ee_bench::signal_c

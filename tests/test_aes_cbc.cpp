@@ -301,3 +301,179 @@ TEST_CASE("cbc: raw blocks in place and chained over two calls on every kernel",
     }
   }
 }
+
+namespace {
+
+// split_points: 0 = p_0 <= p_1 <= ... <= p_k = blocks, k random in 1..4,
+// each at a random block.
+std::vector<std::size_t> split_points(test::rng& r, std::size_t blocks) {
+  std::vector<std::size_t> p{0, blocks};
+  const std::size_t cuts = r.range(0, 3);
+  for (std::size_t i = 0; i < cuts; ++i) p.push_back(r.range(0, blocks));
+  std::sort(p.begin(), p.end());
+  return p;
+}
+
+}  // namespace
+
+// encryptor / decryptor (a key expanded once, the chain carried between
+// calls) against the one-shot calls on every kernel: 0..80 whole blocks cut
+// at random block boundaries plus a tail of 0..15 bytes, in place and out of
+// place; a move in the middle; restart() for a second message.
+TEST_CASE("cbc: encryptor and decryptor on a kept key equal the one-shot calls on every kernel",
+          "[cbc][chained]") {
+  test::rng r(0xcbc3);
+  INFO("rng seed " << r.seed());
+  for (std::size_t blocks = 0; blocks <= 80; ++blocks) {
+    std::array<std::uint8_t, 32> key{};
+    std::array<std::uint8_t, 16> iv{}, iv2{};
+    r.fill(key);
+    r.fill(iv);
+    r.fill(iv2);
+    const std::size_t tail = r.range(0, 15);
+    const auto pt = r.bytes(16 * blocks + tail);
+    const auto want = cbc::encrypt(key, iv, pt, e2ee::aes_impl::portable);
+    REQUIRE(want.size() == cbc::padded_size(pt.size()));
+    const auto cuts = split_points(r, blocks);
+    for (const auto impl : test::available_impls<e2ee::aes_impl>()) {
+      for (const bool in_place : {false, true}) {
+        INFO("kernel " << test::name(impl) << ", blocks " << blocks << ", tail " << tail << ", cuts "
+                       << cuts.size() - 2 << ", in place " << in_place);
+        // Encrypt: whole blocks in pieces, then the tail with the padding.
+        cbc::encryptor e(key, iv, impl);
+        CHECK(e.implementation() == impl);
+        std::vector<std::uint8_t> c(want.size());
+        if (in_place) std::copy(pt.begin(), pt.end(), c.begin());
+        const std::span<std::uint8_t> cs(c);
+        for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+          const std::size_t a = 16 * cuts[i], b = 16 * cuts[i + 1];
+          const std::span<const std::uint8_t> in =
+              in_place ? std::span<const std::uint8_t>(cs.subspan(a, b - a)) : std::span(pt).subspan(a, b - a);
+          REQUIRE(e.update(in, cs.subspan(a, b - a)));
+          const std::uint8_t* expect_chain = b == 0 ? iv.data() : want.data() + b - 16;
+          CHECK(std::equal(e.chain().begin(), e.chain().end(), expect_chain));
+        }
+        const std::size_t body = 16 * blocks;
+        const std::span<const std::uint8_t> last =
+            in_place ? std::span<const std::uint8_t>(cs.subspan(body, tail)) : std::span(pt).subspan(body, tail);
+        REQUIRE(e.finish(last, cs.subspan(body)));
+        CHECK(c == want);
+
+        // Decrypt: the blocks before the last in pieces, the last block(s) through finish().
+        cbc::decryptor d(key, iv, impl);
+        std::vector<std::uint8_t> p(want.size());
+        if (in_place) p = want;
+        const std::span<std::uint8_t> ps(p);
+        const std::size_t total = want.size() / 16;
+        const std::size_t fin = 16 * r.range(cuts[cuts.size() - 2], total - 1);  // finish gets [fin, end)
+        std::size_t at = 0;
+        for (std::size_t i = 0; i + 1 < cuts.size() && 16 * cuts[i + 1] <= fin; ++i) {
+          const std::size_t a = 16 * cuts[i], b = 16 * cuts[i + 1];
+          const std::span<const std::uint8_t> in =
+              in_place ? std::span<const std::uint8_t>(ps.subspan(a, b - a)) : std::span(want).subspan(a, b - a);
+          REQUIRE(d.update(in, ps.subspan(a, b - a)));
+          at = b;
+        }
+        if (at < fin) {
+          // Move the decryptor half-way: the new one continues the chain.
+          cbc::decryptor moved(std::move(d));
+          CHECK(moved.implementation() == impl);
+          const std::span<const std::uint8_t> in = in_place ? std::span<const std::uint8_t>(ps.subspan(at, fin - at))
+                                                            : std::span(want).subspan(at, fin - at);
+          REQUIRE(moved.update(in, ps.subspan(at, fin - at)));
+          d = std::move(moved);
+        }
+        const std::span<const std::uint8_t> fin_in =
+            in_place ? std::span<const std::uint8_t>(ps.subspan(fin)) : std::span(want).subspan(fin);
+        const auto n = d.finish(fin_in, ps.subspan(fin));
+        REQUIRE(n.has_value());
+        CHECK(fin + *n == pt.size());
+        CHECK(std::equal(pt.begin(), pt.end(), p.begin()));
+        // The padding bytes are wiped.
+        CHECK(std::all_of(p.begin() + std::ptrdiff_t(pt.size()), p.end(), [](std::uint8_t x) { return x == 0; }));
+
+        // A second message under the same objects, from another IV.
+        e.restart(iv2);
+        std::vector<std::uint8_t> c2(want.size());
+        REQUIRE(e.finish(pt, c2));
+        CHECK(c2 == cbc::encrypt(key, iv2, pt, e2ee::aes_impl::portable));
+        d.restart(iv2);
+        const auto n2 = d.finish(c2, c2);
+        REQUIRE(n2.has_value());
+        CHECK(std::equal(pt.begin(), pt.end(), c2.begin()));
+      }
+    }
+  }
+}
+
+// decryptor::finish on bad padding (the last byte of every value, and a bad
+// byte inside a valid-looking padding) agrees with the one-shot decrypt on
+// every kernel: nullopt, everything it wrote wiped; argument errors: false
+// or nullopt with the output zeroed and the chain unchanged.
+TEST_CASE("cbc: decryptor rejects bad padding and bad sizes on every kernel", "[cbc][chained][padding]") {
+  test::rng r(0xcbc4);
+  std::array<std::uint8_t, 32> key{};
+  std::array<std::uint8_t, 16> iv{};
+  r.fill(key);
+  r.fill(iv);
+  for (const auto impl : test::available_impls<e2ee::aes_impl>()) {
+    for (unsigned last = 0; last < 256; ++last) {
+      for (const std::size_t blocks : {std::size_t{1}, std::size_t{3}}) {
+        // Plaintext blocks whose last block ends in `last`, preceded by
+        // bytes equal to `last` except one random position.
+        auto plain = r.bytes(16 * blocks);
+        for (std::size_t i = 0; i < 16; ++i) plain[plain.size() - 16 + i] = static_cast<std::uint8_t>(last);
+        const std::size_t broken = r.range(1, 15);
+        if (r.below(2) == 0) plain[plain.size() - 1 - broken] ^= 0x5a;
+        std::vector<std::uint8_t> c(plain.size());
+        REQUIRE(cbc::encrypt_blocks(key, iv, plain, c, impl));
+        const auto want = cbc::decrypt(key, iv, c, e2ee::aes_impl::portable);
+        INFO("kernel " << test::name(impl) << ", last byte " << last << ", blocks " << blocks);
+        cbc::decryptor d(key, iv, impl);
+        std::vector<std::uint8_t> out(c.size(), 0xee);
+        const std::size_t head = 16 * (blocks - 1);
+        REQUIRE(d.update(std::span(c).first(head), std::span(out).first(head)));
+        const auto n = d.finish(std::span(c).subspan(head), std::span(out).subspan(head));
+        REQUIRE(n.has_value() == want.has_value());
+        if (n) {
+          CHECK(head + *n == want->size());
+          CHECK(std::equal(want->begin(), want->end(), out.begin()));
+        } else {
+          CHECK(std::all_of(out.begin() + std::ptrdiff_t(head), out.end(), [](std::uint8_t x) { return x == 0; }));
+        }
+      }
+    }
+    // Bad sizes: false / nullopt, the output span given zeroed, the chain unchanged.
+    cbc::encryptor e(key, iv, impl);
+    cbc::decryptor d(key, iv, impl);
+    std::array<std::uint8_t, 48> in{}, out{};
+    r.fill(in);
+    const auto zeroed = [&](std::size_t n) {
+      const bool z = std::all_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n),
+                                 [](std::uint8_t x) { return x == 0; });
+      out.fill(9);
+      return z;
+    };
+    out.fill(9);
+    CHECK_FALSE(e.update(std::span(in).first(17), std::span(out).first(17)));
+    CHECK(zeroed(17));
+    CHECK_FALSE(e.update(std::span(in).first(16), std::span(out).first(32)));
+    CHECK(zeroed(32));
+    CHECK_FALSE(e.finish(std::span(in).first(16), std::span(out).first(16)));  // needs 32
+    CHECK(zeroed(16));
+    CHECK(std::equal(iv.begin(), iv.end(), e.chain().begin()));
+    CHECK_FALSE(d.update(std::span(in).first(8), std::span(out).first(8)));
+    CHECK(zeroed(8));
+    CHECK_FALSE(d.finish(std::span(in).first(0), std::span(out)).has_value());
+    CHECK(zeroed(48));
+    CHECK_FALSE(d.finish(std::span(in).first(24), std::span(out)).has_value());
+    CHECK(zeroed(48));
+    CHECK_FALSE(d.finish(std::span(in).first(32), std::span(out).first(16)).has_value());
+    CHECK(zeroed(16));
+    CHECK(std::equal(iv.begin(), iv.end(), d.chain().begin()));
+    // Still usable after the rejected calls: equal to the one-shot call.
+    std::vector<std::uint8_t> c(32);
+    REQUIRE(e.finish(std::span(in).first(16), c));
+    CHECK(c == cbc::encrypt(key, iv, std::span(in).first(16), e2ee::aes_impl::portable));
+  }
+}

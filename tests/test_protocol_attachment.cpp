@@ -11,10 +11,12 @@
 #include <vector>
 
 #include <e2ee/aead/aes_gcm.hpp>
+#include <e2ee/cipher/cbc.hpp>
 #include <e2ee/core/bytes.hpp>
 #include <e2ee/protocol/attachment.hpp>
 
 #include "support/bytes.hpp"
+#include "support/kernels_aes.hpp"
 #include "support/rng.hpp"
 
 namespace {
@@ -227,6 +229,53 @@ TEST_CASE("attachment: Signal format streams at random split points", "[protocol
     for (std::size_t i = 0; i < blob.size(); i += 777)
       REQUIRE(v.update(std::span(blob).subspan(i, std::min<std::size_t>(777, blob.size() - i))));
     CHECK(v.finish().has_value());
+  }
+}
+
+// The streaming classes keep the AES key expanded (aes256_cbc::encryptor /
+// decryptor) and chain between updates: on every AES kernel the blob equals
+// the one built with the portable one-shot CBC call, and a decryptor moved
+// (constructed, then assigned) in the middle of the stream carries on.
+TEST_CASE("attachment: Signal format on every AES kernel; a decryptor moved mid-stream", "[protocol][attachment]") {
+  test::rng g(0x3a7);
+  for (const auto impl : test::available_impls<e2ee::aes_impl>()) {
+    const test::force_impl use(impl);
+    for (int round = 0; round < 6; ++round) {
+      const std::size_t size = g.range(0, 20000);
+      INFO("kernel " << test::name(impl) << " round " << round << " size " << size);
+      std::array<std::uint8_t, 64> key{};
+      std::array<std::uint8_t, 16> iv{};
+      g.fill(key);
+      g.fill(iv);
+      const auto pt = random_bytes(g, size);
+      proto::attachment_encryptor enc(key, iv, size);
+      const auto blob = encrypt_streaming(enc, pt, g);
+      byte_vector padded = pt;
+      padded.resize(proto::padded_attachment_size(size), 0);
+      const auto ct = e2ee::aes256_cbc::encrypt(std::span(key).first<32>(), iv, padded, e2ee::aes_impl::portable);
+      REQUIRE(blob.size() == 16 + ct.size() + 32);
+      CHECK(std::equal(ct.begin(), ct.end(), blob.begin() + 16));
+
+      auto d = proto::attachment_decryptor::create(key, blob.size(), size, enc.digest());
+      REQUIRE(d.has_value());
+      byte_vector out(blob.size() + 16);
+      const std::size_t cut1 = g.range(0, blob.size()), cut2 = g.range(cut1, blob.size());
+      std::size_t n = 0;
+      auto part = d->update(std::span(blob).first(cut1), std::span(out).subspan(n));
+      REQUIRE(part.has_value());
+      n += *part;
+      proto::attachment_decryptor moved(std::move(*d));
+      part = moved.update(std::span(blob).subspan(cut1, cut2 - cut1), std::span(out).subspan(n));
+      REQUIRE(part.has_value());
+      n += *part;
+      *d = std::move(moved);
+      part = d->update(std::span(blob).subspan(cut2), std::span(out).subspan(n));
+      REQUIRE(part.has_value());
+      n += *part;
+      REQUIRE(d->finish().has_value());
+      CHECK(n == size);
+      CHECK(std::equal(pt.begin(), pt.end(), out.begin()));
+    }
   }
 }
 

@@ -1,17 +1,20 @@
 // Sender Keys (protocol/sender_keys.hpp): key schedule, both framings, a
 // group of five with reordering and duplicates, forgeries, limits, member
-// removal, records.
+// removal, records; the kept signing key, in-place and copying stores, and
+// the allocations of one group message.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <e2ee/protocol/sender_keys.hpp>
 
+#include "support/alloc_counter.hpp"
 #include "support/bytes.hpp"
 #include "support/rng.hpp"
 
@@ -439,4 +442,195 @@ TEST_CASE("sender keys: records round-trip mid-conversation; corruption is rejec
   }
   for (std::size_t n = 0; n < bytes.size(); ++n)
     CHECK(!proto::sender_key_record::deserialize(std::span(bytes).first(n)).has_value());
+}
+
+namespace {
+
+// copy_store: a sender key store without the in-place capability (it hands
+// out copies, as a database would), optionally failing every write.
+struct copy_store {
+  proto::memory_sender_key_store inner;
+  bool fail_writes = false;
+  std::optional<proto::sender_key_record> load_sender_key(const proto::sender_key_name& n) const {
+    return inner.load_sender_key(n);
+  }
+  bool store_sender_key(const proto::sender_key_name& n, proto::sender_key_record r) {
+    return !fail_writes && inner.store_sender_key(n, std::move(r));
+  }
+};
+static_assert(proto::sender_key_store<copy_store> && !proto::sender_key_store_in_place<copy_store>);
+
+// failing_in_place_store: lends its records but reports every changed one
+// as not persisted.
+struct failing_in_place_store {
+  proto::memory_sender_key_store inner;
+  std::optional<proto::sender_key_record> load_sender_key(const proto::sender_key_name& n) const {
+    return inner.load_sender_key(n);
+  }
+  bool store_sender_key(const proto::sender_key_name& n, proto::sender_key_record r) {
+    return inner.store_sender_key(n, std::move(r));
+  }
+  template <class F>
+  bool with_sender_key(const proto::sender_key_name& n, F&& f) {
+    bool changed = false;
+    inner.with_sender_key(n, [&](proto::sender_key_record* r) { return changed = f(r); });
+    return !changed;
+  }
+};
+static_assert(proto::sender_key_store_in_place<failing_in_place_store>);
+
+}  // namespace
+
+// The sending state keeps an xeddsa::signing_key (A computed once): each
+// message's signature is byte-identical to xeddsa::sign with the raw private
+// key and the same 64 random bytes, and the whole message to one built from
+// the primitives; also after the record went through serialize/deserialize
+// (which rebuilds the signing key) and through clone().
+TEST_CASE("sender keys: the kept signing key signs byte-identically to xeddsa::sign", "[protocol][sender_keys]") {
+  test::rng g(0x51a6);
+  const auto dist = make_distribution(21);
+  for (const auto framing : {group_framing::libsignal_c, group_framing::rust}) {
+    INFO("framing " << (framing == group_framing::rust ? "rust" : "libsignal_c"));
+    proto::memory_sender_key_store alice;
+    const proto::sender_key_name name{{"alice", 1}, dist};
+    REQUIRE(proto::create_sender_key_distribution(alice, name, framing, g).has_value());
+    for (std::size_t i = 0; i < 40; ++i) {
+      if (i == 20) {  // reload the record from its bytes: the signing key is rebuilt
+        auto back = proto::sender_key_record::deserialize(alice.load_sender_key(name)->serialize());
+        REQUIRE(back.has_value());
+        REQUIRE(alice.store_sender_key(name, std::move(*back)));
+      }
+      const auto own = alice.load_sender_key(name);  // a clone: the signer is cloned too
+      REQUIRE(own.has_value());
+      const auto& st = *own->newest();
+      REQUIRE(st.signing_private.has_value());
+      CHECK(st.signing_private->signer().edwards_public() ==
+            e2ee::xeddsa::signing_key(st.signing_private->expose()).edwards_public());
+      const auto pt = numbered("message ", i * i);
+      test::rng before = g;  // the random bytes group_encrypt will draw
+      auto msg = proto::group_encrypt(alice, name, pt, framing, g);
+      REQUIRE(msg.has_value());
+      std::array<std::uint8_t, 64> z{};
+      REQUIRE(before.fill(z));
+      const auto signed_part = std::span<const std::uint8_t>(*msg).first(msg->size() - 64);
+      const auto want_sig = e2ee::xeddsa::sign(st.signing_private->expose(), signed_part, z);
+      CHECK(test::hex(std::span<const std::uint8_t>(*msg).last(64)) == test::hex(want_sig));
+      // The message from the primitives: header fields, CBC body, signature.
+      const auto mk = st.chain.message_key();
+      const auto body = e2ee::aes256_cbc::encrypt(mk.cipher_key.expose(), mk.iv.expose(), pt);
+      byte_vector want{0x33};
+      e2ee::protocol::wire::writer w(want);
+      if (framing == group_framing::rust) {
+        w.bytes_field(1, dist);
+        w.varint_field(2, st.chain_id);
+        w.varint_field(3, i);
+        w.bytes_field(4, body);
+      } else {
+        w.varint_field(1, st.chain_id);
+        w.varint_field(2, i);
+        w.bytes_field(3, body);
+      }
+      w.raw(want_sig);
+      CHECK(test::hex(*msg) == test::hex(want));
+    }
+  }
+}
+
+// memory_sender_key_store lends its records (in place); copy_store hands out
+// copies. The same calls with the same random bytes give the same messages,
+// plaintexts, errors and records; a failed write reports storage_failure and
+// leaves the stored record as it was.
+TEST_CASE("sender keys: in-place and copying stores agree; failed writes change nothing", "[protocol][sender_keys]") {
+  const auto dist = make_distribution(33);
+  const auto framing = group_framing::libsignal_c;
+  const proto::sender_key_name name{{"alice", 1}, dist};
+  test::rng g1(0xc0de), g2(0xc0de);
+  proto::memory_sender_key_store a1, b1;
+  copy_store a2, b2;
+  auto d1 = proto::create_sender_key_distribution(a1, name, framing, g1);
+  auto d2 = proto::create_sender_key_distribution(a2, name, framing, g2);
+  REQUIRE(d1.has_value());
+  REQUIRE(d2.has_value());
+  CHECK(*d1 == *d2);
+  REQUIRE(proto::process_sender_key_distribution(b1, name, *d1, framing).has_value());
+  REQUIRE(proto::process_sender_key_distribution(b2, name, *d2, framing).has_value());
+  std::vector<byte_vector> msgs;
+  for (std::size_t i = 0; i < 12; ++i) {
+    auto m1 = proto::group_encrypt(a1, name, numbered("x", i), framing, g1);
+    auto m2 = proto::group_encrypt(a2, name, numbered("x", i), framing, g2);
+    REQUIRE(m1.has_value());
+    REQUIRE(m2.has_value());
+    CHECK(*m1 == *m2);
+    msgs.push_back(*m1);
+  }
+  CHECK(a1.load_sender_key(name)->serialize() == a2.load_sender_key(name)->serialize());
+  // Out of order, duplicated, tampered: the same results on both.
+  byte_vector tampered = msgs[3];
+  tampered[tampered.size() - 70] ^= 1;
+  for (const byte_vector* m : {&msgs[5], &msgs[1], &msgs[5], &tampered, &msgs[0], &msgs[11], &msgs[3], &msgs[1]}) {
+    const auto r1 = proto::group_decrypt(b1, name, *m, framing);
+    const auto r2 = proto::group_decrypt(b2, name, *m, framing);
+    REQUIRE(r1.has_value() == r2.has_value());
+    if (r1) {
+      CHECK(*r1 == *r2);
+    } else {
+      CHECK(r1.error() == r2.error());
+    }
+    CHECK(b1.load_sender_key(name)->serialize() == b2.load_sender_key(name)->serialize());
+  }
+  // Failing writes: storage_failure, the stored records unchanged.
+  a2.fail_writes = b2.fail_writes = true;
+  const auto a_before = a2.load_sender_key(name)->serialize();
+  const auto b_before = b2.load_sender_key(name)->serialize();
+  CHECK(proto::group_encrypt(a2, name, numbered("y", 0), framing, g2).error() == e2ee::error::storage_failure);
+  CHECK(proto::group_decrypt(b2, name, msgs[2], framing).error() == e2ee::error::storage_failure);
+  CHECK(a2.load_sender_key(name)->serialize() == a_before);
+  CHECK(b2.load_sender_key(name)->serialize() == b_before);
+  failing_in_place_store a3, b3;
+  auto ra = proto::sender_key_record::deserialize(a_before);
+  auto rb = proto::sender_key_record::deserialize(b_before);
+  REQUIRE(ra.has_value());
+  REQUIRE(rb.has_value());
+  REQUIRE(a3.inner.store_sender_key(name, std::move(*ra)));
+  REQUIRE(b3.inner.store_sender_key(name, std::move(*rb)));
+  CHECK(proto::group_encrypt(a3, name, numbered("y", 0), framing, g2).error() == e2ee::error::storage_failure);
+  CHECK(proto::group_decrypt(b3, name, msgs[2], framing).error() == e2ee::error::storage_failure);
+  // No record at all: no_session, nothing written.
+  proto::memory_sender_key_store none;
+  CHECK(proto::group_encrypt(none, name, numbered("y", 1), framing, g2).error() == e2ee::error::no_session);
+  CHECK(proto::group_decrypt(none, name, msgs[0], framing).error() == e2ee::error::no_session);
+  CHECK(!none.load_sender_key(name).has_value());
+}
+
+// With an in-place store, a group message allocates only its output: the
+// message for group_encrypt, the plaintext for group_decrypt of the next
+// message in order (a message out of order also caches skipped keys).
+TEST_CASE("sender keys: group_encrypt and group_decrypt allocate only the output", "[protocol][sender_keys][alloc]") {
+  test::rng g(0xa110c);
+  const auto dist = make_distribution(44);
+  for (const auto framing : {group_framing::libsignal_c, group_framing::rust}) {
+    INFO("framing " << (framing == group_framing::rust ? "rust" : "libsignal_c"));
+    auto group = make_group(2);
+    distribute_all(group, dist, framing, g);
+    const proto::sender_key_name name{group[0].addr, dist};
+    const byte_vector pt(100, 0x61);
+    for (std::size_t i = 0; i < 3; ++i) {  // the first messages may size the skipped-key cache
+      auto m = proto::group_encrypt(group[0].store, name, pt, framing, g);
+      REQUIRE(m.has_value());
+      REQUIRE(proto::group_decrypt(group[1].store, name, *m, framing).has_value());
+    }
+    for (std::size_t i = 0; i < 5; ++i) {
+      test::alloc_scope scope;
+      auto m = proto::group_encrypt(group[0].store, name, pt, framing, g);
+      const std::size_t enc = scope.count();
+      REQUIRE(m.has_value());
+      scope.reset();
+      auto p = proto::group_decrypt(group[1].store, name, *m, framing);
+      const std::size_t dec = scope.count();
+      REQUIRE(p.has_value());
+      CHECK(*p == pt);
+      CHECK(enc == 1);
+      CHECK(dec == 1);
+    }
+  }
 }

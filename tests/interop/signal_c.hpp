@@ -7,8 +7,8 @@
 //   counter (e2ee::aes256 blocks), random bytes from a seeded test::rng so
 //   every run is reproducible.
 // - c_party: one libsignal-protocol-c user: a signal_context, in-memory stores
-//   (session, pre-key, signed pre-key, identity with trust on first use,
-//   sender key) and a session_cipher for one remote address.
+//   (tests/support/signal_c_store.hpp, shared with the benchmark peer) and a
+//   session_cipher for one remote address.
 //
 // Everything the C library hands out is released with its own destroy
 // functions, so the binary runs clean under AddressSanitizer's leak checker.
@@ -44,6 +44,7 @@
 #include <signal/signal_protocol.h>
 
 #include "support/rng.hpp"
+#include "support/signal_c_store.hpp"
 
 namespace interop {
 
@@ -247,50 +248,12 @@ class c_party {
     check(signal_context_set_log_function(ctx_, &c_party::log), "set_log_function");
     check(signal_protocol_key_helper_generate_identity_key_pair(&identity_, ctx_), "generate_identity_key_pair");
     check(signal_protocol_key_helper_generate_registration_id(&registration_id_, 0, ctx_), "generate_registration_id");
-    identity_public_ = serialize(ratchet_identity_key_pair_get_public(identity_));
-    identity_private_ = serialize(ratchet_identity_key_pair_get_private(identity_));
+    stores_.identity_public = serialize(ratchet_identity_key_pair_get_public(identity_));
+    stores_.identity_private = serialize(ratchet_identity_key_pair_get_private(identity_));
+    stores_.registration_id = registration_id_;
 
     check(signal_protocol_store_context_create(&store_, ctx_), "store_context_create");
-    signal_protocol_session_store ss{};
-    ss.load_session_func = &c_party::load_session;
-    ss.get_sub_device_sessions_func = &c_party::sub_device_sessions;
-    ss.store_session_func = &c_party::store_session;
-    ss.contains_session_func = &c_party::contains_session;
-    ss.delete_session_func = &c_party::delete_session;
-    ss.delete_all_sessions_func = &c_party::delete_all_sessions;
-    ss.destroy_func = &c_party::destroy;
-    ss.user_data = this;
-    check(signal_protocol_store_context_set_session_store(store_, &ss), "set_session_store");
-    signal_protocol_pre_key_store pk{};
-    pk.load_pre_key = &c_party::load_pre_key;
-    pk.store_pre_key = &c_party::store_pre_key;
-    pk.contains_pre_key = &c_party::contains_pre_key;
-    pk.remove_pre_key = &c_party::remove_pre_key;
-    pk.destroy_func = &c_party::destroy;
-    pk.user_data = this;
-    check(signal_protocol_store_context_set_pre_key_store(store_, &pk), "set_pre_key_store");
-    signal_protocol_signed_pre_key_store spk{};
-    spk.load_signed_pre_key = &c_party::load_signed_pre_key;
-    spk.store_signed_pre_key = &c_party::store_signed_pre_key;
-    spk.contains_signed_pre_key = &c_party::contains_signed_pre_key;
-    spk.remove_signed_pre_key = &c_party::remove_signed_pre_key;
-    spk.destroy_func = &c_party::destroy;
-    spk.user_data = this;
-    check(signal_protocol_store_context_set_signed_pre_key_store(store_, &spk), "set_signed_pre_key_store");
-    signal_protocol_identity_key_store ik{};
-    ik.get_identity_key_pair = &c_party::get_identity_key_pair;
-    ik.get_local_registration_id = &c_party::get_local_registration_id;
-    ik.save_identity = &c_party::save_identity;
-    ik.is_trusted_identity = &c_party::is_trusted_identity;
-    ik.destroy_func = &c_party::destroy;
-    ik.user_data = this;
-    check(signal_protocol_store_context_set_identity_key_store(store_, &ik), "set_identity_key_store");
-    signal_protocol_sender_key_store sk{};
-    sk.store_sender_key = &c_party::store_sender_key;
-    sk.load_sender_key = &c_party::load_sender_key;
-    sk.destroy_func = &c_party::destroy;
-    sk.user_data = this;
-    check(signal_protocol_store_context_set_sender_key_store(store_, &sk), "set_sender_key_store");
+    check(stores_.install(store_), "install stores");
 
     remote_.name = remote_name_.c_str();
     remote_.name_len = remote_name_.size();
@@ -311,20 +274,20 @@ class c_party {
   // forget_sender_key: drops a stored sender key record (a C app rotates its
   // own sender key this way: the group builder then creates a fresh one).
   void forget_sender_key(const std::string& group, const std::string& sender, std::int32_t device = 1) {
-    sender_keys_.erase(sender_key_id{group, sender, device});
+    stores_.sender_keys.erase(signal_c_store::memory_store::sender_key_id{group, sender, device});
   }
   // sender_key_bytes: the record libsignal-protocol-c stored (its protobuf
   // format), or nullptr.
   const byte_vector* sender_key_bytes(const std::string& group, const std::string& sender,
                                       std::int32_t device = 1) const {
-    const auto it = sender_keys_.find(sender_key_id{group, sender, device});
-    return it == sender_keys_.end() ? nullptr : &it->second;
+    const auto it = stores_.sender_keys.find(signal_c_store::memory_store::sender_key_id{group, sender, device});
+    return it == stores_.sender_keys.end() ? nullptr : &it->second;
   }
   std::uint32_t registration_id() const { return registration_id_; }
-  const byte_vector& identity_public() const { return identity_public_; }
+  const byte_vector& identity_public() const { return stores_.identity_public; }
   // identity_private: the identity's 32-byte private key (an app moving off
   // libsignal-protocol-c takes it along, see test_interop_migration.cpp).
-  const byte_vector& identity_private() const { return identity_private_; }
+  const byte_vector& identity_private() const { return stores_.identity_private; }
   const std::string& last_log() const { return last_log_; }
 
   // Bob's side: a signed prekey (signed by the key helper with XEdDSA) and,
@@ -332,7 +295,7 @@ class c_party {
   bundle_bytes make_bundle(std::uint32_t signed_pre_key_id, std::optional<std::uint32_t> pre_key_start) {
     bundle_bytes b;
     b.registration_id = registration_id_;
-    b.identity = identity_public_;
+    b.identity = stores_.identity_public;
     ref<session_signed_pre_key> spk;
     check(signal_protocol_key_helper_generate_signed_pre_key(spk.out(), identity_, signed_pre_key_id, 0, ctx_),
           "generate_signed_pre_key");
@@ -375,7 +338,7 @@ class c_party {
     return rc;
   }
 
-  bool has_session() const { return sessions_.count(key(&remote_)) != 0; }
+  bool has_session() const { return stores_.sessions.count(signal_c_store::memory_store::key(&remote_)) != 0; }
 
   // encrypt: session_cipher_encrypt; the message type and its bytes.
   wire_message encrypt(std::span<const std::uint8_t> plaintext) {
@@ -411,152 +374,15 @@ class c_party {
   // The stored session record for the remote address (empty if none): what
   // a rejected message must leave unchanged.
   byte_vector session_bytes() const {
-    const auto it = sessions_.find(key(&remote_));
-    return it == sessions_.end() ? byte_vector{} : it->second;
+    const auto it = stores_.sessions.find(signal_c_store::memory_store::key(&remote_));
+    return it == stores_.sessions.end() ? byte_vector{} : it->second;
   }
-  bool has_pre_key(std::uint32_t id) const { return pre_keys_.count(id) != 0; }
+  bool has_pre_key(std::uint32_t id) const { return stores_.pre_keys.count(id) != 0; }
 
  private:
-  using address_key = std::pair<std::string, std::int32_t>;
-  static address_key key(const signal_protocol_address* a) {
-    return {std::string(a->name, a->name_len), a->device_id};
-  }
   static c_party* self(void* user_data) { return static_cast<c_party*>(user_data); }
-  static signal_buffer* buffer(const byte_vector& v) { return provider::make_buffer(v); }
-
   static void log(int level, const char* message, std::size_t len, void* user_data) {
     if (level <= SG_LOG_WARNING) self(user_data)->last_log_.assign(message, len);
-  }
-  static void destroy(void*) {}
-
-  // session store
-  static int load_session(signal_buffer** record, signal_buffer** user_record, const signal_protocol_address* a,
-                          void* user_data) {
-    (void)user_record;
-    auto& m = self(user_data)->sessions_;
-    const auto it = m.find(key(a));
-    if (it == m.end()) return 0;
-    *record = buffer(it->second);
-    return *record ? 1 : SG_ERR_NOMEM;
-  }
-  static int sub_device_sessions(signal_int_list** sessions, const char* name, std::size_t name_len,
-                                 void* user_data) {
-    signal_int_list* l = signal_int_list_alloc();
-    if (!l) return SG_ERR_NOMEM;
-    const std::string n(name, name_len);
-    for (const auto& [k, v] : self(user_data)->sessions_)
-      if (k.first == n) signal_int_list_push_back(l, k.second);
-    *sessions = l;
-    return static_cast<int>(signal_int_list_size(l));
-  }
-  static int store_session(const signal_protocol_address* a, std::uint8_t* record, std::size_t record_len,
-                           std::uint8_t*, std::size_t, void* user_data) {
-    self(user_data)->sessions_[key(a)] = byte_vector(record, record + record_len);
-    return 0;
-  }
-  static int contains_session(const signal_protocol_address* a, void* user_data) {
-    return self(user_data)->sessions_.count(key(a)) != 0 ? 1 : 0;
-  }
-  static int delete_session(const signal_protocol_address* a, void* user_data) {
-    return self(user_data)->sessions_.erase(key(a)) != 0 ? 1 : 0;
-  }
-  static int delete_all_sessions(const char* name, std::size_t name_len, void* user_data) {
-    auto& m = self(user_data)->sessions_;
-    const std::string n(name, name_len);
-    int count = 0;
-    for (auto it = m.begin(); it != m.end();) {
-      if (it->first.first == n) {
-        it = m.erase(it);
-        ++count;
-      } else {
-        ++it;
-      }
-    }
-    return count;
-  }
-
-  // pre-key and signed pre-key stores
-  static int load_from(const std::map<std::uint32_t, byte_vector>& m, signal_buffer** record, std::uint32_t id) {
-    const auto it = m.find(id);
-    if (it == m.end()) return SG_ERR_INVALID_KEY_ID;
-    *record = buffer(it->second);
-    return *record ? SG_SUCCESS : SG_ERR_NOMEM;
-  }
-  static int load_pre_key(signal_buffer** record, std::uint32_t id, void* user_data) {
-    return load_from(self(user_data)->pre_keys_, record, id);
-  }
-  static int store_pre_key(std::uint32_t id, std::uint8_t* record, std::size_t len, void* user_data) {
-    self(user_data)->pre_keys_[id] = byte_vector(record, record + len);
-    return 0;
-  }
-  static int contains_pre_key(std::uint32_t id, void* user_data) {
-    return self(user_data)->pre_keys_.count(id) != 0 ? 1 : 0;
-  }
-  static int remove_pre_key(std::uint32_t id, void* user_data) {
-    self(user_data)->pre_keys_.erase(id);
-    return 0;
-  }
-  static int load_signed_pre_key(signal_buffer** record, std::uint32_t id, void* user_data) {
-    return load_from(self(user_data)->signed_pre_keys_, record, id);
-  }
-  static int store_signed_pre_key(std::uint32_t id, std::uint8_t* record, std::size_t len, void* user_data) {
-    self(user_data)->signed_pre_keys_[id] = byte_vector(record, record + len);
-    return 0;
-  }
-  static int contains_signed_pre_key(std::uint32_t id, void* user_data) {
-    return self(user_data)->signed_pre_keys_.count(id) != 0 ? 1 : 0;
-  }
-  static int remove_signed_pre_key(std::uint32_t id, void* user_data) {
-    self(user_data)->signed_pre_keys_.erase(id);
-    return 0;
-  }
-
-  // identity store: trust on first use
-  static int get_identity_key_pair(signal_buffer** public_data, signal_buffer** private_data, void* user_data) {
-    *public_data = buffer(self(user_data)->identity_public_);
-    *private_data = buffer(self(user_data)->identity_private_);
-    return *public_data && *private_data ? 0 : SG_ERR_NOMEM;
-  }
-  static int get_local_registration_id(void* user_data, std::uint32_t* id) {
-    *id = self(user_data)->registration_id_;
-    return 0;
-  }
-  static int save_identity(const signal_protocol_address* a, std::uint8_t* key_data, std::size_t key_len,
-                           void* user_data) {
-    auto& m = self(user_data)->identities_;
-    if (key_data)
-      m[key(a)] = byte_vector(key_data, key_data + key_len);
-    else
-      m.erase(key(a));
-    return 0;
-  }
-  static int is_trusted_identity(const signal_protocol_address* a, std::uint8_t* key_data, std::size_t key_len,
-                                 void* user_data) {
-    const auto& m = self(user_data)->identities_;
-    const auto it = m.find(key(a));
-    if (it == m.end()) return 1;
-    return it->second == byte_vector(key_data, key_data + key_len) ? 1 : 0;
-  }
-
-  // sender key store (groups: test_interop_groups.cpp)
-  using sender_key_id = std::tuple<std::string, std::string, std::int32_t>;
-  static sender_key_id sender_key(const signal_protocol_sender_key_name* n) {
-    return {std::string(n->group_id, n->group_id_len), std::string(n->sender.name, n->sender.name_len),
-            n->sender.device_id};
-  }
-  static int store_sender_key(const signal_protocol_sender_key_name* n, std::uint8_t* record, std::size_t len,
-                              std::uint8_t*, std::size_t, void* user_data) {
-    self(user_data)->sender_keys_[sender_key(n)] = byte_vector(record, record + len);
-    return 0;
-  }
-  static int load_sender_key(signal_buffer** record, signal_buffer** user_record,
-                             const signal_protocol_sender_key_name* n, void* user_data) {
-    (void)user_record;
-    const auto& m = self(user_data)->sender_keys_;
-    const auto it = m.find(sender_key(n));
-    if (it == m.end()) return 0;
-    *record = buffer(it->second);
-    return *record ? 1 : SG_ERR_NOMEM;
   }
 
   test::rng rng_;
@@ -565,13 +391,10 @@ class c_party {
   signal_protocol_store_context* store_ = nullptr;
   ratchet_identity_key_pair* identity_ = nullptr;
   std::uint32_t registration_id_ = 0;
-  byte_vector identity_public_, identity_private_;
   signal_protocol_address remote_{};
   session_cipher* cipher_ = nullptr;
   std::string last_log_;
-  std::map<address_key, byte_vector> sessions_, identities_;
-  std::map<std::uint32_t, byte_vector> pre_keys_, signed_pre_keys_;
-  std::map<sender_key_id, byte_vector> sender_keys_;
+  signal_c_store::memory_store stores_;  // the store context's callbacks point here
 };
 
 }  // namespace interop

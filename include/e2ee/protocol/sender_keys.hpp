@@ -35,6 +35,13 @@
 //
 // Failure semantics as for 1:1 sessions: a call that fails stores nothing,
 // so a forged, replayed, truncated or too-far-ahead message changes no record.
+// A store may lend its record for the call (sender_key_store_in_place, as
+// memory_sender_key_store does): group_encrypt and group_decrypt then work
+// on it where it is, with no copy; their only allocation is the output.
+//
+// Our own states keep the signing key prepared for XEdDSA
+// (xeddsa::signing_key, the point A computed once when the state is created
+// or loaded): a group message costs one fixed-base multiplication to sign.
 // Errors: invalid_message (malformed), invalid_version (version high nibble
 // not 3), invalid_signature, duplicate_message, too_many_skipped,
 // no_session (no record or no state for the chain id), storage_failure.
@@ -149,13 +156,36 @@ class sender_chain_key {
   chain_key chain_;
 };
 
+// sender_signing_private: the private signing key of one of our own states:
+// the X25519 secret as records store it, and the same key prepared for
+// XEdDSA signing (xeddsa::signing_key: the clamped scalar and the point A,
+// computed here once rather than in every signature). Only the 32 bytes are
+// serialized; both are wiped on destruction.
+class sender_signing_private {
+ public:
+  explicit sender_signing_private(std::span<const std::uint8_t, 32> k) noexcept : key_(k), signer_(k) {}
+  explicit sender_signing_private(secret<32>&& k) noexcept : key_(std::move(k)), signer_(key_.expose()) {}
+
+  sender_signing_private clone() const noexcept { return sender_signing_private(key_.clone(), signer_.clone()); }
+  // expose: the X25519 secret (for the record).
+  std::span<const std::uint8_t, 32> expose() const noexcept { return key_.expose(); }
+  const xeddsa::signing_key& signer() const noexcept { return signer_; }
+
+ private:
+  sender_signing_private(secret<32>&& k, xeddsa::signing_key&& signer) noexcept
+      : key_(std::move(k)), signer_(std::move(signer)) {}
+
+  secret<32> key_;
+  xeddsa::signing_key signer_;
+};
+
 // sender_key_state: one chain of one sender. signing_private is present only
 // in our own states.
 struct sender_key_state {
   std::uint32_t chain_id = 0;
   sender_chain_key chain;
   std::array<std::uint8_t, 32> signing_key{};  // X25519 u-coordinate, used with XEdDSA
-  std::optional<secret<32>> signing_private{};
+  std::optional<sender_signing_private> signing_private{};
   std::deque<sender_message_key> cached{};  // skipped keys, oldest first
 
   sender_key_state clone() const {
@@ -199,15 +229,13 @@ class sender_key_record {
     for (auto it = states_.begin(); it != states_.end(); ++it) {
       if (it->chain_id != s.chain_id) continue;
       if (it->signing_key == s.signing_key) {
-        sender_key_state kept = std::move(*it);
-        states_.erase(it);
-        states_.push_front(std::move(kept));
+        std::rotate(states_.begin(), it, it + 1);
         return;
       }
       states_.erase(it);
       break;
     }
-    states_.push_front(std::move(s));
+    states_.insert(states_.begin(), std::move(s));
     if (states_.size() > max_sender_key_states) states_.pop_back();
   }
 
@@ -278,7 +306,7 @@ class sender_key_record {
   static constexpr std::array<std::uint8_t, 4> magic{'e', '2', 's', 'k'};
   static constexpr std::uint8_t format = 1;
 
-  std::deque<sender_key_state> states_{};  // newest first
+  std::vector<sender_key_state> states_{};  // newest first (at most max_sender_key_states)
 };
 
 // ---- wire ----------------------------------------------------------------------
@@ -405,6 +433,22 @@ concept sender_key_store = requires(S& s, const sender_key_name& n, sender_key_r
   { s.store_sender_key(n, std::move(r)) } -> std::convertible_to<bool>;
 };
 
+// sender_key_store_in_place: an optional capability of a sender key store,
+// as session_store_in_place is for sessions: s.with_sender_key(n, f) calls
+// f(sender_key_record*) exactly once, with the record stored for `n` or
+// nullptr. f may change the record in place and returns true if it did
+// (false only when the record is exactly as it was); the store persists a
+// changed record before with_sender_key returns, and returns false only if
+// that failed (the call then reports storage_failure). group_encrypt and
+// group_decrypt change a lent record only once the message was signed or
+// verified and decrypted, so a failed call leaves it as it was. Stores
+// without the capability work through load_sender_key / store_sender_key.
+template <class S>
+concept sender_key_store_in_place =
+    sender_key_store<S> && requires(S& s, const sender_key_name& n, bool (*f)(sender_key_record*)) {
+      { s.with_sender_key(n, f) } -> std::convertible_to<bool>;
+    };
+
 // memory_sender_key_store: sender key records in memory, for tests and demos.
 class memory_sender_key_store {
  public:
@@ -417,11 +461,19 @@ class memory_sender_key_store {
     records_.insert_or_assign(n, std::move(r));
     return true;
   }
+  // with_sender_key: sender_key_store_in_place; the record is changed where
+  // it is stored, so there is nothing to persist (always true).
+  template <class F>
+  bool with_sender_key(const sender_key_name& n, F&& f) {
+    const auto it = records_.find(n);
+    (void)std::forward<F>(f)(it == records_.end() ? nullptr : &it->second);
+    return true;
+  }
 
  private:
   std::map<sender_key_name, sender_key_record> records_;
 };
-static_assert(sender_key_store<memory_sender_key_store>);
+static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_place<memory_sender_key_store>);
 
 // ---- calls ---------------------------------------------------------------------
 
@@ -458,6 +510,22 @@ template <sender_key_store S>
 result<void> save_sender_key(S& store, const sender_key_name& name, sender_key_record r) {
   if (!store.store_sender_key(name, std::move(r))) return error::storage_failure;
   return {};
+}
+
+// with_stored_sender_key: f(sender_key_record*) on the record stored for
+// `name` (nullptr if none): in place if the store lends it, else on a loaded
+// copy that is stored back if f returns true (it changed it). false:
+// storage failure.
+template <sender_key_store S, class F>
+bool with_stored_sender_key(S& store, const sender_key_name& name, F&& f) {
+  if constexpr (sender_key_store_in_place<S>) {
+    return store.with_sender_key(name, std::forward<F>(f));
+  } else {
+    auto loaded = store.load_sender_key(name);
+    sender_key_record* record = loaded ? &*loaded : nullptr;
+    if (!f(record) || !record) return true;
+    return store.store_sender_key(name, std::move(*loaded));
+  }
 }
 
 }  // namespace detail
@@ -519,31 +587,53 @@ result<void> process_sender_key_distribution(S& store, const sender_key_name& na
 }
 
 // group_encrypt: one group message under our sender key `name` (created with
-// create_sender_key_distribution first, else error::no_session).
+// create_sender_key_distribution first, else error::no_session). The
+// ciphertext is written straight into the message, which is signed with the
+// state's prepared signing key; with an in-place store the message is the
+// only allocation.
 template <sender_key_store S, random_source R>
 result<std::vector<std::uint8_t>> group_encrypt(S& store, const sender_key_name& name,
                                                 std::span<const std::uint8_t> plaintext, group_framing framing,
                                                 R& rng) {
-  auto record = store.load_sender_key(name);
-  if (!record) return error::no_session;
-  sender_key_state* s = record->newest();
-  if (s == nullptr || !s->signing_private) return error::no_session;
-  if (s->chain.iteration() == 0xffffffffu) return error::invalid_state;  // chain exhausted: rotate
-  const auto mk = s->chain.message_key();
-  const auto body = aes256_cbc::encrypt(mk.cipher_key.expose(), mk.iv.expose(), plaintext);
-  const auto n = detail::message_fields(framing);
-  std::vector<std::uint8_t> out;
-  out.reserve(1 + (n.distribution ? wire::bytes_field_size(n.distribution, 16) : 0) +
+  result<std::vector<std::uint8_t>> out = error::no_session;
+  const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
+    sender_key_state* s = record ? record->newest() : nullptr;
+    if (s == nullptr || !s->signing_private) return false;
+    if (s->chain.iteration() == 0xffffffffu) {  // chain exhausted: rotate
+      out = error::invalid_state;
+      return false;
+    }
+    const auto mk = s->chain.message_key();
+    const std::size_t body_size = aes256_cbc::padded_size(plaintext.size());
+    const auto n = detail::message_fields(framing);
+    std::vector<std::uint8_t> m;
+    m.reserve(1 + (n.distribution ? wire::bytes_field_size(n.distribution, 16) : 0) +
               wire::varint_field_size(n.chain_id, s->chain_id) + wire::varint_field_size(n.iteration, mk.iteration) +
-              wire::bytes_field_size(n.payload, body.size()) + sender_key_signature_size);
-  out.push_back(sender_key_version_byte);
-  wire::writer w(out);
-  detail::write_sender_key_fields(w, n, name.distribution, s->chain_id, mk.iteration, body, nullptr);
-  const auto sig = xeddsa::sign(s->signing_private->expose(), out, rng);
-  if (!sig) return sig.error();
-  w.raw(*sig);
-  s->chain = s->chain.next();
-  if (auto ok = detail::save_sender_key(store, name, std::move(*record)); !ok) return ok.error();
+              wire::bytes_field_size(n.payload, body_size) + sender_key_signature_size);
+    m.push_back(sender_key_version_byte);
+    wire::writer w(m);
+    // The fields in write_sender_key_fields' order, the payload (last) as its
+    // tag and length followed by the ciphertext in place.
+    if (n.distribution != 0) w.bytes_field(n.distribution, name.distribution);
+    w.varint_field(n.chain_id, s->chain_id);
+    w.varint_field(n.iteration, mk.iteration);
+    w.tag(n.payload, wire::wire_type::bytes);
+    w.varint(body_size);
+    const std::size_t at = m.size();
+    m.resize(at + body_size);
+    aes256_cbc::encryptor cbc(mk.cipher_key.expose(), mk.iv.expose());
+    (void)cbc.finish(plaintext, std::span(m).subspan(at));  // sizes right by construction
+    const auto sig = s->signing_private->signer().sign(m, rng);
+    if (!sig) {
+      out = sig.error();
+      return false;
+    }
+    w.raw(*sig);
+    s->chain = s->chain.next();
+    out = std::move(m);
+    return true;
+  });
+  if (!stored) return error::storage_failure;
   return out;
 }
 
@@ -556,50 +646,75 @@ result<std::vector<std::uint8_t>> group_decrypt(S& store, const sender_key_name&
   const auto m = parse_sender_key_message(bytes, framing);
   if (!m) return m.error();
   if (m->distribution && *m->distribution != name.distribution) return error::no_session;
-  auto record = store.load_sender_key(name);
-  if (!record) return error::no_session;
-  sender_key_state* s = record->find(m->chain_id);
-  if (s == nullptr) return error::no_session;
-  if (!xeddsa::verify(s->signing_key, m->signed_part, m->signature)) return error::invalid_signature;
-
-  // The key, derived without touching the state; committed below on success.
-  const std::uint32_t index = s->chain.iteration();
-  std::optional<sender_message_key> key;
-  std::deque<sender_message_key>::iterator cached_at = s->cached.end();
-  std::vector<sender_message_key> skipped;
-  std::optional<sender_chain_key> advanced;
-  if (m->iteration < index) {
-    cached_at = std::find_if(s->cached.begin(), s->cached.end(),
-                             [&](const sender_message_key& k) { return k.iteration == m->iteration; });
-    if (cached_at == s->cached.end()) return error::duplicate_message;
-    key.emplace(cached_at->clone());
-  } else {
-    if (m->iteration - index > max_sender_key_forward_jump) return error::too_many_skipped;
-    if (m->iteration == 0xffffffffu) return error::invalid_message;  // no next chain key to move to
-    // Only the newest max_sender_message_keys skipped keys can survive the
-    // commit, so older ones are not derived at all.
-    const std::uint32_t keep_from =
-        m->iteration - index > max_sender_message_keys ? m->iteration - std::uint32_t{max_sender_message_keys} : index;
-    sender_chain_key c = s->chain.clone();
-    while (c.iteration() < m->iteration) {
-      if (c.iteration() >= keep_from) skipped.push_back(c.message_key());
-      c = c.next();
+  result<std::vector<std::uint8_t>> out = error::no_session;
+  const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
+    sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
+    if (s == nullptr) return false;
+    if (!xeddsa::verify(s->signing_key, m->signed_part, m->signature)) {
+      out = error::invalid_signature;
+      return false;
     }
-    key.emplace(c.message_key());
-    advanced.emplace(c.next());
-  }
-  auto plaintext = aes256_cbc::decrypt(key->cipher_key.expose(), key->iv.expose(), m->ciphertext);
-  if (!plaintext) return error::invalid_message;
 
-  if (advanced) {
-    for (auto& k : skipped) s->cached.push_back(std::move(k));
-    while (s->cached.size() > max_sender_message_keys) s->cached.pop_front();
-    s->chain = std::move(*advanced);
-  } else {
-    s->cached.erase(cached_at);
-  }
-  if (auto ok = detail::save_sender_key(store, name, std::move(*record)); !ok) return ok.error();
-  return std::move(*plaintext);
+    // The key, derived without touching the state; committed below on success.
+    const std::uint32_t index = s->chain.iteration();
+    std::optional<sender_message_key> key;
+    auto cached_at = s->cached.end();
+    std::vector<sender_message_key> skipped;
+    std::optional<sender_chain_key> advanced;
+    if (m->iteration < index) {
+      cached_at = std::find_if(s->cached.begin(), s->cached.end(),
+                               [&](const sender_message_key& k) { return k.iteration == m->iteration; });
+      if (cached_at == s->cached.end()) {
+        out = error::duplicate_message;
+        return false;
+      }
+      key.emplace(cached_at->clone());
+    } else {
+      if (m->iteration - index > max_sender_key_forward_jump) {
+        out = error::too_many_skipped;
+        return false;
+      }
+      if (m->iteration == 0xffffffffu) {  // no next chain key to move to
+        out = error::invalid_message;
+        return false;
+      }
+      // Only the newest max_sender_message_keys skipped keys can survive the
+      // commit, so older ones are not derived at all.
+      const std::uint32_t keep_from = m->iteration - index > max_sender_message_keys
+                                          ? m->iteration - std::uint32_t{max_sender_message_keys}
+                                          : index;
+      if (m->iteration > index) {
+        sender_chain_key c = s->chain.clone();
+        skipped.reserve(m->iteration - keep_from);
+        while (c.iteration() < m->iteration) {
+          if (c.iteration() >= keep_from) skipped.push_back(c.message_key());
+          c = c.next();
+        }
+        key.emplace(c.message_key());
+        advanced.emplace(c.next());
+      } else {  // the next message in order: no skipped key, no copy of the chain
+        key.emplace(s->chain.message_key());
+        advanced.emplace(s->chain.next());
+      }
+    }
+    auto plaintext = aes256_cbc::decrypt(key->cipher_key.expose(), key->iv.expose(), m->ciphertext);
+    if (!plaintext) {
+      out = error::invalid_message;
+      return false;
+    }
+
+    if (advanced) {
+      for (auto& k : skipped) s->cached.push_back(std::move(k));
+      while (s->cached.size() > max_sender_message_keys) s->cached.pop_front();
+      s->chain = std::move(*advanced);
+    } else {
+      s->cached.erase(cached_at);
+    }
+    out = std::move(*plaintext);
+    return true;
+  });
+  if (!stored) return error::storage_failure;
+  return out;
 }
 
 }  // namespace protocol
