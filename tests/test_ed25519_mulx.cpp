@@ -308,4 +308,90 @@ TEST_CASE("ed25519 mulx_adx: verify on both groups gives the same verdicts", "[e
   CHECK(accepted >= 30);
 }
 
+TEST_CASE("ed25519 mulx_adx: half-size cofactored check against the direct equation", "[ed25519][mulx_adx]") {
+  if (!have_mulx()) return;
+  namespace sc = e2ee::detail::sc25519;
+  test::rng r(0xc0f);
+  INFO("seed " << r.seed());
+  const auto so = small_order_encodings();
+  std::size_t holds = 0;
+  for (int i = 0; i < 120; ++i) {
+    INFO("case " << i);
+    // A = a·B + T1, R = x·B + T2 (T1, T2 of small order or none); k random or
+    // an edge value; S = k·a + x mod L makes the cofactored equation hold,
+    // whatever the torsion; every third case breaks it by changing S.
+    std::array<std::uint8_t, 64> wide{};
+    r.fill(wide);
+    const sc::scalar a = sc::reduce_wide(wide);
+    r.fill(wide);
+    const sc::scalar x = sc::reduce_wide(wide);
+    r.fill(wide);
+    bytes32 k = sc::to_bytes(sc::reduce_wide(wide));
+    if (i % 10 == 7) k = bytes32{};
+    if (i % 10 == 8) k = edge_scalars()[3];  // L - 1
+    pg::p3 pa = pg::scalarmult_base(sc::to_bytes(a));
+    pg::p3 pr = pg::scalarmult_base(sc::to_bytes(x));
+    pg::p3 t{};
+    if (i % 4 != 0) {
+      REQUIRE(pg::decode_vartime(so[r.below(so.size())], t));
+      pa = pg::add(pa, t);
+    }
+    if (i % 3 != 0) {
+      REQUIRE(pg::decode_vartime(so[r.below(so.size())], t));
+      pr = pg::add(pr, t);
+    }
+    if (i % 11 == 5) pa = pg::identity;
+    bytes32 s = sc::to_bytes(sc::muladd(sc::from_bytes(k), a, x));
+    if (i % 11 == 5) s = sc::to_bytes(x);
+    if (i % 3 == 2) s = sc::to_bytes(sc::add(sc::from_bytes(s), sc::reduce(edge_scalars()[1])));
+    const bool direct = pg::cofactored_check_vartime(k, pa, pr, s);
+    const bool half = gm::cofactored_check_vartime(k, gm::from_portable(pa), gm::from_portable(pr), s);
+    REQUIRE(direct == half);
+    REQUIRE(direct == (i % 3 != 2));
+    if (half) ++holds;
+  }
+  CHECK(holds == 80);
+}
+
+TEST_CASE("ed25519 mulx_adx: inversion by divsteps equals Fermat's", "[ed25519][mulx_adx]") {
+  if (!have_mulx()) return;
+  test::rng r(0x1ab);
+  INFO("seed " << r.seed());
+  // 0, 1, 2, p - 1, p, p + 1, 2p, 2^255 - 1, 2^256 - 1, single words, random
+  std::vector<fm::fe64> xs;
+  const fm::fe64 p{{0xffffffffffffffedULL, ~0ULL, ~0ULL, 0x7fffffffffffffffULL}};
+  xs.push_back(fm::zero);
+  xs.push_back(fm::one);
+  xs.push_back(fm::fe64{{2, 0, 0, 0}});
+  xs.push_back(fm::fe64{{p.v[0] - 1, p.v[1], p.v[2], p.v[3]}});
+  xs.push_back(p);
+  xs.push_back(fm::fe64{{p.v[0] + 1, p.v[1], p.v[2], p.v[3]}});
+  xs.push_back(fm::fe64{{0xffffffffffffffdaULL, ~0ULL, ~0ULL, ~0ULL}});
+  xs.push_back(fm::fe64{{~0ULL, ~0ULL, ~0ULL, 0x7fffffffffffffffULL}});
+  xs.push_back(fm::fe64{{~0ULL, ~0ULL, ~0ULL, ~0ULL}});
+  for (std::size_t w = 0; w < 4; ++w) {
+    fm::fe64 x{};
+    x.v[w] = 1;
+    xs.push_back(x);
+    x.v[w] = ~0ULL;
+    xs.push_back(x);
+  }
+  for (int i = 0; i < 3000; ++i) {
+    fm::fe64 x{};
+    for (auto& w : x.v) w = r.next();
+    if (i % 3 == 0) x.v[3] >>= 1;
+    if (i % 5 == 0) x.v[3] = x.v[2] = 0;
+    xs.push_back(x);
+  }
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    INFO("value " << i);
+    fm::fe64 a{}, b{}, c = xs[i];
+    fm::invert(a, xs[i]);
+    gm::invert_divsteps(b, xs[i]);
+    REQUIRE(fm::to_bytes(a) == fm::to_bytes(b));
+    gm::invert_divsteps(c, c);  // in place
+    REQUIRE(fm::to_bytes(c) == fm::to_bytes(a));
+  }
+}
+
 #endif  // E2EE_HAVE_X86_KERNELS

@@ -581,4 +581,60 @@ TEST_CASE("field25519 mulx_adx: neg, cmov, cneg, is_zero, equal, sign, pow22523,
   m::add(t, t, m::one);
   CHECK(m::is_zero_mask(t).declassify());
 }
+TEST_CASE("field25519 mulx_adx: the one-block ladder against single steps and the portable step",
+          "[field25519][mulx_adx][x25519]") {
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) {
+    WARN("CPU without BMI2/ADX (or disabled): mulx_adx ladder not tested");
+    return;
+  }
+  // ladder() is the one asm block (ladder_asm) outside AddressSanitizer
+  // builds; ladder_step() is the same step from the one-operation blocks, so
+  // the limbs must agree exactly, and the values with the portable step.
+  test::rng r(0x6c616464);
+  INFO("seed " << r.seed());
+  const auto edges = kernel_edges();
+  const auto random_fe = [&] {
+    m::fe64 a;
+    for (auto& w : a.v) w = r.next();
+    const std::uint64_t pick = r.below(6);
+    if (pick == 0) a.v[r.below(4)] = ones;
+    if (pick == 1) a = edges[r.below(edges.size())];
+    return a;
+  };
+  namespace xl = e2ee::x25519::detail;
+  for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{17}, std::size_t{255}}) {
+    for (int round = 0; round < (n == 255 ? 8 : 60); ++round) {
+      INFO("n " << n << ", round " << round);
+      m::ladder_state s;
+      s.x2 = random_fe();
+      s.z2 = random_fe();
+      s.x3 = random_fe();
+      s.z3 = random_fe();
+      s.x1 = random_fe();
+      std::vector<std::uint64_t> masks(n);
+      for (auto& mk : masks) mk = r.below(2) ? ones : 0;
+      m::ladder_state want = s;
+      xl::ladder_state ps{to_portable(s.x2), to_portable(s.z2), to_portable(s.x3), to_portable(s.z3)};
+      const f::tight px1 = to_portable(s.x1);
+      for (std::size_t i = 0; i < n; ++i) {
+        m::ladder_step(want, masks[i]);
+        const auto mk = masks[i] ? ct_all() : ct_none();
+        f::cswap(ps.x2, ps.x3, mk);
+        f::cswap(ps.z2, ps.z3, mk);
+        xl::ladder_step(ps, px1);
+      }
+      m::ladder(s, masks.data(), n);
+      REQUIRE(s.x2.v == want.x2.v);
+      REQUIRE(s.z2.v == want.z2.v);
+      REQUIRE(s.x3.v == want.x3.v);
+      REQUIRE(s.z3.v == want.z3.v);
+      REQUIRE(s.x1.v == want.x1.v);
+      REQUIRE(same(s.x2, ps.x2));
+      REQUIRE(same(s.z2, ps.z2));
+      REQUIRE(same(s.x3, ps.x3));
+      REQUIRE(same(s.z3, ps.z3));
+    }
+  }
+}
+
 #endif  // E2EE_HAVE_X86_KERNELS

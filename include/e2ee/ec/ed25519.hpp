@@ -168,10 +168,8 @@ constexpr bool verify_with(std::span<const std::uint8_t, 64> sig, std::span<cons
                            std::span<const std::uint8_t> msg) noexcept {
   parsed<G> p{};
   if (!parse_vartime<G>(sig, public_key, msg, p)) return false;
-  // [S]B - [k]A - R, then times the cofactor 8.
-  const typename G::point sb_ka = double_scalarmult_vartime(p.k, neg(p.a), sig.last<32>());
-  const typename G::point diff = to_p3(sub(sb_ka, to_cached(p.r)));
-  return is_identity_vartime(mul_by_cofactor(diff));
+  // [8]([S]B - [k]A - R) = O: G's cofactored_check_vartime (argument-dependent lookup).
+  return cofactored_check_vartime(p.k, p.a, p.r, sig.last<32>());
 }
 
 }  // namespace detail

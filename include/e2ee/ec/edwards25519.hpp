@@ -528,6 +528,16 @@ constexpr p3 double_scalarmult_vartime(std::span<const std::uint8_t, 32> a, cons
   return to_p3(r);
 }
 
+// cofactored_check_vartime: [8](S·B - k·A - R) = O for public k, S < L
+// and points A, R: the verification equation of ec/ed25519.hpp, directly
+// (one double-scalar multiplication). The MULX/ADX kernel's function of
+// the same name checks the same equation with half-size scalars.
+constexpr bool cofactored_check_vartime(std::span<const std::uint8_t, 32> k, const p3& a, const p3& r,
+                                        std::span<const std::uint8_t, 32> s) noexcept {
+  const p3 sb_ka = double_scalarmult_vartime(k, neg(a), s);
+  return is_identity_vartime(mul_by_cofactor(to_p3(sub(sb_ka, to_cached(r)))));
+}
+
 // group: the traits the generic verification code (ec/ed25519.hpp) reads;
 // detail::ed25519_mulx::group is the same for the MULX/ADX field. The group
 // operations themselves are found by argument-dependent lookup.

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "../core/config.hpp"
 #include "../core/ct.hpp"
@@ -158,6 +160,120 @@ constexpr bool is_canonical(std::span<const std::uint8_t, 32> s) noexcept {
     equal &= eq;
   }
   return less != 0;
+}
+
+// ---- verification only: public inputs, variable time ----
+
+// half_size: for a public k < L, integers u and v with u ≡ v·k (mod L),
+// 0 <= u < 2^126 and 0 < |v| < 2^127 (|v| <= L/2^126): a short vector of the
+// lattice {(u, v) : u ≡ v·k mod L}. Verification uses it to replace the
+// 253-bit k by two scalars of half the size (T. Pornin, "Optimized Lattice
+// Basis Reduction In Dimension 2, and Fast Schnorr and EdDSA Signature
+// Verification", 2020): [v]·(S·B - k·A - R) needs only ~127 doublings.
+// u and |v| are little-endian with the upper 16 bytes zero.
+struct half_size {
+  std::array<std::uint8_t, 32> u{}, v{};
+  bool v_negative = false;
+};
+
+namespace lattice {
+
+using words = std::array<std::uint64_t, 4>;
+
+constexpr unsigned bit_length(const words& x) noexcept {
+  for (std::size_t i = 4; i-- > 0;)
+    if (x[i] != 0) return static_cast<unsigned>(64 * i + 64) - static_cast<unsigned>(std::countl_zero(x[i]));
+  return 0;
+}
+constexpr words shift_left(const words& x, unsigned s) noexcept {
+  words r{};
+  const std::size_t w = s / 64, b = s % 64;
+  for (std::size_t i = 4; i-- > w;) {
+    r[i] = x[i - w] << b;
+    if (b != 0 && i > w) r[i] |= x[i - w - 1] >> (64 - b);
+  }
+  return r;
+}
+constexpr bool less(const words& a, const words& b) noexcept {
+  for (std::size_t i = 4; i-- > 0;)
+    if (a[i] != b[i]) return a[i] < b[i];
+  return false;
+}
+// extract: the 64 bits of x from bit `shift` up.
+constexpr std::uint64_t extract(const words& x, unsigned shift) noexcept {
+  const std::size_t w = shift / 64, bits = shift % 64;
+  std::uint64_t r = x[w] >> bits;
+  if (bits != 0 && w + 1 < 4) r |= x[w + 1] << (64 - bits);
+  return r;
+}
+// subtract_multiple: a -= q·b, q·b <= a.
+constexpr void subtract_multiple(words& a, const words& b, std::uint64_t q) noexcept {
+  std::uint64_t carry = 0, borrow = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const u128 p = u128{b[i]} * q + carry;
+    carry = static_cast<std::uint64_t>(p >> 64);
+    const u128 d = u128{a[i]} - static_cast<std::uint64_t>(p) - borrow;
+    a[i] = static_cast<std::uint64_t>(d);
+    borrow = static_cast<std::uint64_t>(d >> 64) & 1u;
+  }
+}
+constexpr void subtract(words& a, const words& b) noexcept {  // a -= b, a >= b
+  std::uint64_t borrow = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const u128 d = u128{a[i]} - b[i] - borrow;
+    a[i] = static_cast<std::uint64_t>(d);
+    borrow = static_cast<std::uint64_t>(d >> 64) & 1u;
+  }
+}
+
+}  // namespace lattice
+
+// reduce_basis_vartime: half_size of k (k < L, public) by the extended
+// Euclidean algorithm on (L, k), stopped at the first remainder below
+// 2^126: every remainder r_i satisfies r_i ≡ t_i·k (mod L), and
+// |t_i|·r_(i-1) <= L with r_(i-1) >= 2^126 gives |t_i| < 2^127. Each
+// quotient is taken by shifted subtractions of the divisor (the largest
+// shift that fits). The t_i are kept modulo 2^128 (two's complement; they
+// never exceed 2^127 in magnitude). k = 0 gives u = 0, v = 1.
+constexpr half_size reduce_basis_vartime(std::span<const std::uint8_t, 32> k) noexcept {
+  lattice::words a{0x5812631a5cf5d3edULL, 0x14def9dea2f79cd6ULL, 0, 0x1000000000000000ULL};  // L
+  lattice::words b{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) b[i] |= std::uint64_t{k[8 * i + j]} << (8 * j);
+  u128 ta = 0, tb = 1;
+  while (lattice::bit_length(b) > 126) {
+    while (!lattice::less(a, b)) {  // a = a mod b, ta -= quotient·tb
+      // q = floor(a' / (b' + 1)) on the top 63 bits a' of a and the bits
+      // b' of b at the same position: q·b <= a and q is the quotient but
+      // for a relative error of about 2^-31 while b' >= 2^31. Otherwise
+      // (a quotient of 2^31 or more, rare) one shifted subtraction.
+      const unsigned na = lattice::bit_length(a);
+      const unsigned shift = na > 63 ? na - 63 : 0;
+      const std::uint64_t top_a = lattice::extract(a, shift), top_b = lattice::extract(b, shift);
+      if (top_b >= (std::uint64_t{1} << 31)) {
+        std::uint64_t q = top_a / (top_b + 1);
+        if (q == 0) q = 1;  // a >= b: one subtraction is within the quotient
+        lattice::subtract_multiple(a, b, q);
+        ta -= tb * q;
+      } else {
+        unsigned s = na - lattice::bit_length(b);
+        lattice::words d = lattice::shift_left(b, s);
+        if (lattice::less(a, d)) d = lattice::shift_left(b, --s);
+        lattice::subtract(a, d);
+        ta -= tb << s;
+      }
+    }
+    std::swap(a, b);
+    std::swap(ta, tb);
+  }
+  half_size out;
+  out.v_negative = (tb >> 127) != 0;
+  const u128 v = out.v_negative ? u128{0} - tb : tb;
+  for (std::size_t j = 0; j < 16; ++j) {
+    out.u[j] = static_cast<std::uint8_t>(b[j / 8] >> (8 * (j % 8)));
+    out.v[j] = static_cast<std::uint8_t>(v >> (8 * j));
+  }
+  return out;
 }
 
 }  // namespace detail::sc25519

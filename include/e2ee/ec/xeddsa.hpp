@@ -196,7 +196,18 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
 }
 
 #if E2EE_HAVE_X86_KERNELS
-// verify_mulx: the same steps on the MULX/ADX field (run time only).
+// verify_mulx: the same verdicts on the MULX/ADX field (run time only),
+// with the three exponentiations of verify_portable (the inversion for y,
+// the square root decoding A, and the inversion encoding s·B - h·A) run at
+// once, interleaved (fm::pow22523_xn):
+//   - A's x is the root of (n^2 - e^2)/(d·n^2 + e^2) for y = n/e, n = u - 1,
+//     e = u + 1 (the same ratio as (y^2 - 1)/(d·y^2 + 1), times e^2), so it
+//     does not wait for y; 1/e = (e^((p-5)/8))^8·e^3 comes from the same
+//     kind of exponentiation;
+//   - instead of encoding P = s·B - h·A, R is decoded (strictly: y < p, x
+//     exists, no x = 0 with sign 1) and compared with P projectively.
+//     enc(P) = R bytes iff R decodes strictly to P: enc(P) is always
+//     canonical, and a point is the only one with its encoding.
 [[gnu::target("bmi2,adx")]] inline bool verify_mulx(std::span<const std::uint8_t, 32> x25519_public,
                                                      std::span<const std::uint8_t> msg,
                                                      std::span<const std::uint8_t, 64> sig) noexcept {
@@ -206,22 +217,53 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
   std::copy(sig.begin() + 32, sig.end(), s.begin());
   s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
   if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  if (!f::is_canonical(r_enc)) return false;  // enc(P) has y < p
   const fm::fe64 u = fm::from_bytes(x25519_public);  // bit 255 ignored, u >= p taken mod p
-  fm::fe64 num, den, y;
+  fm::fe64 num, den;
   fm::add(den, u, fm::one);
   if (fm::is_zero_mask(den).declassify()) return false;  // u = -1: no Edwards image
   fm::sub(num, u, fm::one);
-  fm::invert(den, den);
-  fm::mul(y, num, den);  // y = (u - 1)/(u + 1)
+  // ratios whose square roots give x_A and x_R, and the three bases
+  fm::fe64 nn, ee, ua, va, ur, vr, yr, t;
+  fm::sqr(nn, num);
+  fm::sqr(ee, den);
+  fm::sub(ua, nn, ee);
+  fm::mul(va, nn, gm::curve_d);
+  fm::add(va, va, ee);
+  yr = fm::from_bytes(r_enc);
+  fm::sqr(t, yr);
+  fm::sub(ur, t, fm::one);
+  fm::mul(vr, t, gm::curve_d);
+  fm::add(vr, vr, fm::one);
+  fm::fe64xn<3> base, w;
+  fm::fe64 va3, vr3;
+  base[0] = den;
+  gm::sqrt_ratio_setup(ua, va, va3, base[1]);
+  gm::sqrt_ratio_setup(ur, vr, vr3, base[2]);
+  fm::pow22523_xn(w, base);
+  fm::fe64 xa, xr, y;
+  const bool ok_a = gm::sqrt_ratio_finish_vartime(ua, va, va3, w[1], xa);
+  const bool ok_r = gm::sqrt_ratio_finish_vartime(ur, vr, vr3, w[2], xr);
+  if (!ok_a || !ok_r) return false;
+  const std::uint64_t sign_r = std::uint64_t{r_enc[31]} >> 7;
+  if (sign_r == 1 && fm::is_zero_mask(xr).declassify()) return false;
+  if (sign_r == 1) fm::neg(xr, xr);
+  // y = num/den, 1/den = w0^8·den^3
+  fm::sqr(t, den);
+  fm::mul(t, t, den);
+  fm::sqr_n(w[0], w[0], 3);
+  fm::mul(t, t, w[0]);
+  fm::mul(y, num, t);
   const std::uint64_t sign_bit = sig[63] >> 7;
   std::array<std::uint8_t, 32> a_enc = fm::to_bytes(y);
   a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
-  gm::p3 a{};
-  if (!gm::decode_point_vartime(y, sign_bit, false, a)) return false;
-  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  if (sign_bit == 1) fm::neg(xa, xa);  // x = 0 with sign 1 stays 0 (ref10)
+  gm::p3 a{xa, y, fm::one, {}};
+  fm::mul(a.t, xa, y);
   const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
-  const auto check = gm::encode(gm::double_scalarmult_vartime(h, gm::neg(a), s));
-  return std::equal(check.begin(), check.end(), r_enc.begin());
+  const gm::p3 p = gm::double_scalarmult_vartime(h, gm::neg(a), s);
+  return gm::equals_affine_vartime(p, xr, yr);
 }
 #endif
 

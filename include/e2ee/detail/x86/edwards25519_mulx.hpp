@@ -23,6 +23,9 @@
 #pragma once
 
 #include "../../core/config.hpp"
+// Outside the #if: scripts/amalgamate.py needs a header's first inclusion to
+// be unconditional, and this is scalar25519.hpp's first.
+#include "../../ec/scalar25519.hpp"
 
 #if E2EE_HAVE_X86_KERNELS
 
@@ -198,10 +201,179 @@ E2EE_ED_MULX inline void cneg(niels& a, ct::mask<std::uint64_t> m) noexcept {
   fm::cneg(a.xy2d, m);
 }
 
+// ---- inversion by divsteps (constant time) ----
+//
+// invert_divsteps: r = a^-1 mod p (0 for 0), by the "safegcd" divsteps of
+// D. J. Bernstein and B.-Y. Yang ("Fast constant-time gcd computation and
+// modular inversion", 2019), instead of Fermat's a^(p-2) (254 dependent
+// squarings). Written from the paper's definitions:
+//   divstep(δ, f, g) = (1 - δ, g, (g - f)/2)  if δ > 0 and g odd,
+//                      (1 + δ, f, (g + f)/2)  if g odd,
+//                      (1 + δ, f, g/2)        otherwise,
+// from δ = 1, f = p, g = a (reduced); after 738 steps (their bound for
+// 255-bit inputs) g = 0 and f = ±1, and the tracked d with d·a ≡ f (mod p)
+// gives the inverse ±d. The steps run in 12 batches of 62 on the low 64
+// bits of f and g (a batch's decisions depend only on those), each
+// producing a 2x2 matrix with 2^62·(f', g') = M·(f, g); the matrices are
+// then applied to the full f, g (exact division by 2^62) and to d, e
+// modulo p (a multiple of p added to make the low 62 bits zero). Every
+// step is masks and arithmetic, the batch count fixed: no branch or
+// address depends on a.
+namespace divsteps {
+
+using s62 = std::array<std::int64_t, 5>;  // sum v[i]·2^(62 i); v[0..3] in [0, 2^62), v[4] signed
+inline constexpr std::uint64_t m62 = (std::uint64_t{1} << 62) - 1;
+inline constexpr s62 prime{static_cast<std::int64_t>(m62 - 18), static_cast<std::int64_t>(m62),
+                           static_cast<std::int64_t>(m62), static_cast<std::int64_t>(m62), 127};
+// -p^-1 mod 2^64 (p ≡ -19 mod 2^64), by Newton's iteration x <- x·(2 - p·x).
+constexpr std::uint64_t neg_inverse_p() noexcept {
+  const std::uint64_t p0 = 0 - std::uint64_t{19};
+  std::uint64_t x = 1;
+  for (int i = 0; i < 7; ++i) x *= 2 - p0 * x;
+  return 0 - x;
+}
+inline constexpr std::uint64_t neg_pinv = neg_inverse_p();
+static_assert((0 - std::uint64_t{19}) * neg_pinv == ~std::uint64_t{0});
+
+struct matrix {
+  std::int64_t u, v, q, r;
+};
+
+// batch: 62 divsteps on the low bits of f and g; updates δ.
+inline matrix batch(std::int64_t& delta, std::uint64_t f, std::uint64_t g) noexcept {
+  std::uint64_t u = 1, v = 0, q = 0, r = 1;
+  std::uint64_t d = static_cast<std::uint64_t>(delta);
+  for (int i = 0; i < 62; ++i) {
+    const std::uint64_t g_odd = ct::value_barrier(0 - (g & 1));
+    const std::uint64_t swap = g_odd & static_cast<std::uint64_t>(static_cast<std::int64_t>(0 - d) >> 63);  // δ > 0
+    // if swap: (δ, f, g) = (-δ, g, -f), (u, v, q, r) = (q, r, -u, -v)
+    d = (d ^ swap) - swap;
+    std::uint64_t t = (f ^ g) & swap;
+    f ^= t;
+    g ^= t;
+    g = (g ^ swap) - swap;
+    t = (u ^ q) & swap;
+    u ^= t;
+    q ^= t;
+    q = (q ^ swap) - swap;
+    t = (v ^ r) & swap;
+    v ^= t;
+    r ^= t;
+    r = (r ^ swap) - swap;
+    // if g odd: g += f (with its row)
+    g += f & g_odd;
+    q += u & g_odd;
+    r += v & g_odd;
+    // g /= 2, the f row doubles (the matrix is scaled by 2 each step)
+    g >>= 1;
+    u <<= 1;
+    v <<= 1;
+    d += 1;
+  }
+  delta = static_cast<std::int64_t>(d);
+  return {static_cast<std::int64_t>(u), static_cast<std::int64_t>(v), static_cast<std::int64_t>(q),
+          static_cast<std::int64_t>(r)};
+}
+
+__extension__ using i128 = __int128;
+
+// apply_fg: (f, g) = M·(f, g) / 2^62 (exact).
+inline void apply_fg(const matrix& m, s62& f, s62& g) noexcept {
+  i128 cf = i128{m.u} * f[0] + i128{m.v} * g[0];
+  i128 cg = i128{m.q} * f[0] + i128{m.r} * g[0];
+  cf >>= 62;
+  cg >>= 62;
+  for (std::size_t i = 1; i < 5; ++i) {
+    cf += i128{m.u} * f[i] + i128{m.v} * g[i];
+    cg += i128{m.q} * f[i] + i128{m.r} * g[i];
+    f[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & m62);
+    g[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & m62);
+    cf >>= 62;
+    cg >>= 62;
+  }
+  f[4] = static_cast<std::int64_t>(cf);
+  g[4] = static_cast<std::int64_t>(cg);
+}
+
+// apply_de: (d, e) = (M·(d, e) + (md, me)·p) / 2^62 with md, me in [0, 2^62)
+// making the low 62 bits zero. |d|, |e| grow by less than p per batch.
+inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
+  const std::uint64_t ld = static_cast<std::uint64_t>(m.u) * static_cast<std::uint64_t>(d[0]) +
+                           static_cast<std::uint64_t>(m.v) * static_cast<std::uint64_t>(e[0]);
+  const std::uint64_t le = static_cast<std::uint64_t>(m.q) * static_cast<std::uint64_t>(d[0]) +
+                           static_cast<std::uint64_t>(m.r) * static_cast<std::uint64_t>(e[0]);
+  const std::int64_t md = static_cast<std::int64_t>((ld * neg_pinv) & m62);
+  const std::int64_t me = static_cast<std::int64_t>((le * neg_pinv) & m62);
+  i128 cd = i128{m.u} * d[0] + i128{m.v} * e[0] + i128{md} * prime[0];
+  i128 ce = i128{m.q} * d[0] + i128{m.r} * e[0] + i128{me} * prime[0];
+  cd >>= 62;
+  ce >>= 62;
+  for (std::size_t i = 1; i < 5; ++i) {
+    cd += i128{m.u} * d[i] + i128{m.v} * e[i] + i128{md} * prime[i];
+    ce += i128{m.q} * d[i] + i128{m.r} * e[i] + i128{me} * prime[i];
+    d[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & m62);
+    e[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & m62);
+    cd >>= 62;
+    ce >>= 62;
+  }
+  d[4] = static_cast<std::int64_t>(cd);
+  e[4] = static_cast<std::int64_t>(ce);
+}
+
+}  // namespace divsteps
+
+E2EE_ED_MULX inline void invert_divsteps(fe64& r, const fe64& a) noexcept {
+  namespace ds = divsteps;
+  const fe64 x = fm::reduce(a);  // < p < 2^255
+  ds::s62 f = ds::prime, g{}, d{}, e{};
+  g[0] = static_cast<std::int64_t>(x.v[0] & ds::m62);
+  g[1] = static_cast<std::int64_t>(((x.v[0] >> 62) | (x.v[1] << 2)) & ds::m62);
+  g[2] = static_cast<std::int64_t>(((x.v[1] >> 60) | (x.v[2] << 4)) & ds::m62);
+  g[3] = static_cast<std::int64_t>(((x.v[2] >> 58) | (x.v[3] << 6)) & ds::m62);
+  g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
+  e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
+  std::int64_t delta = 1;
+  for (int i = 0; i < 12; ++i) {  // 744 >= 738 divsteps
+    const ds::matrix m = ds::batch(delta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
+                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
+    ds::apply_fg(m, f, g);
+    ds::apply_de(m, d, e);
+  }
+  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 13p:
+  // d·f + 16p is positive and < 2^260; then four 64-bit words and the
+  // bits above 2^256 folded back (2^256 ≡ 38).
+  const std::uint64_t neg = static_cast<std::uint64_t>(f[4] >> 63);  // all ones iff f < 0
+  std::array<std::uint64_t, 5> o{};
+  ds::i128 acc = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto sd = static_cast<std::int64_t>((static_cast<std::uint64_t>(d[i]) ^ neg) - neg);  // ±d[i]
+    acc += ds::i128{sd} + ds::i128{ds::prime[i]} * 16;
+    o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
+    acc >>= 62;
+  }
+  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
+  const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
+                      w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
+  fm::u128 c = fm::u128{w0} + 38 * top;
+  r.v[0] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w1;
+  r.v[1] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w2;
+  r.v[2] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w3;
+  r.v[3] = static_cast<std::uint64_t>(c);
+  r.v[0] += 38 * static_cast<std::uint64_t>(c >> 64);  // a carry out leaves v[0] small: no second carry
+  e2ee::secure_wipe(&f, sizeof f);
+  e2ee::secure_wipe(&g, sizeof g);
+  e2ee::secure_wipe(&d, sizeof d);
+  e2ee::secure_wipe(&e, sizeof e);
+  e2ee::secure_wipe(&o, sizeof o);
+}
+
 // encode: RFC 8032 5.1.2 (y with the sign of x in bit 255). Constant time.
 E2EE_ED_MULX inline std::array<std::uint8_t, 32> encode(const p3& p) noexcept {
   fe64 zinv, x, y;
-  fm::invert(zinv, p.z);
+  invert_divsteps(zinv, p.z);
   fm::mul(x, p.x, zinv);
   fm::mul(y, p.y, zinv);
   auto out = fm::to_bytes(y);
@@ -218,7 +390,7 @@ E2EE_ED_MULX inline std::array<std::uint8_t, 32> montgomery_u(const p3& p) noexc
   fe64 num, den;
   fm::add(num, p.z, p.y);
   fm::sub(den, p.z, p.y);
-  fm::invert(den, den);
+  invert_divsteps(den, den);
   fm::mul(num, num, den);
   const auto out = fm::to_bytes(num);
   e2ee::secure_wipe(&num, sizeof num);
@@ -281,6 +453,45 @@ E2EE_ED_MULX inline void decode2_vartime(std::span<const std::uint8_t, 32> sa, s
   }
   ok_a = ok[0];
   ok_b = ok[1];
+}
+
+// sqrt_ratio_setup / sqrt_ratio_finish_vartime: fm::sqrt_ratio split around
+// its exponentiation, so that callers can run several exponentiations at
+// once (fm::pow22523_xn) and finish each: setup gives v^3 and the base
+// u·v^7; finish takes w = base^((p-5)/8) and returns the verdict and the
+// non-negative root x of u/v (as fm::sqrt_ratio). Public inputs only.
+E2EE_ED_MULX inline void sqrt_ratio_setup(const fe64& u, const fe64& v, fe64& v3, fe64& base) noexcept {
+  fe64 v7;
+  fm::sqr(v3, v);
+  fm::mul(v3, v3, v);  // v^3
+  fm::sqr(v7, v3);
+  fm::mul(v7, v7, v);  // v^7
+  fm::mul(base, u, v7);
+}
+E2EE_ED_MULX inline bool sqrt_ratio_finish_vartime(const fe64& u, const fe64& v, const fe64& v3, const fe64& w,
+                                                   fe64& x) noexcept {
+  fe64 vx2, nu, t;
+  fm::mul(x, u, v3);
+  fm::mul(x, x, w);
+  fm::sqr(vx2, x);
+  fm::mul(vx2, vx2, v);
+  const bool ok_plain = fm::equal_mask(vx2, u).declassify();
+  fm::neg(nu, u);
+  const bool ok_flip = fm::equal_mask(vx2, nu).declassify();
+  if (ok_flip) {
+    fm::mul(t, x, fm::sqrt_m1);
+    x = t;
+  }
+  if (fm::is_negative(x) != 0) fm::neg(x, x);
+  return ok_plain || ok_flip;
+}
+
+// equals_affine_vartime: P = (x, y), i.e. X = x·Z and Y = y·Z.
+E2EE_ED_MULX inline bool equals_affine_vartime(const p3& p, const fe64& x, const fe64& y) noexcept {
+  fe64 xz, yz;
+  fm::mul(xz, x, p.z);
+  fm::mul(yz, y, p.z);
+  return fm::equal_mask(xz, p.x).declassify() && fm::equal_mask(yz, p.y).declassify();
 }
 
 // is_identity_vartime: X = 0 and Y = Z.
@@ -417,6 +628,75 @@ E2EE_ED_MULX inline p3 double_scalarmult_vartime(std::span<const std::uint8_t, 3
     if (i != 0) q = to_p2(r);
   }
   return to_p3(r);
+}
+
+// base128_table: the 64 odd multiples 1·B', 3·B', ..., 127·B' of B' = 2^128·B,
+// affine, niels form: the width-8 wNAF table for the upper half of a scalar
+// of B in cofactored_check_vartime. Built once at run time (portable group,
+// thread-safe function-local static, about 0.1 ms), not at compile time, so
+// that including the headers does not get slower. Public data.
+inline std::array<niels, 64> make_base128_table() noexcept {
+  pg::p3 b = pg::base_point;
+  for (int i = 0; i < 128; ++i) b = pg::dbl3(b);
+  std::array<pg::p3, 64> m{};
+  m[0] = b;
+  const pg::cached b2 = pg::to_cached(pg::dbl3(b));
+  for (std::size_t j = 1; j < 64; ++j) m[j] = pg::to_p3(pg::add(m[j - 1], b2));
+  const std::array<pg::niels, 64> t = pg::to_affine_niels(m);
+  std::array<niels, 64> out{};
+  for (std::size_t j = 0; j < 64; ++j) out[j] = from_portable(t[j]);
+  return out;
+}
+inline const std::array<niels, 64>& base128_table() noexcept {
+  static const std::array<niels, 64> table = make_base128_table();
+  return table;
+}
+
+// cofactored_check_vartime: [8](S·B - k·A - R) = O (the verification
+// equation of ec/ed25519.hpp), for public k < L, S < L, A and R, with
+// half-size scalars (sc25519::reduce_basis_vartime): u ≡ v·k (mod L),
+// u < 2^126, 0 < |v| < 2^127. With s' = |v|·S mod L = s_lo + 2^128·s_hi,
+//   [8](s_lo·B + s_hi·B' - sign(v)·u·A - |v|·R) = [|v|]·[8](S·B - k·A - R),
+// because [8]X lies in the subgroup of prime order L, where the scalars of
+// A and B act modulo L; as 0 < |v| < L, one side is O iff the other is. So
+// the verdict is exactly that of the direct equation, on every input
+// (torsion in A or R included), with a chain of ~128 doublings instead of
+// ~253: four wNAF scalars of at most 128 bits (width 5 for A and R, odd
+// multiples computed here; width 8 for B and B', tables).
+E2EE_ED_MULX inline bool cofactored_check_vartime(std::span<const std::uint8_t, 32> k, const p3& a, const p3& r,
+                                                  std::span<const std::uint8_t, 32> s) noexcept {
+  namespace sc = detail::sc25519;
+  const sc::half_size h = sc::reduce_basis_vartime(k);
+  const auto s2 = sc::to_bytes(sc::mul(sc::from_bytes(h.v), sc::from_bytes(s)));  // |v|·S mod L
+  std::array<std::uint8_t, 32> s_lo{}, s_hi{};
+  for (std::size_t j = 0; j < 16; ++j) {
+    s_lo[j] = s2[j];
+    s_hi[j] = s2[16 + j];
+  }
+  const pg::naf_digits nu = pg::wnaf_vartime<5>(h.u);
+  const pg::naf_digits nv = pg::wnaf_vartime<5>(h.v);
+  const pg::naf_digits nlo = pg::wnaf_vartime<pg::base_naf_width>(s_lo);
+  const pg::naf_digits nhi = pg::wnaf_vartime<pg::base_naf_width>(s_hi);
+  const auto ta = odd_multiples<8>(h.v_negative ? a : neg(a));  // -sign(v)·A
+  const auto tr = odd_multiples<8>(neg(r));
+  const std::array<niels, 64>& tb2 = base128_table();
+  std::size_t i = 136;  // every digit sits below bit 129
+  while (i > 0 && nu[i - 1] == 0 && nv[i - 1] == 0 && nlo[i - 1] == 0 && nhi[i - 1] == 0) --i;
+  p3 acc = identity;
+  if (i > 0) {
+    p1p1 t{};
+    p2 q = to_p2(identity);
+    for (; i-- > 0;) {
+      t = dbl(q);
+      if (nu[i] != 0) t = add_digit_vartime(to_p3(t), ta, nu[i]);
+      if (nv[i] != 0) t = add_digit_vartime(to_p3(t), tr, nv[i]);
+      if (nlo[i] != 0) t = add_digit_vartime(to_p3(t), base_naf_table, nlo[i]);
+      if (nhi[i] != 0) t = add_digit_vartime(to_p3(t), tb2, nhi[i]);
+      if (i != 0) q = to_p2(t);
+    }
+    acc = to_p3(t);
+  }
+  return is_identity_vartime(mul_by_cofactor(acc));
 }
 
 #undef E2EE_ED_MULX
