@@ -31,22 +31,27 @@
 #include "../detail/x86/aes_gcm_clmul.hpp"
 #include "../detail/x86/aes_gcm_vaes.hpp"
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+#include "../detail/arm/aes_gcm_armv8.hpp"
+#endif
 
 E2EE_NAMESPACE_BEGIN
 
 // aes_gcm_impl names the AES-GCM kernels. `aesni_clmul` needs AES-NI,
 // PCLMULQDQ and SSE4.1; `vaes_avx2` (two blocks per instruction on 256-bit
-// registers) needs those and AVX2, VAES and VPCLMULQDQ.
-enum class aes_gcm_impl : std::uint8_t { portable, aesni_clmul, vaes_avx2 };
+// registers) needs those and AVX2, VAES and VPCLMULQDQ. `armv8` uses the
+// AArch64 AES and PMULL instructions (arm_aes, arm_pmull).
+enum class aes_gcm_impl : std::uint8_t { portable, aesni_clmul, vaes_avx2, armv8 };
 
-inline constexpr std::array<aes_gcm_impl, 3> all_aes_gcm_impls{aes_gcm_impl::portable, aes_gcm_impl::aesni_clmul,
-                                                               aes_gcm_impl::vaes_avx2};
+inline constexpr std::array<aes_gcm_impl, 4> all_aes_gcm_impls{aes_gcm_impl::portable, aes_gcm_impl::aesni_clmul,
+                                                               aes_gcm_impl::vaes_avx2, aes_gcm_impl::armv8};
 
 constexpr std::string_view to_string(aes_gcm_impl i) noexcept {
   switch (i) {
     case aes_gcm_impl::portable: return "portable";
     case aes_gcm_impl::aesni_clmul: return "aesni_clmul";
     case aes_gcm_impl::vaes_avx2: return "vaes_avx2";
+    case aes_gcm_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -58,12 +63,14 @@ inline bool supported(aes_gcm_impl i, const cpu::feature_set& f = cpu::features(
     case aes_gcm_impl::aesni_clmul: return E2EE_HAVE_X86_KERNELS && f.aesni && f.pclmulqdq && f.sse41;
     case aes_gcm_impl::vaes_avx2:
       return E2EE_HAVE_X86_KERNELS && f.aesni && f.pclmulqdq && f.sse41 && f.avx2 && f.vaes && f.vpclmulqdq;
+    case aes_gcm_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_aes && f.arm_pmull;
   }
   return false;
 }
 
 // best_aes_gcm_impl is the fastest supported kernel.
 inline aes_gcm_impl best_aes_gcm_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(aes_gcm_impl::armv8, f)) return aes_gcm_impl::armv8;
   if (supported(aes_gcm_impl::vaes_avx2, f)) return aes_gcm_impl::vaes_avx2;
   return supported(aes_gcm_impl::aesni_clmul, f) ? aes_gcm_impl::aesni_clmul : aes_gcm_impl::portable;
 }
@@ -193,6 +200,10 @@ class aes256_gcm {
     // powers are made per call, as many as the call needs).
     if (impl_ != aes_gcm_impl::portable) kernel = &detail::gcm_setup_clmul;
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    // armv8 keeps the schedule and H^1..H^8 (detail::gcm_setup_armv8).
+    if (impl_ == aes_gcm_impl::armv8) kernel = &detail::gcm_setup_armv8;
+#endif
     detail::aes256_setup_keys(key, kernel, bs_);
     if (kernel != nullptr) return;
     std::array<std::uint8_t, 64> zero{};
@@ -207,7 +218,7 @@ class aes256_gcm {
       e2ee::wipe(bs_);
       e2ee::wipe(h_);
     } else {
-      secure_wipe(enc_keys(), schedule_size + powers_size);
+      secure_wipe(enc_keys(), impl_ == aes_gcm_impl::armv8 ? armv8_key_size : schedule_size + powers_size);
       if (powers_state_.load(std::memory_order_relaxed) >= powers_filling)
         secure_wipe(powers_cache_.data(), cache_size);
     }
@@ -389,6 +400,13 @@ class aes256_gcm {
                        std::uint8_t* tag) const noexcept {
     [[maybe_unused]] std::array<std::uint8_t, 16> j0{};  // unused without x86 kernels
     if (!std::is_constant_evaluated()) {
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+      if (impl_ == aes_gcm_impl::armv8) {
+        detail::gcm_crypt_armv8(enc_keys(), nonce.data(), nonce.size(), aad.data(), aad.size(), in.data(),
+                                out.data(), in.size(), encrypt, tag);
+        return;
+      }
+#endif
 #if E2EE_HAVE_X86_KERNELS
       if (impl_ != aes_gcm_impl::portable) {
         // The powers H^2..H^8: made by this call (the first call), or made
@@ -487,6 +505,8 @@ class aes256_gcm {
   // (A key used for a single message is cheaper still through encrypt_once /
   // decrypt_once, whose AES blocks run during the key expansion.)
   static constexpr std::size_t schedule_size = 240, powers_size = 16;
+  // armv8: the schedule, then H^1..H^8 (detail::gcm_setup_armv8).
+  static constexpr std::size_t armv8_key_size = 240 + 8 * 16;
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
   const std::uint8_t* enc_keys() const noexcept { return reinterpret_cast<const std::uint8_t*>(bs_.data()); }
   const std::uint8_t* h_powers() const noexcept { return enc_keys() + schedule_size; }

@@ -164,7 +164,7 @@ struct gcm_key_view {
   aes_gcm_impl impl = aes_gcm_impl::portable;
   const aes256_bs_keys* bs = nullptr;  // portable: bit-planed round keys
   const gf128* h = nullptr;            // portable: H
-  const std::uint8_t* w = nullptr;     // x86 kernels: schedule || primed H
+  const std::uint8_t* w = nullptr;     // kernels: schedule || primed H (x86), H^1..H^8 (armv8)
 };
 
 // gcm_stream: the state machine behind encryptor and decryptor.
@@ -292,12 +292,27 @@ class gcm_stream {
     return false;
 #endif
   }
+  // armv8: the AArch64 kernel's pieces (detail/arm/aes_gcm_armv8.hpp), same
+  // byte-order state between calls.
+  constexpr bool armv8() const noexcept {
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    return !std::is_constant_evaluated() && k_.impl == aes_gcm_impl::armv8;
+#else
+    return false;
+#endif
+  }
 
   // ghash folds n bytes at p into y_ (a final partial block zero-padded).
   constexpr void ghash(const std::uint8_t* p, std::size_t n) noexcept {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       gcm_stream_ghash_clmul(k_.w, y_.data(), p, n);
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (armv8()) {
+      gcm_stream_ghash_armv8(k_.w, y_.data(), p, n);
       return;
     }
 #endif
@@ -319,6 +334,12 @@ class gcm_stream {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       gcm_stream_block_clmul(k_.w, in, out);
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (armv8()) {
+      gcm_stream_block_armv8(k_.w, in, out);
       return;
     }
 #endif
@@ -375,6 +396,13 @@ class gcm_stream {
       } else {
         gcm_stream_blocks_clmul(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       }
+      ctr_ += static_cast<std::uint32_t>(blocks);  // inc32 wraps modulo 2^32
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (armv8()) {
+      gcm_stream_blocks_armv8(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       ctr_ += static_cast<std::uint32_t>(blocks);  // inc32 wraps modulo 2^32
       return;
     }

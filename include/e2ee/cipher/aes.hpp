@@ -24,8 +24,12 @@
 #include "../core/cpu.hpp"
 #include "../core/secret.hpp"
 
+#include "../detail/arm/arm_common.hpp"  // E2EE_HAVE_ARM_CRYPTO_KERNELS
 #if E2EE_HAVE_X86_KERNELS
 #include "../detail/x86/aes_aesni.hpp"
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+#include "../detail/arm/aes_armv8.hpp"
 #endif
 
 E2EE_NAMESPACE_BEGIN
@@ -287,16 +291,19 @@ constexpr void aes256_setup_keys(std::span<const std::uint8_t, 32> key, aes256_k
 // aes_impl names the AES-256 block kernels. `aesni` needs AES-NI and SSE4.1;
 // `vaes_avx2` needs those and AVX2 and VAES: it is `aesni` with CBC
 // decryption two blocks per instruction on 256-bit registers (the block
-// functions and CBC encryption, serial, are the same as `aesni`'s).
-enum class aes_impl : std::uint8_t { portable, aesni, vaes_avx2 };
+// functions and CBC encryption, serial, are the same as `aesni`'s). `armv8`
+// uses the AArch64 AES instructions (AESE/AESMC, AESD/AESIMC; arm_aes).
+enum class aes_impl : std::uint8_t { portable, aesni, vaes_avx2, armv8 };
 
-inline constexpr std::array<aes_impl, 3> all_aes_impls{aes_impl::portable, aes_impl::aesni, aes_impl::vaes_avx2};
+inline constexpr std::array<aes_impl, 4> all_aes_impls{aes_impl::portable, aes_impl::aesni, aes_impl::vaes_avx2,
+                                                       aes_impl::armv8};
 
 constexpr std::string_view to_string(aes_impl i) noexcept {
   switch (i) {
     case aes_impl::portable: return "portable";
     case aes_impl::aesni: return "aesni";
     case aes_impl::vaes_avx2: return "vaes_avx2";
+    case aes_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -307,12 +314,14 @@ inline bool supported(aes_impl i, const cpu::feature_set& f = cpu::features()) n
     case aes_impl::portable: return true;
     case aes_impl::aesni: return E2EE_HAVE_X86_KERNELS && f.aesni && f.sse41;
     case aes_impl::vaes_avx2: return E2EE_HAVE_X86_KERNELS && f.aesni && f.sse41 && f.avx2 && f.vaes;
+    case aes_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_aes;
   }
   return false;
 }
 
 // best_aes_impl is the fastest supported kernel.
 inline aes_impl best_aes_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(aes_impl::armv8, f)) return aes_impl::armv8;
   if (supported(aes_impl::vaes_avx2, f)) return aes_impl::vaes_avx2;
   return supported(aes_impl::aesni, f) ? aes_impl::aesni : aes_impl::portable;
 }
@@ -335,6 +344,9 @@ class aes256 {
     detail::aes256_kernel_setup kernel = nullptr;
 #if E2EE_HAVE_X86_KERNELS
     if (impl_ != aes_impl::portable) kernel = &detail::aes256_setup_aesni;  // aesni and vaes_avx2
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (impl_ == aes_impl::armv8) kernel = &detail::aes256_setup_armv8;
 #endif
     detail::aes256_setup_keys(key, kernel, bs_);
   }
@@ -391,6 +403,16 @@ class aes256 {
         return;
       }
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+      if (impl_ == aes_impl::armv8) {
+        if (decrypt) {
+          detail::aes256_ecb_armv8<true>(dec_keys(), in, out, blocks);
+        } else {
+          detail::aes256_ecb_armv8<false>(enc_keys(), in, out, blocks);
+        }
+        return;
+      }
+#endif
     }
     std::array<std::uint8_t, 64> buf{};
     while (blocks != 0) {
@@ -410,8 +432,8 @@ class aes256 {
   }
 
   // The kernels' schedules share the storage of the portable bit planes (960
-  // bytes): aesni and vaes_avx2 keep KeyExpansion's w[0..59] (FIPS-197 5.2) there, then the
-  // Equivalent Inverse Cipher keys. Not zero-initialised: the constructor
+  // bytes): aesni, vaes_avx2 and armv8 keep KeyExpansion's w[0..59] (FIPS-197 5.2) there,
+  // then the Equivalent Inverse Cipher keys. Not zero-initialised: the constructor
   // writes what the chosen kernel reads (set-up per message stays cheap).
   static constexpr std::size_t schedule_size = 240;
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }

@@ -15,7 +15,9 @@
 #include <intrin.h>
 #endif
 #if E2EE_ARCH_AARCH64 && defined(__linux__)
-#include <sys/auxv.h>
+#include <sys/auxv.h>  // getauxval (Linux and Android, API level 18+)
+#elif E2EE_ARCH_AARCH64 && defined(__APPLE__)
+#include <sys/sysctl.h>  // sysctlbyname
 #endif
 
 E2EE_NAMESPACE_BEGIN
@@ -136,15 +138,31 @@ inline feature_set detect() noexcept {
     f.avx512ifma = f.avx512 && ((ebx7 >> 21) & 1);
   }
 #elif E2EE_ARCH_AARCH64
-  f.neon = true;  // mandatory in AArch64
-#if defined(__APPLE__)
-  f.arm_aes = f.arm_pmull = f.arm_sha2 = f.arm_sha512 = true;  // every Apple arm64 core
-#elif defined(__linux__)
+  f.neon = true;  // Advanced SIMD is mandatory in AArch64 (HWCAP_ASIMD checked where known)
+#if defined(__linux__)
+  // Linux arch/arm64 uapi hwcap.h: bits of AT_HWCAP (the same on Android).
+  constexpr unsigned long hwcap_asimd = 1ul << 1, hwcap_aes = 1ul << 3, hwcap_pmull = 1ul << 4,
+                          hwcap_sha2 = 1ul << 6, hwcap_sha512 = 1ul << 21;
   const unsigned long hw = getauxval(AT_HWCAP);
-  f.arm_aes = (hw >> 3) & 1;      // HWCAP_AES
-  f.arm_pmull = (hw >> 4) & 1;    // HWCAP_PMULL
-  f.arm_sha2 = (hw >> 6) & 1;     // HWCAP_SHA2
-  f.arm_sha512 = (hw >> 21) & 1;  // HWCAP_SHA512
+  f.neon = (hw & hwcap_asimd) != 0;
+  f.arm_aes = (hw & hwcap_aes) != 0;
+  f.arm_pmull = (hw & hwcap_pmull) != 0;
+  f.arm_sha2 = (hw & hwcap_sha2) != 0;
+  f.arm_sha512 = (hw & hwcap_sha512) != 0;
+#elif defined(__APPLE__)
+  // Every Apple arm64 core has AES, PMULL and SHA-256; SHA-512 from the A13/M1
+  // on. macOS 12 / iOS 15 and later name them hw.optional.arm.FEAT_*; older
+  // systems lack the names, then the ARMv8.0 set (and no SHA-512) is assumed.
+  const auto sysctl_flag = [](const char* name, bool fallback) noexcept {
+    int v = 0;
+    std::size_t len = sizeof v;
+    if (sysctlbyname(name, &v, &len, nullptr, 0) != 0) return fallback;
+    return v != 0;
+  };
+  f.arm_aes = sysctl_flag("hw.optional.arm.FEAT_AES", true);
+  f.arm_pmull = sysctl_flag("hw.optional.arm.FEAT_PMULL", true);
+  f.arm_sha2 = sysctl_flag("hw.optional.arm.FEAT_SHA256", true);
+  f.arm_sha512 = sysctl_flag("hw.optional.arm.FEAT_SHA512", false);
 #endif
 #endif
   return detail::apply_dependencies(f);

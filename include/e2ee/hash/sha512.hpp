@@ -12,22 +12,25 @@
 #include "../core/bytes.hpp"
 #include "../core/config.hpp"
 #include "../core/cpu.hpp"
+#include "../detail/arm/arm_common.hpp"  // E2EE_HAVE_ARM_CRYPTO_KERNELS
 #include "sha2_common.hpp"
 
 E2EE_NAMESPACE_BEGIN
 
 // sha512_impl names the SHA-512 compression kernels. `avx2` computes the
 // message schedule of two blocks at once in YMM registers and runs the rounds
-// with BMI2 RORX; it needs avx2 and bmi2.
-enum class sha512_impl : std::uint8_t { portable, avx2 };
+// with BMI2 RORX; it needs avx2 and bmi2. `armv8` uses the AArch64 SHA512
+// instructions (ARMv8.2 FEAT_SHA512: arm_sha512).
+enum class sha512_impl : std::uint8_t { portable, avx2, armv8 };
 
-inline constexpr std::array<sha512_impl, 2> all_sha512_impls{sha512_impl::portable,
-                                                             sha512_impl::avx2};
+inline constexpr std::array<sha512_impl, 3> all_sha512_impls{sha512_impl::portable,
+                                                             sha512_impl::avx2, sha512_impl::armv8};
 
 constexpr std::string_view to_string(sha512_impl i) noexcept {
   switch (i) {
     case sha512_impl::portable: return "portable";
     case sha512_impl::avx2: return "avx2";
+    case sha512_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -145,6 +148,9 @@ E2EE_NAMESPACE_END
 #if E2EE_HAVE_X86_KERNELS
 #include "../detail/x86/sha512_avx2.hpp"
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+#include "../detail/arm/sha512_armv8.hpp"
+#endif
 
 E2EE_NAMESPACE_BEGIN
 
@@ -153,12 +159,14 @@ inline bool supported(sha512_impl i, const cpu::feature_set& f = cpu::features()
   switch (i) {
     case sha512_impl::portable: return true;
     case sha512_impl::avx2: return E2EE_HAVE_X86_KERNELS && f.avx2 && f.bmi2;
+    case sha512_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_sha512;
   }
   return false;
 }
 
 // best_sha512_impl is the fastest supported kernel.
 inline sha512_impl best_sha512_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(sha512_impl::armv8, f)) return sha512_impl::armv8;
   return supported(sha512_impl::avx2, f) ? sha512_impl::avx2 : sha512_impl::portable;
 }
 
@@ -184,6 +192,13 @@ struct sha512_traits {
           sha512_compress_avx2(h.data(), p, blocks);
           return;
 #endif
+          break;
+        case sha512_impl::armv8:
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+          sha512_compress_armv8(h.data(), p, blocks);
+          return;
+#endif
+          break;
         case sha512_impl::portable: break;
       }
     }
@@ -201,6 +216,13 @@ struct sha512_traits {
         sha512_compress_avx2_2(h.data(), p, blocks, tail, tail_blocks);
         return;
 #endif
+        break;
+      case sha512_impl::armv8:
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+        sha512_compress_armv8_2(h.data(), p, blocks, tail, tail_blocks);
+        return;
+#endif
+        break;
       case sha512_impl::portable: break;
     }
     sha512_compress_portable(h, p, blocks);
