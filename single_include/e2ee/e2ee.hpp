@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <compare>
@@ -253,7 +254,9 @@ E2EE_NAMESPACE_END
 #include <intrin.h>
 #endif
 #if E2EE_ARCH_AARCH64 && defined(__linux__)
-#include <sys/auxv.h>
+#include <sys/auxv.h>  // getauxval (Linux and Android, API level 18+)
+#elif E2EE_ARCH_AARCH64 && defined(__APPLE__)
+#include <sys/sysctl.h>  // sysctlbyname
 #endif
 
 E2EE_NAMESPACE_BEGIN
@@ -374,15 +377,31 @@ inline feature_set detect() noexcept {
     f.avx512ifma = f.avx512 && ((ebx7 >> 21) & 1);
   }
 #elif E2EE_ARCH_AARCH64
-  f.neon = true;  // mandatory in AArch64
-#if defined(__APPLE__)
-  f.arm_aes = f.arm_pmull = f.arm_sha2 = f.arm_sha512 = true;  // every Apple arm64 core
-#elif defined(__linux__)
+  f.neon = true;  // Advanced SIMD is mandatory in AArch64 (HWCAP_ASIMD checked where known)
+#if defined(__linux__)
+  // Linux arch/arm64 uapi hwcap.h: bits of AT_HWCAP (the same on Android).
+  constexpr unsigned long hwcap_asimd = 1ul << 1, hwcap_aes = 1ul << 3, hwcap_pmull = 1ul << 4,
+                          hwcap_sha2 = 1ul << 6, hwcap_sha512 = 1ul << 21;
   const unsigned long hw = getauxval(AT_HWCAP);
-  f.arm_aes = (hw >> 3) & 1;      // HWCAP_AES
-  f.arm_pmull = (hw >> 4) & 1;    // HWCAP_PMULL
-  f.arm_sha2 = (hw >> 6) & 1;     // HWCAP_SHA2
-  f.arm_sha512 = (hw >> 21) & 1;  // HWCAP_SHA512
+  f.neon = (hw & hwcap_asimd) != 0;
+  f.arm_aes = (hw & hwcap_aes) != 0;
+  f.arm_pmull = (hw & hwcap_pmull) != 0;
+  f.arm_sha2 = (hw & hwcap_sha2) != 0;
+  f.arm_sha512 = (hw & hwcap_sha512) != 0;
+#elif defined(__APPLE__)
+  // Every Apple arm64 core has AES, PMULL and SHA-256; SHA-512 from the A13/M1
+  // on. macOS 12 / iOS 15 and later name them hw.optional.arm.FEAT_*; older
+  // systems lack the names, then the ARMv8.0 set (and no SHA-512) is assumed.
+  const auto sysctl_flag = [](const char* name, bool fallback) noexcept {
+    int v = 0;
+    std::size_t len = sizeof v;
+    if (sysctlbyname(name, &v, &len, nullptr, 0) != 0) return fallback;
+    return v != 0;
+  };
+  f.arm_aes = sysctl_flag("hw.optional.arm.FEAT_AES", true);
+  f.arm_pmull = sysctl_flag("hw.optional.arm.FEAT_PMULL", true);
+  f.arm_sha2 = sysctl_flag("hw.optional.arm.FEAT_SHA256", true);
+  f.arm_sha512 = sysctl_flag("hw.optional.arm.FEAT_SHA512", false);
 #endif
 #endif
   return detail::apply_dependencies(f);
@@ -639,6 +658,48 @@ class secret {
 
 E2EE_NAMESPACE_END
 
+// ==== file: e2ee/detail/arm/arm_common.hpp ====================================
+
+// e2ee/detail/arm/arm_common.hpp — what the AArch64 kernels share: whether the
+// compiler can build them, and the target attributes they use. Internal.
+//
+// Each kernel is a function with a target attribute, so the default
+// -march=armv8-a build carries them and cpu::features() picks one at run time.
+// GCC 12 groups the intrinsics as "+crypto" (AESE/AESD/AESMC/AESIMC, PMULL,
+// SHA256H/H2/SU0/SU1) and "arch=armv8.2-a+sha3" (SHA512H/H2/SU0/SU1); Clang
+// names the extensions "aes", "sha2" and "sha3" and from version 16 declares
+// its intrinsics with target attributes too (older Clang only with -march, so
+// it builds the portable paths). Only GCC is tested here (cross build).
+
+// Apple clang numbers its versions apart: Apple clang 15 is LLVM 16.
+#if defined(__clang__) && defined(__apple_build_version__)
+#define E2EE_ARM_CLANG_TARGET_INTRINSICS (__clang_major__ >= 15)
+#elif defined(__clang__)
+#define E2EE_ARM_CLANG_TARGET_INTRINSICS (__clang_major__ >= 16)
+#else
+#define E2EE_ARM_CLANG_TARGET_INTRINSICS 0
+#endif
+
+#if E2EE_HAVE_ARM_KERNELS && (!defined(__clang__) || E2EE_ARM_CLANG_TARGET_INTRINSICS)
+#define E2EE_HAVE_ARM_CRYPTO_KERNELS 1
+#else
+#define E2EE_HAVE_ARM_CRYPTO_KERNELS 0
+#endif
+
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+#include <arm_neon.h>
+
+#if defined(__clang__)
+#define E2EE_ARM_AES_TARGET gnu::target("aes")
+#define E2EE_ARM_SHA2_TARGET gnu::target("sha2")
+#define E2EE_ARM_SHA512_TARGET gnu::target("sha3")
+#else
+#define E2EE_ARM_AES_TARGET gnu::target("+crypto")
+#define E2EE_ARM_SHA2_TARGET gnu::target("+crypto")
+#define E2EE_ARM_SHA512_TARGET gnu::target("arch=armv8.2-a+sha3")
+#endif
+#endif
+
 // ==== continued: e2ee/cipher/aes.hpp ==========================================
 
 #if E2EE_HAVE_X86_KERNELS
@@ -869,6 +930,174 @@ template <std::size_t N>
 E2EE_NAMESPACE_END
 
 #endif  // E2EE_HAVE_X86_KERNELS
+
+// ==== continued: e2ee/cipher/aes.hpp ==========================================
+
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== file: e2ee/detail/arm/aes_armv8.hpp =====================================
+
+// e2ee/detail/arm/aes_armv8.hpp — AES-256 with the ARMv8 AES instructions
+// (AESE/AESMC, AESD/AESIMC): key expansion, blocks, CBC. Internal;
+// cipher/aes.hpp (and cipher/cbc.hpp) dispatch here after checking
+// cpu::features().arm_aes. No table: constant time like AES-NI.
+//
+// AESE(x, k) = SubBytes(ShiftRows(x ^ k)), AESMC = MixColumns, so a FIPS-197
+// round is AESE with the previous round key then AESMC; the last round is
+// AESE, then the XOR of the last key. AESE + AESMC pairs fuse on most cores
+// (latency 2-3), so independent blocks go eight at a time.
+//
+// Key data: the same layout as the AES-NI kernel, 240 bytes of KeyExpansion's
+// w[0..59] (FIPS-197 5.2), then 240 bytes of the Equivalent Inverse Cipher
+// schedule (5.3.5) in the order AESD uses it.
+
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+E2EE_NAMESPACE_BEGIN
+namespace detail {
+
+// aes_armv8_sub_word: SubWord (FIPS-197 5.2) of a word whose byte 0 is the
+// least significant: with the word in all four columns, ShiftRows moves
+// nothing, so AESE with a zero key is SubBytes.
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline std::uint32_t aes_armv8_sub_word(std::uint32_t w) noexcept {
+  const uint8x16_t x = vreinterpretq_u8_u32(vdupq_n_u32(w));
+  return vgetq_lane_u32(vreinterpretq_u32_u8(vaeseq_u8(x, vdupq_n_u8(0))), 0);
+}
+
+// aes256_expand_key_armv8 writes the 240-byte schedule w[0..59] (same bytes
+// as the portable KeyExpansion). Words are handled little-endian: RotWord is
+// a rotation right by 8.
+[[E2EE_ARM_AES_TARGET]] inline void aes256_expand_key_armv8(const std::uint8_t* key, std::uint8_t* out) noexcept {
+  std::uint32_t w[60];
+  std::memcpy(w, key, 32);
+  std::uint32_t rcon = 1;
+  for (std::size_t i = 8; i < 60; ++i) {
+    std::uint32_t t = w[i - 1];
+    if (i % 8 == 0) {
+      t = aes_armv8_sub_word(t);
+      t = ((t >> 8) | (t << 24)) ^ rcon;  // RotWord after SubWord: both bytewise
+      rcon <<= 1;                          // Rcon[i/8], i/8 <= 7: no reduction
+    } else if (i % 8 == 4) {
+      t = aes_armv8_sub_word(t);
+    }
+    w[i] = w[i - 8] ^ t;
+  }
+  std::memcpy(out, w, 240);
+  secure_wipe(w, sizeof w);  // key material
+}
+
+// aes256_setup_armv8: what the aes256 kernel keeps, out[0..239] = w and
+// out[240..479] = the decryption schedule: dw[0] = w[14], dw[r] =
+// InvMixColumns(w[14-r]) for 1 <= r <= 13, dw[14] = w[0] (round keys).
+[[E2EE_ARM_AES_TARGET]] inline void aes256_setup_armv8(const std::uint8_t* key, std::uint8_t* out) noexcept {
+  aes256_expand_key_armv8(key, out);
+  std::uint8_t* dw = out + 240;
+  vst1q_u8(dw, vld1q_u8(out + 16 * 14));
+  for (std::size_t r = 1; r < 14; ++r) vst1q_u8(dw + 16 * r, vaesimcq_u8(vld1q_u8(out + 16 * (14 - r))));
+  vst1q_u8(dw + 16 * 14, vld1q_u8(out));
+}
+
+struct aes_armv8_keys {
+  uint8x16_t k[15];
+};
+
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline aes_armv8_keys aes_armv8_load_keys(const std::uint8_t* w) noexcept {
+  aes_armv8_keys k;
+  for (std::size_t r = 0; r < 15; ++r) k.k[r] = vld1q_u8(w + 16 * r);
+  return k;
+}
+
+// aes_armv8_encrypt_n / aes_armv8_decrypt_n run N independent blocks through
+// all 14 rounds (decryption with the Equivalent Inverse Cipher schedule).
+template <std::size_t N>
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline void aes_armv8_encrypt_n(const aes_armv8_keys& k,
+                                                                           uint8x16_t* b) noexcept {
+  for (std::size_t r = 0; r < 13; ++r)
+    for (std::size_t i = 0; i < N; ++i) b[i] = vaesmcq_u8(vaeseq_u8(b[i], k.k[r]));
+  for (std::size_t i = 0; i < N; ++i) b[i] = veorq_u8(vaeseq_u8(b[i], k.k[13]), k.k[14]);
+}
+template <std::size_t N>
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline void aes_armv8_decrypt_n(const aes_armv8_keys& k,
+                                                                           uint8x16_t* b) noexcept {
+  for (std::size_t r = 0; r < 13; ++r)
+    for (std::size_t i = 0; i < N; ++i) b[i] = vaesimcq_u8(vaesdq_u8(b[i], k.k[r]));
+  for (std::size_t i = 0; i < N; ++i) b[i] = veorq_u8(vaesdq_u8(b[i], k.k[13]), k.k[14]);
+}
+
+// aes256_ecb_armv8 encrypts (or, with the decryption schedule and Decrypt,
+// decrypts) `blocks` blocks; in == out is allowed.
+template <bool Decrypt>
+[[E2EE_ARM_AES_TARGET]] inline void aes256_ecb_armv8(const std::uint8_t* w, const std::uint8_t* in,
+                                                    std::uint8_t* out, std::size_t blocks) noexcept {
+  const aes_armv8_keys k = aes_armv8_load_keys(w);
+  for (; blocks >= 8; blocks -= 8, in += 128, out += 128) {
+    uint8x16_t b[8];
+    for (std::size_t i = 0; i < 8; ++i) b[i] = vld1q_u8(in + 16 * i);
+    if constexpr (Decrypt) aes_armv8_decrypt_n<8>(k, b); else aes_armv8_encrypt_n<8>(k, b);
+    for (std::size_t i = 0; i < 8; ++i) vst1q_u8(out + 16 * i, b[i]);
+  }
+  for (; blocks != 0; --blocks, in += 16, out += 16) {
+    uint8x16_t b[1] = {vld1q_u8(in)};
+    if constexpr (Decrypt) aes_armv8_decrypt_n<1>(k, b); else aes_armv8_encrypt_n<1>(k, b);
+    vst1q_u8(out, b[0]);
+  }
+}
+
+// aes256_cbc_encrypt_armv8: CBC (SP 800-38A 6.2), serial by nature. iv is
+// updated to the last ciphertext block. in == out is allowed. The next
+// plaintext block is folded into the last round's key off the chain:
+// C_i ^ P_(i+1) = AESE(s, K13) ^ (K14 ^ P_(i+1)).
+[[E2EE_ARM_AES_TARGET]] inline void aes256_cbc_encrypt_armv8(const std::uint8_t* w, std::uint8_t* iv,
+                                                            const std::uint8_t* in, std::uint8_t* out,
+                                                            std::size_t blocks) noexcept {
+  if (blocks == 0) return;
+  const aes_armv8_keys k = aes_armv8_load_keys(w);
+  uint8x16_t x = veorq_u8(vld1q_u8(iv), vld1q_u8(in));  // the input of block 1
+  uint8x16_t c = x;
+  for (;;) {
+    for (std::size_t r = 0; r < 13; ++r) x = vaesmcq_u8(vaeseq_u8(x, k.k[r]));
+    const uint8x16_t s = vaeseq_u8(x, k.k[13]);
+    c = veorq_u8(s, k.k[14]);
+    vst1q_u8(out, c);
+    if (--blocks == 0) break;
+    in += 16;
+    out += 16;
+    x = veorq_u8(s, veorq_u8(k.k[14], vld1q_u8(in)));  // = C_i ^ P_(i+1)
+  }
+  vst1q_u8(iv, c);
+}
+
+// aes256_cbc_decrypt_armv8: CBC decryption with the decryption schedule dw,
+// eight blocks in parallel. iv is updated to the last ciphertext block.
+// in == out is allowed (every input block is read before it is overwritten).
+[[E2EE_ARM_AES_TARGET]] inline void aes256_cbc_decrypt_armv8(const std::uint8_t* dw, std::uint8_t* iv,
+                                                            const std::uint8_t* in, std::uint8_t* out,
+                                                            std::size_t blocks) noexcept {
+  const aes_armv8_keys k = aes_armv8_load_keys(dw);
+  uint8x16_t prev = vld1q_u8(iv);
+  for (; blocks >= 8; blocks -= 8, in += 128, out += 128) {
+    uint8x16_t c[8], b[8];
+    for (std::size_t i = 0; i < 8; ++i) b[i] = c[i] = vld1q_u8(in + 16 * i);
+    aes_armv8_decrypt_n<8>(k, b);
+    vst1q_u8(out, veorq_u8(b[0], prev));
+    for (std::size_t i = 1; i < 8; ++i) vst1q_u8(out + 16 * i, veorq_u8(b[i], c[i - 1]));
+    prev = c[7];
+  }
+  for (; blocks != 0; --blocks, in += 16, out += 16) {
+    const uint8x16_t c = vld1q_u8(in);
+    uint8x16_t b[1] = {c};
+    aes_armv8_decrypt_n<1>(k, b);
+    vst1q_u8(out, veorq_u8(b[0], prev));
+    prev = c;
+  }
+  vst1q_u8(iv, prev);
+}
+
+}  // namespace detail
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_ARM_CRYPTO_KERNELS
 
 // ==== continued: e2ee/cipher/aes.hpp ==========================================
 
@@ -1133,16 +1362,19 @@ constexpr void aes256_setup_keys(std::span<const std::uint8_t, 32> key, aes256_k
 // aes_impl names the AES-256 block kernels. `aesni` needs AES-NI and SSE4.1;
 // `vaes_avx2` needs those and AVX2 and VAES: it is `aesni` with CBC
 // decryption two blocks per instruction on 256-bit registers (the block
-// functions and CBC encryption, serial, are the same as `aesni`'s).
-enum class aes_impl : std::uint8_t { portable, aesni, vaes_avx2 };
+// functions and CBC encryption, serial, are the same as `aesni`'s). `armv8`
+// uses the AArch64 AES instructions (AESE/AESMC, AESD/AESIMC; arm_aes).
+enum class aes_impl : std::uint8_t { portable, aesni, vaes_avx2, armv8 };
 
-inline constexpr std::array<aes_impl, 3> all_aes_impls{aes_impl::portable, aes_impl::aesni, aes_impl::vaes_avx2};
+inline constexpr std::array<aes_impl, 4> all_aes_impls{aes_impl::portable, aes_impl::aesni, aes_impl::vaes_avx2,
+                                                       aes_impl::armv8};
 
 constexpr std::string_view to_string(aes_impl i) noexcept {
   switch (i) {
     case aes_impl::portable: return "portable";
     case aes_impl::aesni: return "aesni";
     case aes_impl::vaes_avx2: return "vaes_avx2";
+    case aes_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -1153,12 +1385,14 @@ inline bool supported(aes_impl i, const cpu::feature_set& f = cpu::features()) n
     case aes_impl::portable: return true;
     case aes_impl::aesni: return E2EE_HAVE_X86_KERNELS && f.aesni && f.sse41;
     case aes_impl::vaes_avx2: return E2EE_HAVE_X86_KERNELS && f.aesni && f.sse41 && f.avx2 && f.vaes;
+    case aes_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_aes;
   }
   return false;
 }
 
 // best_aes_impl is the fastest supported kernel.
 inline aes_impl best_aes_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(aes_impl::armv8, f)) return aes_impl::armv8;
   if (supported(aes_impl::vaes_avx2, f)) return aes_impl::vaes_avx2;
   return supported(aes_impl::aesni, f) ? aes_impl::aesni : aes_impl::portable;
 }
@@ -1181,6 +1415,9 @@ class aes256 {
     detail::aes256_kernel_setup kernel = nullptr;
 #if E2EE_HAVE_X86_KERNELS
     if (impl_ != aes_impl::portable) kernel = &detail::aes256_setup_aesni;  // aesni and vaes_avx2
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (impl_ == aes_impl::armv8) kernel = &detail::aes256_setup_armv8;
 #endif
     detail::aes256_setup_keys(key, kernel, bs_);
   }
@@ -1237,6 +1474,16 @@ class aes256 {
         return;
       }
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+      if (impl_ == aes_impl::armv8) {
+        if (decrypt) {
+          detail::aes256_ecb_armv8<true>(dec_keys(), in, out, blocks);
+        } else {
+          detail::aes256_ecb_armv8<false>(enc_keys(), in, out, blocks);
+        }
+        return;
+      }
+#endif
     }
     std::array<std::uint8_t, 64> buf{};
     while (blocks != 0) {
@@ -1256,8 +1503,8 @@ class aes256 {
   }
 
   // The kernels' schedules share the storage of the portable bit planes (960
-  // bytes): aesni and vaes_avx2 keep KeyExpansion's w[0..59] (FIPS-197 5.2) there, then the
-  // Equivalent Inverse Cipher keys. Not zero-initialised: the constructor
+  // bytes): aesni, vaes_avx2 and armv8 keep KeyExpansion's w[0..59] (FIPS-197 5.2) there,
+  // then the Equivalent Inverse Cipher keys. Not zero-initialised: the constructor
   // writes what the chosen kernel reads (set-up per message stays cheap).
   static constexpr std::size_t schedule_size = 240;
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
@@ -2195,22 +2442,313 @@ E2EE_NAMESPACE_END
 // ==== continued: e2ee/aead/aes_gcm.hpp ========================================
 
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== file: e2ee/detail/arm/aes_gcm_armv8.hpp =================================
+
+// e2ee/detail/arm/aes_gcm_armv8.hpp — AES-256-GCM with the ARMv8 AES and
+// PMULL instructions: CTR eight blocks at a time with AESE/AESMC, GHASH with
+// 64x64-bit carry-less multiplications (PMULL/PMULL2) and one reduction per
+// eight blocks (aggregated: Y' = (Y ^ X1) H^8 ^ X2 H^7 ^ ... ^ X8 H). Internal;
+// aead/aes_gcm.hpp and aes_gcm_stream.hpp dispatch here after checking
+// cpu::features().arm_aes and arm_pmull. No table: constant time.
+//
+// Field elements are kept in the natural bit order: bit i of the 128-bit
+// value (lane 0 = bits 0..63) is the coefficient of x^i. GCM writes the
+// coefficient of x^0 as the most significant bit of byte 0 (SP 800-38D 6.3),
+// so a block becomes a field element by reversing the bits of each byte
+// (RBIT), nothing else; the carry-less product of two elements is then their
+// product as polynomials, reduced with x^128 = x^7 + x^2 + x + 1 (0x87).
+//
+// Key data (in aes256_gcm's storage): 240 bytes of KeyExpansion's w[0..59],
+// then H, H^2, ..., H^8 in natural order (16 bytes each).
+
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+E2EE_NAMESPACE_BEGIN
+namespace detail {
+
+inline constexpr std::size_t gcm_armv8_key_size = 240 + 8 * 16;
+
+// gcm_armv8_elem: a 16-byte block in GCM's byte order as a field element,
+// and back (RBIT is its own inverse).
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_elem(uint8x16_t b) noexcept {
+  return vreinterpretq_u64_u8(vrbitq_u8(b));
+}
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint8x16_t gcm_armv8_bytes(uint64x2_t e) noexcept {
+  return vrbitq_u8(vreinterpretq_u8_u64(e));
+}
+
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_pmull(std::uint64_t a,
+                                                                              std::uint64_t b) noexcept {
+  return vreinterpretq_u64_p128(vmull_p64(static_cast<poly64_t>(a), static_cast<poly64_t>(b)));
+}
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_pmull_lo(uint64x2_t a,
+                                                                                 uint64x2_t b) noexcept {
+  return gcm_armv8_pmull(vgetq_lane_u64(a, 0), vgetq_lane_u64(b, 0));
+}
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_pmull_hi(uint64x2_t a,
+                                                                                 uint64x2_t b) noexcept {
+  return vreinterpretq_u64_p128(vmull_high_p64(vreinterpretq_p64_u64(a), vreinterpretq_p64_u64(b)));
+}
+
+// gcm_armv8_acc: an unreduced sum of 256-bit products, as lo (x^0..), mid
+// (x^64..) and hi (x^128..) partial sums.
+struct gcm_armv8_acc {
+  uint64x2_t lo, mid, hi;
+};
+
+// gcm_armv8_mac adds a * h (schoolbook: four 64-bit products) to acc; hs is
+// h with its halves swapped.
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline void gcm_armv8_mac(gcm_armv8_acc& acc, uint64x2_t a,
+                                                                      uint64x2_t h, uint64x2_t hs) noexcept {
+  acc.lo = veorq_u64(acc.lo, gcm_armv8_pmull_lo(a, h));
+  acc.hi = veorq_u64(acc.hi, gcm_armv8_pmull_hi(a, h));
+  acc.mid = veorq_u64(acc.mid, veorq_u64(gcm_armv8_pmull_lo(a, hs), gcm_armv8_pmull_hi(a, hs)));
+}
+
+// gcm_armv8_reduce: the 256-bit sum L + x^128 H modulo the GCM polynomial.
+// With x^128 = g = 0x87: H_hi x^192 = (H_hi g) x^64, whose top (at most 7
+// bits, at x^128 again) joins H_lo; then (H_lo') g, at most 71 bits, fits.
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_reduce(const gcm_armv8_acc& acc) noexcept {
+  const uint64x2_t zero = vdupq_n_u64(0);
+  const uint64x2_t l = veorq_u64(acc.lo, vextq_u64(zero, acc.mid, 1));  // {lo0, lo1 ^ mid0}
+  const uint64x2_t h = veorq_u64(acc.hi, vextq_u64(acc.mid, zero, 1));  // {hi0 ^ mid1, hi1}
+  const uint64x2_t p1 = gcm_armv8_pmull(vgetq_lane_u64(h, 1), 0x87);
+  const uint64x2_t r = veorq_u64(l, vextq_u64(zero, p1, 1));            // + {0, p1_lo}
+  const std::uint64_t h0 = vgetq_lane_u64(h, 0) ^ vgetq_lane_u64(p1, 1);
+  return veorq_u64(r, gcm_armv8_pmull(h0, 0x87));
+}
+
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_mul(uint64x2_t a, uint64x2_t h) noexcept {
+  const uint64x2_t zero = vdupq_n_u64(0);
+  gcm_armv8_acc acc{zero, zero, zero};
+  gcm_armv8_mac(acc, a, h, vextq_u64(h, h, 1));
+  return gcm_armv8_reduce(acc);
+}
+
+// gcm_setup_armv8: the key schedule and H^1..H^8 (H = E_K(0^128)).
+[[E2EE_ARM_AES_TARGET]] inline void gcm_setup_armv8(const std::uint8_t* key, std::uint8_t* out) noexcept {
+  aes256_expand_key_armv8(key, out);
+  const aes_armv8_keys k = aes_armv8_load_keys(out);
+  uint8x16_t b[1] = {vdupq_n_u8(0)};
+  aes_armv8_encrypt_n<1>(k, b);
+  const uint64x2_t h = gcm_armv8_elem(b[0]);
+  uint64x2_t p = h;
+  vst1q_u64(reinterpret_cast<std::uint64_t*>(out + 240), h);
+  for (std::size_t i = 1; i < 8; ++i) {
+    p = gcm_armv8_mul(p, h);
+    vst1q_u64(reinterpret_cast<std::uint64_t*>(out + 240 + 16 * i), p);
+  }
+}
+
+// gcm_armv8_powers: H^1..H^8 and their swapped halves, loaded once per call.
+struct gcm_armv8_powers {
+  uint64x2_t h[8], hs[8];
+};
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline void gcm_armv8_load_powers(const std::uint8_t* w,
+                                                                              gcm_armv8_powers& hp) noexcept {
+  for (std::size_t i = 0; i < 8; ++i) {
+    hp.h[i] = vld1q_u64(reinterpret_cast<const std::uint64_t*>(w + 240 + 16 * i));
+    hp.hs[i] = vextq_u64(hp.h[i], hp.h[i], 1);
+  }
+}
+
+// gcm_armv8_fold: y = (y ^ x[0]) H^m ^ x[1] H^(m-1) ^ ... ^ x[m-1] H, m <= 8.
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_fold(const gcm_armv8_powers& hp, uint64x2_t y,
+                                                                             const uint64x2_t* x,
+                                                                             std::size_t m) noexcept {
+  const uint64x2_t zero = vdupq_n_u64(0);
+  gcm_armv8_acc acc{zero, zero, zero};
+  for (std::size_t i = 0; i < m; ++i) {
+    const uint64x2_t a = i == 0 ? veorq_u64(y, x[0]) : x[i];
+    gcm_armv8_mac(acc, a, hp.h[m - 1 - i], hp.hs[m - 1 - i]);
+  }
+  return gcm_armv8_reduce(acc);
+}
+
+// gcm_armv8_ghash folds n bytes at p into y (a final partial block
+// zero-padded), eight blocks per reduction.
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_ghash(const gcm_armv8_powers& hp, uint64x2_t y,
+                                                                              const std::uint8_t* p,
+                                                                              std::size_t n) noexcept {
+  uint64x2_t x[8];
+  for (; n >= 128; n -= 128, p += 128) {
+    for (std::size_t i = 0; i < 8; ++i) x[i] = gcm_armv8_elem(vld1q_u8(p + 16 * i));
+    y = gcm_armv8_fold(hp, y, x, 8);
+  }
+  if (n != 0) {
+    const std::size_t full = n / 16, rest = n % 16;
+    for (std::size_t i = 0; i < full; ++i) x[i] = gcm_armv8_elem(vld1q_u8(p + 16 * i));
+    std::size_t m = full;
+    if (rest != 0) {
+      std::uint8_t last[16] = {};
+      std::memcpy(last, p + 16 * full, rest);
+      x[m++] = gcm_armv8_elem(vld1q_u8(last));
+      secure_wipe(last, sizeof last);  // may be plaintext (decryption) or AAD
+    }
+    y = gcm_armv8_fold(hp, y, x, m);
+  }
+  return y;
+}
+
+// gcm_armv8_counter: J0 with its last word replaced by ctr (inc32's word,
+// big-endian).
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint8x16_t gcm_armv8_counter(uint32x4_t base,
+                                                                                std::uint32_t ctr) noexcept {
+  return vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(ctr), base, 3));
+}
+
+// gcm_armv8_ctr_ghash: `blocks` whole blocks of GCTR with counters ctr+1, ...
+// and GHASH of the ciphertext into y, eight blocks per step (AES of the next
+// eight is independent of the GHASH of these). in == out allowed. Returns y.
+[[E2EE_ARM_AES_TARGET, gnu::always_inline]] inline uint64x2_t gcm_armv8_ctr_ghash(
+    const aes_armv8_keys& k, const gcm_armv8_powers& hp, uint32x4_t base, std::uint32_t ctr, uint64x2_t y,
+    const std::uint8_t* in, std::uint8_t* out, std::size_t blocks, bool encrypt) noexcept {
+  while (blocks != 0) {
+    const std::size_t m = blocks < 8 ? blocks : 8;
+    uint8x16_t b[8];
+    for (std::size_t i = 0; i < 8; ++i) b[i] = gcm_armv8_counter(base, ctr + 1 + static_cast<std::uint32_t>(i));
+    aes_armv8_encrypt_n<8>(k, b);  // a few blocks too many on the last step at most
+    uint64x2_t x[8];
+    for (std::size_t i = 0; i < m; ++i) {
+      const uint8x16_t c = vld1q_u8(in + 16 * i);
+      const uint8x16_t o = veorq_u8(c, b[i]);
+      vst1q_u8(out + 16 * i, o);
+      x[i] = gcm_armv8_elem(encrypt ? o : c);
+    }
+    y = gcm_armv8_fold(hp, y, x, m);
+    ctr += static_cast<std::uint32_t>(m);
+    in += 16 * m;
+    out += 16 * m;
+    blocks -= m;
+  }
+  return y;
+}
+
+// ---- the pieces aes_gcm_stream.hpp resumes between calls --------------------
+// y_bytes: the GHASH state as a block in GCM's byte order.
+
+// gcm_stream_ghash_armv8 folds n bytes at p into y_bytes.
+[[E2EE_ARM_AES_TARGET]] inline void gcm_stream_ghash_armv8(const std::uint8_t* w, std::uint8_t* y_bytes,
+                                                          const std::uint8_t* p, std::size_t n) noexcept {
+  gcm_armv8_powers hp;
+  gcm_armv8_load_powers(w, hp);
+  const uint64x2_t y = gcm_armv8_ghash(hp, gcm_armv8_elem(vld1q_u8(y_bytes)), p, n);
+  vst1q_u8(y_bytes, gcm_armv8_bytes(y));
+}
+
+// gcm_stream_block_armv8: out = E_K(in), one block.
+[[E2EE_ARM_AES_TARGET]] inline void gcm_stream_block_armv8(const std::uint8_t* w, const std::uint8_t* in,
+                                                          std::uint8_t* out) noexcept {
+  const aes_armv8_keys k = aes_armv8_load_keys(w);
+  uint8x16_t b[1] = {vld1q_u8(in)};
+  aes_armv8_encrypt_n<1>(k, b);
+  vst1q_u8(out, b[0]);
+}
+
+// gcm_stream_blocks_armv8: `blocks` whole blocks of GCTR from counter ctr+1
+// and GHASH of the ciphertext into y_bytes. in == out allowed.
+[[E2EE_ARM_AES_TARGET]] inline void gcm_stream_blocks_armv8(const std::uint8_t* w, const std::uint8_t* j0,
+                                                           std::uint32_t ctr, std::uint8_t* y_bytes,
+                                                           const std::uint8_t* in, std::uint8_t* out,
+                                                           std::size_t blocks, bool encrypt) noexcept {
+  const aes_armv8_keys k = aes_armv8_load_keys(w);
+  gcm_armv8_powers hp;
+  gcm_armv8_load_powers(w, hp);
+  const uint64x2_t y = gcm_armv8_ctr_ghash(k, hp, vreinterpretq_u32_u8(vld1q_u8(j0)), ctr,
+                                           gcm_armv8_elem(vld1q_u8(y_bytes)), in, out, blocks, encrypt);
+  vst1q_u8(y_bytes, gcm_armv8_bytes(y));
+}
+
+// ---- one call: aes256_gcm::encrypt / decrypt ----------------------------------
+
+// gcm_crypt_armv8: GCM-AE / GCM-AD (SP 800-38D 7.1, 7.2) after the argument
+// checks: J0 (from a 12-byte nonce directly, else GHASH of the nonce),
+// GCTR from inc32(J0) with GHASH of A and C, T = E_K(J0) ^ S. tag receives
+// the computed tag (the caller compares it when decrypting).
+[[E2EE_ARM_AES_TARGET]] inline void gcm_crypt_armv8(const std::uint8_t* w, const std::uint8_t* nonce,
+                                                   std::size_t nonce_len, const std::uint8_t* aad,
+                                                   std::size_t aad_len, const std::uint8_t* in,
+                                                   std::uint8_t* out, std::size_t len, bool encrypt,
+                                                   std::uint8_t* tag) noexcept {
+  const aes_armv8_keys k = aes_armv8_load_keys(w);
+  gcm_armv8_powers hp;
+  gcm_armv8_load_powers(w, hp);
+  const uint64x2_t zero = vdupq_n_u64(0);
+
+  std::uint8_t j0[16] = {};
+  if (nonce_len == 12) {
+    std::memcpy(j0, nonce, 12);
+    j0[15] = 1;
+  } else {
+    uint64x2_t s = gcm_armv8_ghash(hp, zero, nonce, nonce_len);
+    std::uint8_t lens[16] = {};
+    const std::uint64_t bits = static_cast<std::uint64_t>(nonce_len) * 8;
+    for (std::size_t i = 0; i < 8; ++i) lens[15 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+    s = gcm_armv8_ghash(hp, s, lens, 16);
+    vst1q_u8(j0, gcm_armv8_bytes(s));
+  }
+  const uint32x4_t base = vreinterpretq_u32_u8(vld1q_u8(j0));
+  std::uint32_t ctr = __builtin_bswap32(vgetq_lane_u32(base, 3));
+
+  uint64x2_t y = gcm_armv8_ghash(hp, zero, aad, aad_len);
+  const std::size_t blocks = len / 16, rest = len % 16;
+  y = gcm_armv8_ctr_ghash(k, hp, base, ctr, y, in, out, blocks, encrypt);
+  ctr += static_cast<std::uint32_t>(blocks);
+  if (rest != 0) {
+    std::uint8_t buf[16] = {};
+    std::memcpy(buf, in + 16 * blocks, rest);
+    uint8x16_t b[1] = {gcm_armv8_counter(base, ctr + 1)};
+    aes_armv8_encrypt_n<1>(k, b);
+    const uint8x16_t x = vld1q_u8(buf);
+    vst1q_u8(buf, veorq_u8(x, b[0]));
+    std::memcpy(out + 16 * blocks, buf, rest);
+    if (!encrypt) vst1q_u8(buf, x);
+    for (std::size_t i = rest; i < 16; ++i) buf[i] = 0;  // GHASH pads the ciphertext with zeros
+    const uint64x2_t c = gcm_armv8_elem(vld1q_u8(buf));
+    y = gcm_armv8_fold(hp, y, &c, 1);
+    secure_wipe(buf, sizeof buf);
+  }
+  std::uint8_t lens[16];
+  const std::uint64_t abits = static_cast<std::uint64_t>(aad_len) * 8, cbits = static_cast<std::uint64_t>(len) * 8;
+  for (std::size_t i = 0; i < 8; ++i) {
+    lens[7 - i] = static_cast<std::uint8_t>(abits >> (8 * i));
+    lens[15 - i] = static_cast<std::uint8_t>(cbits >> (8 * i));
+  }
+  const uint64x2_t l = gcm_armv8_elem(vld1q_u8(lens));
+  y = gcm_armv8_fold(hp, y, &l, 1);
+  uint8x16_t t[1] = {vld1q_u8(j0)};
+  aes_armv8_encrypt_n<1>(k, t);
+  vst1q_u8(tag, veorq_u8(t[0], gcm_armv8_bytes(y)));
+}
+
+}  // namespace detail
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== continued: e2ee/aead/aes_gcm.hpp ========================================
+
+#endif
 
 E2EE_NAMESPACE_BEGIN
 
 // aes_gcm_impl names the AES-GCM kernels. `aesni_clmul` needs AES-NI,
 // PCLMULQDQ and SSE4.1; `vaes_avx2` (two blocks per instruction on 256-bit
-// registers) needs those and AVX2, VAES and VPCLMULQDQ.
-enum class aes_gcm_impl : std::uint8_t { portable, aesni_clmul, vaes_avx2 };
+// registers) needs those and AVX2, VAES and VPCLMULQDQ. `armv8` uses the
+// AArch64 AES and PMULL instructions (arm_aes, arm_pmull).
+enum class aes_gcm_impl : std::uint8_t { portable, aesni_clmul, vaes_avx2, armv8 };
 
-inline constexpr std::array<aes_gcm_impl, 3> all_aes_gcm_impls{aes_gcm_impl::portable, aes_gcm_impl::aesni_clmul,
-                                                               aes_gcm_impl::vaes_avx2};
+inline constexpr std::array<aes_gcm_impl, 4> all_aes_gcm_impls{aes_gcm_impl::portable, aes_gcm_impl::aesni_clmul,
+                                                               aes_gcm_impl::vaes_avx2, aes_gcm_impl::armv8};
 
 constexpr std::string_view to_string(aes_gcm_impl i) noexcept {
   switch (i) {
     case aes_gcm_impl::portable: return "portable";
     case aes_gcm_impl::aesni_clmul: return "aesni_clmul";
     case aes_gcm_impl::vaes_avx2: return "vaes_avx2";
+    case aes_gcm_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -2222,12 +2760,14 @@ inline bool supported(aes_gcm_impl i, const cpu::feature_set& f = cpu::features(
     case aes_gcm_impl::aesni_clmul: return E2EE_HAVE_X86_KERNELS && f.aesni && f.pclmulqdq && f.sse41;
     case aes_gcm_impl::vaes_avx2:
       return E2EE_HAVE_X86_KERNELS && f.aesni && f.pclmulqdq && f.sse41 && f.avx2 && f.vaes && f.vpclmulqdq;
+    case aes_gcm_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_aes && f.arm_pmull;
   }
   return false;
 }
 
 // best_aes_gcm_impl is the fastest supported kernel.
 inline aes_gcm_impl best_aes_gcm_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(aes_gcm_impl::armv8, f)) return aes_gcm_impl::armv8;
   if (supported(aes_gcm_impl::vaes_avx2, f)) return aes_gcm_impl::vaes_avx2;
   return supported(aes_gcm_impl::aesni_clmul, f) ? aes_gcm_impl::aesni_clmul : aes_gcm_impl::portable;
 }
@@ -2357,6 +2897,10 @@ class aes256_gcm {
     // powers are made per call, as many as the call needs).
     if (impl_ != aes_gcm_impl::portable) kernel = &detail::gcm_setup_clmul;
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    // armv8 keeps the schedule and H^1..H^8 (detail::gcm_setup_armv8).
+    if (impl_ == aes_gcm_impl::armv8) kernel = &detail::gcm_setup_armv8;
+#endif
     detail::aes256_setup_keys(key, kernel, bs_);
     if (kernel != nullptr) return;
     std::array<std::uint8_t, 64> zero{};
@@ -2371,7 +2915,7 @@ class aes256_gcm {
       e2ee::wipe(bs_);
       e2ee::wipe(h_);
     } else {
-      secure_wipe(enc_keys(), schedule_size + powers_size);
+      secure_wipe(enc_keys(), impl_ == aes_gcm_impl::armv8 ? armv8_key_size : schedule_size + powers_size);
       if (powers_state_.load(std::memory_order_relaxed) >= powers_filling)
         secure_wipe(powers_cache_.data(), cache_size);
     }
@@ -2553,6 +3097,13 @@ class aes256_gcm {
                        std::uint8_t* tag) const noexcept {
     [[maybe_unused]] std::array<std::uint8_t, 16> j0{};  // unused without x86 kernels
     if (!std::is_constant_evaluated()) {
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+      if (impl_ == aes_gcm_impl::armv8) {
+        detail::gcm_crypt_armv8(enc_keys(), nonce.data(), nonce.size(), aad.data(), aad.size(), in.data(),
+                                out.data(), in.size(), encrypt, tag);
+        return;
+      }
+#endif
 #if E2EE_HAVE_X86_KERNELS
       if (impl_ != aes_gcm_impl::portable) {
         // The powers H^2..H^8: made by this call (the first call), or made
@@ -2651,6 +3202,8 @@ class aes256_gcm {
   // (A key used for a single message is cheaper still through encrypt_once /
   // decrypt_once, whose AES blocks run during the key expansion.)
   static constexpr std::size_t schedule_size = 240, powers_size = 16;
+  // armv8: the schedule, then H^1..H^8 (detail::gcm_setup_armv8).
+  static constexpr std::size_t armv8_key_size = 240 + 8 * 16;
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
   const std::uint8_t* enc_keys() const noexcept { return reinterpret_cast<const std::uint8_t*>(bs_.data()); }
   const std::uint8_t* h_powers() const noexcept { return enc_keys() + schedule_size; }
@@ -2828,7 +3381,7 @@ struct gcm_key_view {
   aes_gcm_impl impl = aes_gcm_impl::portable;
   const aes256_bs_keys* bs = nullptr;  // portable: bit-planed round keys
   const gf128* h = nullptr;            // portable: H
-  const std::uint8_t* w = nullptr;     // x86 kernels: schedule || primed H
+  const std::uint8_t* w = nullptr;     // kernels: schedule || primed H (x86), H^1..H^8 (armv8)
 };
 
 // gcm_stream: the state machine behind encryptor and decryptor.
@@ -2956,12 +3509,27 @@ class gcm_stream {
     return false;
 #endif
   }
+  // armv8: the AArch64 kernel's pieces (detail/arm/aes_gcm_armv8.hpp), same
+  // byte-order state between calls.
+  constexpr bool armv8() const noexcept {
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    return !std::is_constant_evaluated() && k_.impl == aes_gcm_impl::armv8;
+#else
+    return false;
+#endif
+  }
 
   // ghash folds n bytes at p into y_ (a final partial block zero-padded).
   constexpr void ghash(const std::uint8_t* p, std::size_t n) noexcept {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       gcm_stream_ghash_clmul(k_.w, y_.data(), p, n);
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (armv8()) {
+      gcm_stream_ghash_armv8(k_.w, y_.data(), p, n);
       return;
     }
 #endif
@@ -2983,6 +3551,12 @@ class gcm_stream {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       gcm_stream_block_clmul(k_.w, in, out);
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (armv8()) {
+      gcm_stream_block_armv8(k_.w, in, out);
       return;
     }
 #endif
@@ -3039,6 +3613,13 @@ class gcm_stream {
       } else {
         gcm_stream_blocks_clmul(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       }
+      ctr_ += static_cast<std::uint32_t>(blocks);  // inc32 wraps modulo 2^32
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (armv8()) {
+      gcm_stream_blocks_armv8(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       ctr_ += static_cast<std::uint32_t>(blocks);  // inc32 wraps modulo 2^32
       return;
     }
@@ -3211,6 +3792,11 @@ E2EE_NAMESPACE_END
 // e2ee/cipher/cbc.hpp — AES-256-CBC (NIST SP 800-38A 6.2) with PKCS#7
 // padding (RFC 5652 6.3), the body format of Signal messages and attachments.
 //
+// Two ways to call it: one-shot functions (the key is expanded per call), and
+// encryptor / decryptor objects that expand the key once and carry the
+// chaining value from one call to the next, for data that comes in pieces
+// (attachments): whole blocks in the middle, PKCS#7 only at the end.
+//
 // CBC gives confidentiality only: a ciphertext can be changed without
 // detection, and a decryptor that reveals whether the padding was valid is a
 // padding oracle. Authenticate the ciphertext (encrypt-then-MAC, as Signal
@@ -3235,14 +3821,16 @@ struct aes256_cbc {
   static std::vector<std::uint8_t> encrypt(std::span<const std::uint8_t, key_size> key,
                                            std::span<const std::uint8_t, iv_size> iv,
                                            std::span<const std::uint8_t> plaintext, aes_impl impl) {
-    const std::size_t full = plaintext.size() - plaintext.size() % block_size;
-    std::vector<std::uint8_t> out(full + block_size);
-    for (std::size_t i = 0; i < plaintext.size(); ++i) out[i] = plaintext[i];
-    const auto pad = static_cast<std::uint8_t>(out.size() - plaintext.size());
-    for (std::size_t i = plaintext.size(); i < out.size(); ++i) out[i] = pad;
-    raw_blocks<false>(key, iv, out, out, impl);  // in place; sizes right by construction
+    std::vector<std::uint8_t> out(padded_size(plaintext.size()));
+    const aes256 a(key, impl);
+    std::array<std::uint8_t, iv_size> chain{};
+    for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
+    pad_encrypt(a, chain, plaintext, out);  // sizes right by construction
     return out;
   }
+
+  // padded_size: the length of the PKCS#7-padded encryption of n bytes.
+  static constexpr std::size_t padded_size(std::size_t n) noexcept { return n / block_size * block_size + block_size; }
 
   // decrypt decrypts and removes PKCS#7 padding. nullopt, with nothing
   // returned, if ciphertext is empty, not a multiple of 16 bytes, or the
@@ -3261,23 +3849,9 @@ struct aes256_cbc {
     if (n == 0 || n % block_size != 0) return std::nullopt;
     std::vector<std::uint8_t> out(n);
     if (!decrypt_blocks(key, iv, ciphertext, out, impl)) return std::nullopt;
-    // PKCS#7: the last byte p must be 1..16 and the last p bytes all equal p.
-    std::uint32_t p = out[n - 1];
-    using m32 = ct::mask<std::uint32_t>;
-    m32 good = m32::is_nonzero(p) & (!m32::less(16, p));
-    for (std::uint32_t i = 0; i < block_size; ++i) {
-      const m32 in_pad = m32::less(i, p);
-      good = good & ((!in_pad) | m32::equal(out[n - 1 - i], p));
-    }
-    const bool ok = good.declassify();  // the verdict is public
-    if (!ok) {
-      secure_wipe(out.data(), out.size());
-      return std::nullopt;
-    }
-    ct::unpoison(&p, sizeof p);  // so is the length of a valid plaintext
-    const std::size_t keep = n - p;
-    secure_wipe(out.data() + keep, n - keep);
-    out.resize(keep);
+    const auto keep = unpad(out);
+    if (!keep) return std::nullopt;
+    out.resize(*keep);
     return out;
   }
 
@@ -3295,15 +3869,177 @@ struct aes256_cbc {
     return raw_blocks<true>(key, iv, in, out, impl);
   }
 
+  // ---- chained calls on a kept key ------------------------------------------------
+
+  // encryptor: one CBC encryption under a key expanded once. update() takes
+  // whole blocks and continues the chain; finish() pads the last part with
+  // PKCS#7 and encrypts it. restart(iv) begins another message under the
+  // same key. The key (and the kept schedule) is wiped on destruction; a
+  // move expands the key again in the new object.
+  class encryptor {
+   public:
+    encryptor(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+              aes_impl impl = best_aes_impl()) noexcept
+        : key_(key) {
+      aes_.emplace(key, impl);
+      restart(iv);
+    }
+    encryptor(encryptor&& o) noexcept : key_(o.key_.clone()), chain_(o.chain_) {
+      aes_.emplace(key_.expose(), o.implementation());
+    }
+    encryptor& operator=(encryptor&& o) noexcept {
+      if (this != &o) {
+        key_ = o.key_.clone();
+        aes_.emplace(key_.expose(), o.implementation());
+        chain_ = o.chain_;
+      }
+      return *this;
+    }
+    ~encryptor() = default;
+
+    // update: CBC-encrypts whole blocks after everything before. false (out
+    // zeroed, chain unchanged) unless in.size() == out.size() and both are a
+    // multiple of 16. in and out may be the same span; no other overlap.
+    bool update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+      if (!sizes_ok(in, out)) return false;
+      encrypt_raw(*aes_, chain_, in.data(), out.data(), in.size() / block_size);
+      return true;
+    }
+    // finish: the last part, of any length: pads it with PKCS#7 and encrypts
+    // it. false (out zeroed) unless out.size() == padded_size(in.size()). out
+    // may start where in starts (in place); no other overlap. The chain then
+    // holds the last ciphertext block: restart() before another message.
+    bool finish(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+      if (out.size() != padded_size(in.size())) {
+        if (!out.empty()) secure_wipe(out.data(), out.size());
+        return false;
+      }
+      pad_encrypt(*aes_, chain_, in, out);
+      return true;
+    }
+    // restart: the next message under the same key, from a new IV.
+    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
+      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
+    }
+    // chain: the chaining value, the IV or the last ciphertext block (public).
+    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
+    aes_impl implementation() const noexcept { return aes_->implementation(); }
+
+   private:
+    secret<key_size> key_;
+    std::optional<aes256> aes_;  // always engaged; optional only so a move can rebuild it
+    std::array<std::uint8_t, iv_size> chain_{};
+  };
+
+  // decryptor: one CBC decryption under a key expanded once. update() takes
+  // whole blocks and continues the chain; finish() decrypts the last part
+  // and removes the PKCS#7 padding (constant time, as decrypt). The same
+  // warning as for decrypt: authenticate the ciphertext first.
+  class decryptor {
+   public:
+    decryptor(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+              aes_impl impl = best_aes_impl()) noexcept
+        : key_(key) {
+      aes_.emplace(key, impl);
+      restart(iv);
+    }
+    decryptor(decryptor&& o) noexcept : key_(o.key_.clone()), chain_(o.chain_) {
+      aes_.emplace(key_.expose(), o.implementation());
+    }
+    decryptor& operator=(decryptor&& o) noexcept {
+      if (this != &o) {
+        key_ = o.key_.clone();
+        aes_.emplace(key_.expose(), o.implementation());
+        chain_ = o.chain_;
+      }
+      return *this;
+    }
+    ~decryptor() = default;
+
+    // update: CBC-decrypts whole blocks, raw (no padding removed). false (out
+    // zeroed, chain unchanged) unless in.size() == out.size() and both are a
+    // multiple of 16. in and out may be the same span; no other overlap.
+    bool update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+      if (!sizes_ok(in, out)) return false;
+      decrypt_raw(*aes_, chain_, in.data(), out.data(), in.size() / block_size);
+      return true;
+    }
+    // finish: the last part of the ciphertext (one or more whole blocks):
+    // decrypts it into out (at least in.size() bytes; in place allowed) and
+    // returns the plaintext length, the part before the PKCS#7 padding of
+    // its last block (the padding bytes are wiped). nullopt, with everything
+    // it wrote wiped, if in is empty or not whole blocks, out is too small,
+    // or the padding is malformed.
+    std::optional<std::size_t> finish(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+      if (in.empty() || in.size() % block_size != 0 || out.size() < in.size()) {
+        if (!out.empty()) secure_wipe(out.data(), out.size());
+        return std::nullopt;
+      }
+      const auto o = out.first(in.size());
+      decrypt_raw(*aes_, chain_, in.data(), o.data(), in.size() / block_size);
+      return unpad(o);
+    }
+    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
+      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
+    }
+    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
+    aes_impl implementation() const noexcept { return aes_->implementation(); }
+
+   private:
+    secret<key_size> key_;
+    std::optional<aes256> aes_;  // always engaged; optional only so a move can rebuild it
+    std::array<std::uint8_t, iv_size> chain_{};
+  };
+
  private:
+  static bool sizes_ok(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+    if (in.size() == out.size() && in.size() % block_size == 0) return true;
+    if (!out.empty()) secure_wipe(out.data(), out.size());
+    return false;
+  }
+
+  // pad_encrypt: PKCS#7 and CBC; out.size() == padded_size(in.size()), and
+  // out starts where in starts or does not overlap it.
+  static void pad_encrypt(const aes256& a, std::array<std::uint8_t, iv_size>& chain,
+                          std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
+    const std::size_t full = in.size() - in.size() % block_size;
+    std::array<std::uint8_t, block_size> last{};
+    const auto pad = static_cast<std::uint8_t>(block_size - (in.size() - full));
+    for (std::size_t i = 0; i < block_size; ++i) last[i] = full + i < in.size() ? in[full + i] : pad;
+    encrypt_raw(a, chain, in.data(), out.data(), full / block_size);
+    encrypt_raw(a, chain, last.data(), out.data() + full, 1);
+    secure_wipe(last.data(), last.size());
+  }
+
+  // unpad: PKCS#7 on the decrypted `out` (whole blocks, not empty): the last
+  // byte p must be 1..16 and the last p bytes all equal p. The length of
+  // the plaintext before the padding (the padding wiped), or nullopt with
+  // all of out wiped. The check takes the same time whatever the contents.
+  static std::optional<std::size_t> unpad(std::span<std::uint8_t> out) noexcept {
+    const std::size_t n = out.size();
+    std::uint32_t p = out[n - 1];
+    using m32 = ct::mask<std::uint32_t>;
+    m32 good = m32::is_nonzero(p) & (!m32::less(16, p));
+    for (std::uint32_t i = 0; i < block_size; ++i) {
+      const m32 in_pad = m32::less(i, p);
+      good = good & ((!in_pad) | m32::equal(out[n - 1 - i], p));
+    }
+    const bool ok = good.declassify();  // the verdict is public
+    if (!ok) {
+      secure_wipe(out.data(), n);
+      return std::nullopt;
+    }
+    ct::unpoison(&p, sizeof p);  // so is the length of a valid plaintext
+    const std::size_t keep = n - p;
+    secure_wipe(out.data() + keep, n - keep);
+    return keep;
+  }
+
   // raw_blocks: encrypt_blocks / decrypt_blocks behind their one argument check.
   template <bool Decrypt>
   static bool raw_blocks(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
                          std::span<const std::uint8_t> in, std::span<std::uint8_t> out, aes_impl impl) noexcept {
-    if (in.size() != out.size() || in.size() % block_size != 0) {
-      if (!out.empty()) secure_wipe(out.data(), out.size());
-      return false;
-    }
+    if (!sizes_ok(in, out)) return false;
     const aes256 a(key, impl);
     std::array<std::uint8_t, iv_size> chain{};
     for (std::size_t i = 0; i < iv_size; ++i) chain[i] = iv[i];
@@ -3321,6 +4057,12 @@ struct aes256_cbc {
 #if E2EE_HAVE_X86_KERNELS
     if (a.impl_ != aes_impl::portable) {  // aesni and vaes_avx2: CBC encryption is serial
       detail::aes256_cbc_encrypt_aesni(a.enc_keys(), chain.data(), in, out, blocks);
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (a.impl_ == aes_impl::armv8) {
+      detail::aes256_cbc_encrypt_armv8(a.enc_keys(), chain.data(), in, out, blocks);
       return;
     }
 #endif
@@ -3343,6 +4085,12 @@ struct aes256_cbc {
     }
     if (a.impl_ == aes_impl::aesni) {
       detail::aes256_cbc_decrypt_aesni(a.dec_keys(), chain.data(), in, out, blocks);
+      return;
+    }
+#endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+    if (a.impl_ == aes_impl::armv8) {
+      detail::aes256_cbc_decrypt_armv8(a.dec_keys(), chain.data(), in, out, blocks);
       return;
     }
 #endif
@@ -3903,16 +4651,18 @@ E2EE_NAMESPACE_BEGIN
 
 // sha512_impl names the SHA-512 compression kernels. `avx2` computes the
 // message schedule of two blocks at once in YMM registers and runs the rounds
-// with BMI2 RORX; it needs avx2 and bmi2.
-enum class sha512_impl : std::uint8_t { portable, avx2 };
+// with BMI2 RORX; it needs avx2 and bmi2. `armv8` uses the AArch64 SHA512
+// instructions (ARMv8.2 FEAT_SHA512: arm_sha512).
+enum class sha512_impl : std::uint8_t { portable, avx2, armv8 };
 
-inline constexpr std::array<sha512_impl, 2> all_sha512_impls{sha512_impl::portable,
-                                                             sha512_impl::avx2};
+inline constexpr std::array<sha512_impl, 3> all_sha512_impls{sha512_impl::portable,
+                                                             sha512_impl::avx2, sha512_impl::armv8};
 
 constexpr std::string_view to_string(sha512_impl i) noexcept {
   switch (i) {
     case sha512_impl::portable: return "portable";
     case sha512_impl::avx2: return "avx2";
+    case sha512_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -4334,6 +5084,137 @@ E2EE_NAMESPACE_END
 // ==== continued: e2ee/hash/sha512.hpp =========================================
 
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== file: e2ee/detail/arm/sha512_armv8.hpp ==================================
+
+// e2ee/detail/arm/sha512_armv8.hpp — SHA-512 compression with the ARMv8.2
+// SHA512 instructions (FEAT_SHA512: SHA512H/H2 for the rounds, SHA512SU0/SU1
+// for the message schedule). Internal; hash/sha512.hpp dispatches here after
+// checking cpu::features().arm_sha512.
+//
+// The state is four registers of two words in the chaining value's order:
+// ab = {A, B}, cd = {C, D}, ef = {E, F}, gh = {G, H} (lane 0 first). Two rounds
+// t, t+1 per SHA512H + SHA512H2 pair:
+//   SHA512H(x, {F, G}, {D, E}) with x = {G + K[t+1] + W[t+1], H + K[t] + W[t]}
+//     = {T1(t+1), T1(t)}, both T1 of FIPS 180-4, 6.4.2 step 3;
+//   the new {E, F} is cd + that: {C + T1(t+1), D + T1(t)};
+//   SHA512H2(T1s, cd, ab) = the new {A, B} (T1 + T2 of both rounds);
+// and the old ab, ef become the new cd, gh.
+
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// Expects sha512_k from hash/sha512.hpp (included first).
+E2EE_NAMESPACE_BEGIN
+namespace detail {
+
+struct sha512_armv8_state {
+  uint64x2_t ab, cd, ef, gh;
+};
+
+// sha512_armv8_words: 16 big-endian message bytes as two words.
+[[E2EE_ARM_SHA512_TARGET, gnu::always_inline]] inline uint64x2_t sha512_armv8_words(
+    const std::uint8_t* p) noexcept {
+  return vreinterpretq_u64_u8(vrev64q_u8(vld1q_u8(p)));
+}
+
+// sha512_armv8_rounds2 runs rounds t = 2i and t + 1 with w = {W[t], W[t+1]}.
+[[E2EE_ARM_SHA512_TARGET, gnu::always_inline]] inline void sha512_armv8_rounds2(
+    sha512_armv8_state& s, uint64x2_t w, std::size_t i) noexcept {
+  const uint64x2_t kw = vaddq_u64(w, vld1q_u64(sha512_k.data() + 2 * i));
+  const uint64x2_t x = vaddq_u64(s.gh, vextq_u64(kw, kw, 1));  // {G + KW[t+1], H + KW[t]}
+  const uint64x2_t fg = vextq_u64(s.ef, s.gh, 1), de = vextq_u64(s.cd, s.ef, 1);
+  const uint64x2_t t1 = vsha512hq_u64(x, fg, de);
+  const uint64x2_t ef = vaddq_u64(s.cd, t1);
+  const uint64x2_t ab = vsha512h2q_u64(t1, s.cd, s.ab);
+  s.gh = s.ef;
+  s.ef = ef;
+  s.cd = s.ab;
+  s.ab = ab;
+}
+
+// sha512_armv8_schedule: {W[t], W[t+1]} from the ring w (w[j] holds the two
+// words 2j, 2j+1 mod 16; slot `J` holds W[t-16], W[t-15] before):
+// W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] (FIPS 180-4, 6.4.2 step 1).
+template <std::size_t J>
+[[E2EE_ARM_SHA512_TARGET, gnu::always_inline]] inline void sha512_armv8_schedule(
+    uint64x2_t (&w)[8]) noexcept {
+  const uint64x2_t s0 = vsha512su0q_u64(w[J], w[(J + 1) % 8]);
+  const uint64x2_t w9 = vextq_u64(w[(J + 4) % 8], w[(J + 5) % 8], 1);  // {W[t-7], W[t-6]}
+  w[J] = vsha512su1q_u64(s0, w[(J + 7) % 8], w9);
+}
+
+// sha512_armv8_block: the 80 rounds of one block at p, the chaining value
+// added at the end.
+[[E2EE_ARM_SHA512_TARGET, gnu::always_inline]] inline void sha512_armv8_block(
+    sha512_armv8_state& s, const std::uint8_t* p) noexcept {
+  const sha512_armv8_state in = s;
+  uint64x2_t w[8];
+  for (std::size_t j = 0; j < 8; ++j) w[j] = sha512_armv8_words(p + 16 * j);
+  for (std::size_t j = 0; j < 8; ++j) sha512_armv8_rounds2(s, w[j], j);
+  for (std::size_t g = 8; g < 40; g += 8) {
+    sha512_armv8_schedule<0>(w);
+    sha512_armv8_rounds2(s, w[0], g);
+    sha512_armv8_schedule<1>(w);
+    sha512_armv8_rounds2(s, w[1], g + 1);
+    sha512_armv8_schedule<2>(w);
+    sha512_armv8_rounds2(s, w[2], g + 2);
+    sha512_armv8_schedule<3>(w);
+    sha512_armv8_rounds2(s, w[3], g + 3);
+    sha512_armv8_schedule<4>(w);
+    sha512_armv8_rounds2(s, w[4], g + 4);
+    sha512_armv8_schedule<5>(w);
+    sha512_armv8_rounds2(s, w[5], g + 5);
+    sha512_armv8_schedule<6>(w);
+    sha512_armv8_rounds2(s, w[6], g + 6);
+    sha512_armv8_schedule<7>(w);
+    sha512_armv8_rounds2(s, w[7], g + 7);
+  }
+  s.ab = vaddq_u64(s.ab, in.ab);
+  s.cd = vaddq_u64(s.cd, in.cd);
+  s.ef = vaddq_u64(s.ef, in.ef);
+  s.gh = vaddq_u64(s.gh, in.gh);
+}
+
+[[E2EE_ARM_SHA512_TARGET, gnu::always_inline]] inline sha512_armv8_state sha512_armv8_load(
+    const std::uint64_t* h) noexcept {
+  return {vld1q_u64(h), vld1q_u64(h + 2), vld1q_u64(h + 4), vld1q_u64(h + 6)};
+}
+[[E2EE_ARM_SHA512_TARGET, gnu::always_inline]] inline void sha512_armv8_store(
+    const sha512_armv8_state& s, std::uint64_t* h) noexcept {
+  vst1q_u64(h, s.ab);
+  vst1q_u64(h + 2, s.cd);
+  vst1q_u64(h + 4, s.ef);
+  vst1q_u64(h + 6, s.gh);
+}
+
+// sha512_compress_armv8 applies the compression function to `blocks`
+// consecutive 128-byte blocks at p; h is the chaining value A..H.
+[[E2EE_ARM_SHA512_TARGET]] inline void sha512_compress_armv8(std::uint64_t* h, const std::uint8_t* p,
+                                                            std::size_t blocks) noexcept {
+  sha512_armv8_state s = sha512_armv8_load(h);
+  for (; blocks != 0; --blocks, p += 128) sha512_armv8_block(s, p);
+  sha512_armv8_store(s, h);
+}
+
+// sha512_compress_armv8_2: `blocks` blocks at p, then `tail_blocks` at tail.
+[[E2EE_ARM_SHA512_TARGET]] inline void sha512_compress_armv8_2(std::uint64_t* h, const std::uint8_t* p,
+                                                              std::size_t blocks, const std::uint8_t* tail,
+                                                              std::size_t tail_blocks) noexcept {
+  sha512_armv8_state s = sha512_armv8_load(h);
+  for (; blocks != 0; --blocks, p += 128) sha512_armv8_block(s, p);
+  for (; tail_blocks != 0; --tail_blocks, tail += 128) sha512_armv8_block(s, tail);
+  sha512_armv8_store(s, h);
+}
+
+}  // namespace detail
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== continued: e2ee/hash/sha512.hpp =========================================
+
+#endif
 
 E2EE_NAMESPACE_BEGIN
 
@@ -4342,12 +5223,14 @@ inline bool supported(sha512_impl i, const cpu::feature_set& f = cpu::features()
   switch (i) {
     case sha512_impl::portable: return true;
     case sha512_impl::avx2: return E2EE_HAVE_X86_KERNELS && f.avx2 && f.bmi2;
+    case sha512_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_sha512;
   }
   return false;
 }
 
 // best_sha512_impl is the fastest supported kernel.
 inline sha512_impl best_sha512_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(sha512_impl::armv8, f)) return sha512_impl::armv8;
   return supported(sha512_impl::avx2, f) ? sha512_impl::avx2 : sha512_impl::portable;
 }
 
@@ -4373,6 +5256,13 @@ struct sha512_traits {
           sha512_compress_avx2(h.data(), p, blocks);
           return;
 #endif
+          break;
+        case sha512_impl::armv8:
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+          sha512_compress_armv8(h.data(), p, blocks);
+          return;
+#endif
+          break;
         case sha512_impl::portable: break;
       }
     }
@@ -4390,6 +5280,13 @@ struct sha512_traits {
         sha512_compress_avx2_2(h.data(), p, blocks, tail, tail_blocks);
         return;
 #endif
+        break;
+      case sha512_impl::armv8:
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+        sha512_compress_armv8_2(h.data(), p, blocks, tail, tail_blocks);
+        return;
+#endif
+        break;
       case sha512_impl::portable: break;
     }
     sha512_compress_portable(h, p, blocks);
@@ -5251,6 +6148,16 @@ constexpr p3 double_scalarmult_vartime(std::span<const std::uint8_t, 32> a, cons
   return to_p3(r);
 }
 
+// cofactored_check_vartime: [8](S·B - k·A - R) = O for public k, S < L
+// and points A, R: the verification equation of ec/ed25519.hpp, directly
+// (one double-scalar multiplication). The MULX/ADX kernel's function of
+// the same name checks the same equation with half-size scalars.
+constexpr bool cofactored_check_vartime(std::span<const std::uint8_t, 32> k, const p3& a, const p3& r,
+                                        std::span<const std::uint8_t, 32> s) noexcept {
+  const p3 sb_ka = double_scalarmult_vartime(k, neg(a), s);
+  return is_identity_vartime(mul_by_cofactor(to_p3(sub(sb_ka, to_cached(r)))));
+}
+
 // group: the traits the generic verification code (ec/ed25519.hpp) reads;
 // detail::ed25519_mulx::group is the same for the MULX/ADX field. The group
 // operations themselves are found by argument-dependent lookup.
@@ -5412,6 +6319,282 @@ E2EE_NAMESPACE_END
 // row and negates by mask; every function ending in _vartime, and decode,
 // is for public inputs only.
 
+// Outside the #if: scripts/amalgamate.py needs a header's first inclusion to
+// be unconditional, and this is scalar25519.hpp's first.
+
+// ==== file: e2ee/ec/scalar25519.hpp ===========================================
+
+// e2ee/ec/scalar25519.hpp — arithmetic modulo the order of the edwards25519
+// prime-order subgroup, L = 2^252 + 27742317777372353535851937790883648493
+// (RFC 8032 5.1). Portable, constexpr, constant time (scalars are secret in
+// signing): no branch or index depends on a value.
+//
+// Representation: five 52-bit limbs (260 bits), value = sum v[i]·2^(52 i).
+// Products are reduced by Montgomery reduction with R = 2^260: mont_mul(a, b)
+// = a·b·R^-1 mod L; multiplying by R^2 mod L afterwards cancels the R^-1.
+
+E2EE_NAMESPACE_BEGIN
+namespace detail::sc25519 {
+
+using u128 = detail::f25519::u128;
+
+inline constexpr std::uint64_t mask52 = (std::uint64_t{1} << 52) - 1;
+
+struct scalar {
+  std::array<std::uint64_t, 5> v{};
+};
+
+// L in radix 2^52 (RFC 8032 5.1: the order of the base point B).
+inline constexpr scalar order{{0x2631a5cf5d3edULL, 0xdea2f79cd6581ULL, 0x000000014def9ULL, 0, 0x0100000000000ULL}};
+// -L^-1 mod 2^52, for Montgomery reduction.
+inline constexpr std::uint64_t order_factor = 0x51da312547e1bULL;
+// 2^260 mod L and 2^520 mod L.
+inline constexpr scalar r1{{0xf48bd6721e6edULL, 0x3bab5ac67e45aULL, 0xfffffeb35e51bULL, 0xfffffffffffffULL,
+                            0x00fffffffffffULL}};
+inline constexpr scalar r2{{0x9d265e952d13bULL, 0xd63c715bea69fULL, 0x5be65cb687604ULL, 0x3dceec73d217fULL,
+                            0x009411b7c309aULL}};
+
+// sub_order_if_ge: a - L if a >= L, else a; precondition a < 2L, limbs
+// normalised (< 2^52). Subtracts, then adds L back under the borrow mask.
+constexpr scalar sub_order_if_ge(const scalar& a) noexcept {
+  scalar r;
+  std::uint64_t borrow = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t d = a.v[i] - order.v[i] - borrow;
+    borrow = d >> 63;
+    r.v[i] = d & mask52;
+  }
+  const auto back = ct::mask<std::uint64_t>::from_bit(borrow);
+  std::uint64_t carry = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t s = r.v[i] + back.select(order.v[i], 0) + carry;
+    carry = s >> 52;
+    r.v[i] = s & mask52;
+  }
+  return r;
+}
+
+// add: a + b mod L, for a, b < L.
+constexpr scalar add(const scalar& a, const scalar& b) noexcept {
+  scalar r;
+  std::uint64_t carry = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t s = a.v[i] + b.v[i] + carry;
+    carry = s >> 52;
+    r.v[i] = s & mask52;
+  }
+  return sub_order_if_ge(r);
+}
+
+// mont_mul: a·b·2^-260 mod L. Precondition: a·b < 2^260·L (true when one
+// operand is < L and the other < 2^260). Schoolbook product into nine
+// 128-bit columns, then five word-by-word Montgomery steps: each adds m·L
+// with m chosen so that the low 52 bits of the current column vanish.
+constexpr scalar mont_mul(const scalar& a, const scalar& b) noexcept {
+  std::array<u128, 10> z{};
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 5; ++j) z[i + j] += u128{a.v[i]} * b.v[j];
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::uint64_t m = (static_cast<std::uint64_t>(z[i]) * order_factor) & mask52;
+    for (std::size_t j = 0; j < 5; ++j) z[i + j] += u128{m} * order.v[j];
+    z[i + 1] += z[i] >> 52;  // the low 52 bits of z[i] are now zero
+  }
+  scalar r;
+  for (std::size_t j = 5; j < 9; ++j) {
+    z[j + 1] += z[j] >> 52;
+    r.v[j - 5] = static_cast<std::uint64_t>(z[j]) & mask52;
+  }
+  r.v[4] = static_cast<std::uint64_t>(z[9]);  // value < 2L < 2^254
+  return sub_order_if_ge(r);
+}
+
+// mul: a·b mod L, for a < L and b < 2^256.
+constexpr scalar mul(const scalar& a, const scalar& b) noexcept { return mont_mul(mont_mul(a, b), r2); }
+
+// from_bytes: 32 little-endian bytes as five limbs, not reduced (< 2^256).
+constexpr scalar from_bytes(std::span<const std::uint8_t, 32> s) noexcept {
+  std::uint64_t w[4] = {};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) w[i] |= std::uint64_t{s[8 * i + j]} << (8 * j);
+  return scalar{{w[0] & mask52, ((w[0] >> 52) | (w[1] << 12)) & mask52, ((w[1] >> 40) | (w[2] << 24)) & mask52,
+                 ((w[2] >> 28) | (w[3] << 36)) & mask52, w[3] >> 16}};
+}
+
+// to_bytes: a fully reduced scalar (< L < 2^253) as 32 little-endian bytes.
+constexpr std::array<std::uint8_t, 32> to_bytes(const scalar& a) noexcept {
+  const std::uint64_t w[4] = {a.v[0] | (a.v[1] << 52), (a.v[1] >> 12) | (a.v[2] << 40),
+                              (a.v[2] >> 24) | (a.v[3] << 28), (a.v[3] >> 36) | (a.v[4] << 16)};
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
+  return out;
+}
+
+// reduce: any 32-byte value mod L (x·R·R^-1: mont_mul by 2^260 mod L).
+constexpr scalar reduce(std::span<const std::uint8_t, 32> s) noexcept { return mont_mul(from_bytes(s), r1); }
+
+// reduce_wide: a 64-byte little-endian value (a SHA-512 digest) mod L
+// (RFC 8032 5.1.6 steps 2 and 4). Split as lo + hi·2^260 with lo, hi < 2^260:
+// lo·R·R^-1 + hi·R^2·R^-1 = lo + hi·2^260 (mod L).
+constexpr scalar reduce_wide(std::span<const std::uint8_t, 64> s) noexcept {
+  std::uint64_t w[8] = {};
+  for (std::size_t i = 0; i < 8; ++i)
+    for (std::size_t j = 0; j < 8; ++j) w[i] |= std::uint64_t{s[8 * i + j]} << (8 * j);
+  // 52-bit limb k starts at bit 52k = word (52k)/64, offset (52k)%64.
+  std::array<std::uint64_t, 10> limb{};
+  for (std::size_t k = 0; k < 10; ++k) {
+    const std::size_t bit = 52 * k, word = bit / 64, off = bit % 64;
+    std::uint64_t x = w[word] >> off;
+    if (off > 12 && word + 1 < 8) x |= w[word + 1] << (64 - off);  // public positions
+    limb[k] = x & mask52;
+  }
+  const scalar lo{{limb[0], limb[1], limb[2], limb[3], limb[4]}};
+  const scalar hi{{limb[5], limb[6], limb[7], limb[8], limb[9]}};
+  return add(mont_mul(lo, r1), mont_mul(hi, r2));
+}
+
+// muladd: a·b + c mod L (RFC 8032 5.1.6 step 5, S = r + k·s), for a, c < L
+// and any 32-byte b.
+constexpr scalar muladd(const scalar& a, const scalar& b, const scalar& c) noexcept {
+  return add(mul(a, b), c);
+}
+
+// is_canonical: the 32-byte value is < L (RFC 8032 5.1.7: S must be in
+// [0, L)). Branch-free comparison from the top word down.
+constexpr bool is_canonical(std::span<const std::uint8_t, 32> s) noexcept {
+  // L as four 64-bit little-endian words.
+  constexpr std::uint64_t lw[4] = {0x5812631a5cf5d3edULL, 0x14def9dea2f79cd6ULL, 0, 0x1000000000000000ULL};
+  std::uint64_t less = 0, equal = 1;
+  for (std::size_t k = 4; k-- > 0;) {
+    std::uint64_t x = 0;
+    for (std::size_t j = 0; j < 8; ++j) x |= std::uint64_t{s[8 * k + j]} << (8 * j);
+    const std::uint64_t lt = ct::mask<std::uint64_t>::less(x, lw[k]).value() & 1u;
+    const std::uint64_t eq = ct::mask<std::uint64_t>::equal(x, lw[k]).value() & 1u;
+    less |= equal & lt;
+    equal &= eq;
+  }
+  return less != 0;
+}
+
+// ---- verification only: public inputs, variable time ----
+
+// half_size: for a public k < L, integers u and v with u ≡ v·k (mod L),
+// 0 <= u < 2^126 and 0 < |v| < 2^127 (|v| <= L/2^126): a short vector of the
+// lattice {(u, v) : u ≡ v·k mod L}. Verification uses it to replace the
+// 253-bit k by two scalars of half the size (T. Pornin, "Optimized Lattice
+// Basis Reduction In Dimension 2, and Fast Schnorr and EdDSA Signature
+// Verification", 2020): [v]·(S·B - k·A - R) needs only ~127 doublings.
+// u and |v| are little-endian with the upper 16 bytes zero.
+struct half_size {
+  std::array<std::uint8_t, 32> u{}, v{};
+  bool v_negative = false;
+};
+
+namespace lattice {
+
+using words = std::array<std::uint64_t, 4>;
+
+constexpr unsigned bit_length(const words& x) noexcept {
+  for (std::size_t i = 4; i-- > 0;)
+    if (x[i] != 0) return static_cast<unsigned>(64 * i + 64) - static_cast<unsigned>(std::countl_zero(x[i]));
+  return 0;
+}
+constexpr words shift_left(const words& x, unsigned s) noexcept {
+  words r{};
+  const std::size_t w = s / 64, b = s % 64;
+  for (std::size_t i = 4; i-- > w;) {
+    r[i] = x[i - w] << b;
+    if (b != 0 && i > w) r[i] |= x[i - w - 1] >> (64 - b);
+  }
+  return r;
+}
+constexpr bool less(const words& a, const words& b) noexcept {
+  for (std::size_t i = 4; i-- > 0;)
+    if (a[i] != b[i]) return a[i] < b[i];
+  return false;
+}
+// extract: the 64 bits of x from bit `shift` up.
+constexpr std::uint64_t extract(const words& x, unsigned shift) noexcept {
+  const std::size_t w = shift / 64, bits = shift % 64;
+  std::uint64_t r = x[w] >> bits;
+  if (bits != 0 && w + 1 < 4) r |= x[w + 1] << (64 - bits);
+  return r;
+}
+// subtract_multiple: a -= q·b, q·b <= a.
+constexpr void subtract_multiple(words& a, const words& b, std::uint64_t q) noexcept {
+  std::uint64_t carry = 0, borrow = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const u128 p = u128{b[i]} * q + carry;
+    carry = static_cast<std::uint64_t>(p >> 64);
+    const u128 d = u128{a[i]} - static_cast<std::uint64_t>(p) - borrow;
+    a[i] = static_cast<std::uint64_t>(d);
+    borrow = static_cast<std::uint64_t>(d >> 64) & 1u;
+  }
+}
+constexpr void subtract(words& a, const words& b) noexcept {  // a -= b, a >= b
+  std::uint64_t borrow = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const u128 d = u128{a[i]} - b[i] - borrow;
+    a[i] = static_cast<std::uint64_t>(d);
+    borrow = static_cast<std::uint64_t>(d >> 64) & 1u;
+  }
+}
+
+}  // namespace lattice
+
+// reduce_basis_vartime: half_size of k (k < L, public) by the extended
+// Euclidean algorithm on (L, k), stopped at the first remainder below
+// 2^126: every remainder r_i satisfies r_i ≡ t_i·k (mod L), and
+// |t_i|·r_(i-1) <= L with r_(i-1) >= 2^126 gives |t_i| < 2^127. Each
+// quotient is taken by shifted subtractions of the divisor (the largest
+// shift that fits). The t_i are kept modulo 2^128 (two's complement; they
+// never exceed 2^127 in magnitude). k = 0 gives u = 0, v = 1.
+constexpr half_size reduce_basis_vartime(std::span<const std::uint8_t, 32> k) noexcept {
+  lattice::words a{0x5812631a5cf5d3edULL, 0x14def9dea2f79cd6ULL, 0, 0x1000000000000000ULL};  // L
+  lattice::words b{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) b[i] |= std::uint64_t{k[8 * i + j]} << (8 * j);
+  u128 ta = 0, tb = 1;
+  while (lattice::bit_length(b) > 126) {
+    while (!lattice::less(a, b)) {  // a = a mod b, ta -= quotient·tb
+      // q = floor(a' / (b' + 1)) on the top 63 bits a' of a and the bits
+      // b' of b at the same position: q·b <= a and q is the quotient but
+      // for a relative error of about 2^-31 while b' >= 2^31. Otherwise
+      // (a quotient of 2^31 or more, rare) one shifted subtraction.
+      const unsigned na = lattice::bit_length(a);
+      const unsigned shift = na > 63 ? na - 63 : 0;
+      const std::uint64_t top_a = lattice::extract(a, shift), top_b = lattice::extract(b, shift);
+      if (top_b >= (std::uint64_t{1} << 31)) {
+        std::uint64_t q = top_a / (top_b + 1);
+        if (q == 0) q = 1;  // a >= b: one subtraction is within the quotient
+        lattice::subtract_multiple(a, b, q);
+        ta -= tb * q;
+      } else {
+        unsigned s = na - lattice::bit_length(b);
+        lattice::words d = lattice::shift_left(b, s);
+        if (lattice::less(a, d)) d = lattice::shift_left(b, --s);
+        lattice::subtract(a, d);
+        ta -= tb << s;
+      }
+    }
+    std::swap(a, b);
+    std::swap(ta, tb);
+  }
+  half_size out;
+  out.v_negative = (tb >> 127) != 0;
+  const u128 v = out.v_negative ? u128{0} - tb : tb;
+  for (std::size_t j = 0; j < 16; ++j) {
+    out.u[j] = static_cast<std::uint8_t>(b[j / 8] >> (8 * (j % 8)));
+    out.v[j] = static_cast<std::uint8_t>(v >> (8 * j));
+  }
+  return out;
+}
+
+}  // namespace detail::sc25519
+E2EE_NAMESPACE_END
+
+// ==== continued: e2ee/detail/x86/edwards25519_mulx.hpp ========================
+
 #if E2EE_HAVE_X86_KERNELS
 
 // ==== file: e2ee/detail/x86/field25519_mulx.hpp ===============================
@@ -5435,11 +6618,14 @@ E2EE_NAMESPACE_END
 // low + 38·high, one more fold of the carry word, and a last conditional +38
 // that cannot carry. 16 (mul) or 10 (sqr) MULX for the product, 4 for the fold.
 //
-// Inline asm, AT&T syntax ("mulx src, lo, hi"). Each block names its scratch
-// registers (rax, rbx, rdx, r8-r15) and takes only pointers, so it also
-// compiles at -O0 and with sanitizers (rbp and rsp are never needed). The
-// "memory" clobber orders the blocks with the C++ code around them; the
-// processor still overlaps independent blocks out of order.
+// Inline asm, AT&T syntax ("mulx src, lo, hi"). The text of each operation
+// is a macro (E2EE_F25519_X_MUL etc.) on address operands, used twice: by the
+// one-operation functions below (mul, sqr, add, sub, mul_small: each block
+// names its scratch registers, rax, rbx, rdx, r8-r15, and takes only
+// pointers, so it also compiles at -O0 and with sanitizers; the "memory"
+// clobber orders the blocks with the C++ code around them, the processor
+// still overlaps independent blocks out of order), and by ladder_asm, the
+// whole X25519 ladder in one block with its values on the stack.
 //
 // Constant time: no branch, no secret-dependent address; MULX/ADCX/ADOX and
 // CMOV-free mask selection run in data-independent time on current x86 cores.
@@ -5456,251 +6642,281 @@ struct alignas(32) fe64 {
   std::array<std::uint64_t, 4> v{};
 };
 
-// The fold shared by mul and sqr: r8..r15 hold the 512-bit product t0..t7;
-// writes (t0..t3 + 38·(t4..t7)) mod p, < 2^256, to out.
-#define E2EE_F25519_MULX_FOLD(OUT)                                          \
-  "movl $38, %%edx\n\t"                                                     \
-  "xorl %%ebx, %%ebx\n\t"                                                   \
-  "mulxq %%r12, %%rax, %%rbx\n\t"                                           \
-  "adcxq %%rax, %%r8\n\t"                                                   \
-  "adoxq %%rbx, %%r9\n\t"                                                   \
-  "mulxq %%r13, %%rax, %%rbx\n\t"                                           \
-  "adcxq %%rax, %%r9\n\t"                                                   \
-  "adoxq %%rbx, %%r10\n\t"                                                  \
-  "mulxq %%r14, %%rax, %%rbx\n\t"                                           \
-  "adcxq %%rax, %%r10\n\t"                                                  \
-  "adoxq %%rbx, %%r11\n\t"                                                  \
-  "mulxq %%r15, %%rax, %%r12\n\t"                                           \
-  "adcxq %%rax, %%r11\n\t"                                                  \
-  "movl $0, %%eax\n\t" /* mov keeps CF and OF */                            \
-  "adoxq %%rax, %%r12\n\t"                                                  \
-  "adcxq %%rax, %%r12\n\t" /* r12 = carry word <= 39 */                     \
-  "imulq $38, %%r12, %%r12\n\t"                                             \
-  "addq %%r12, %%r8\n\t"                                                    \
-  "adcq $0, %%r9\n\t"                                                       \
-  "adcq $0, %%r10\n\t"                                                      \
-  "adcq $0, %%r11\n\t"                                                      \
-  "sbbq %%rax, %%rax\n\t"                                                   \
-  "andq $38, %%rax\n\t" /* wrapped: r8 is now small, +38 cannot carry */    \
-  "addq %%rax, %%r8\n\t"                                                    \
-  "movq %%r8, 0(%" OUT ")\n\t"                                              \
-  "movq %%r9, 8(%" OUT ")\n\t"                                              \
-  "movq %%r10, 16(%" OUT ")\n\t"                                            \
-  "movq %%r11, 24(%" OUT ")\n\t"
+// ---- the field operations as asm text ----
+// Each macro is the text of one operation; operands are address strings
+// ("0(%1)", "32(%%rsp)", ...), and "8+" X addresses the next limb (GAS
+// evaluates the displacement expression). mul/sqr/add/sub/mul_small below
+// and the ladder block (ladder_asm) are built from the same text. Scratch
+// registers: rax, rbx, rdx, r8-r15 (the swap also reads its mask in rcx).
+//
+// FOLD: r8..r15 hold the 512-bit product t0..t7; writes
+// (t0..t3 + 38·(t4..t7)) mod p, < 2^256, to D.
+#define E2EE_F25519_X_FOLD(D)                                                 \
+  "movl $38, %%edx\n\t"                                                       \
+  "xorl %%ebx, %%ebx\n\t"                                                     \
+  "mulxq %%r12, %%rax, %%rbx\n\t"                                             \
+  "adcxq %%rax, %%r8\n\t"                                                     \
+  "adoxq %%rbx, %%r9\n\t"                                                     \
+  "mulxq %%r13, %%rax, %%rbx\n\t"                                             \
+  "adcxq %%rax, %%r9\n\t"                                                     \
+  "adoxq %%rbx, %%r10\n\t"                                                    \
+  "mulxq %%r14, %%rax, %%rbx\n\t"                                             \
+  "adcxq %%rax, %%r10\n\t"                                                    \
+  "adoxq %%rbx, %%r11\n\t"                                                    \
+  "mulxq %%r15, %%rax, %%r12\n\t"                                             \
+  "adcxq %%rax, %%r11\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adoxq %%rax, %%r12\n\t"                                                    \
+  "adcxq %%rax, %%r12\n\t" /* r12 = carry word <= 39 */                       \
+  "imulq $38, %%r12, %%r12\n\t"                                               \
+  "addq %%r12, %%r8\n\t"                                                      \
+  "adcq $0, %%r9\n\t"                                                         \
+  "adcq $0, %%r10\n\t"                                                        \
+  "adcq $0, %%r11\n\t"                                                        \
+  "sbbq %%rax, %%rax\n\t"                                                     \
+  "andq $38, %%rax\n\t" /* wrapped: r8 is now small, +38 cannot carry */      \
+  "addq %%rax, %%r8\n\t"                                                      \
+  "movq %%r8, " D "\n\t"                                                      \
+  "movq %%r9, 8+" D "\n\t"                                                    \
+  "movq %%r10, 16+" D "\n\t"                                                  \
+  "movq %%r11, 24+" D "\n\t"
+
+#define E2EE_F25519_X_MUL(D, A, B)                                            \
+  "movq " A ", %%rdx\n\t"                                                     \
+  "mulxq " B ", %%r8, %%r9\n\t"                                               \
+  "mulxq 8+" B ", %%rax, %%r10\n\t"                                           \
+  "addq %%rax, %%r9\n\t"                                                      \
+  "mulxq 16+" B ", %%rax, %%r11\n\t"                                          \
+  "adcq %%rax, %%r10\n\t"                                                     \
+  "mulxq 24+" B ", %%rax, %%r12\n\t"                                          \
+  "adcq %%rax, %%r11\n\t"                                                     \
+  "adcq $0, %%r12\n\t"                                                        \
+  "movq 8+" A ", %%rdx\n\t"                                                   \
+  "xorl %%ebx, %%ebx\n\t"                                                     \
+  "mulxq " B ", %%rax, %%rbx\n\t"                                             \
+  "adcxq %%rax, %%r9\n\t"                                                     \
+  "adoxq %%rbx, %%r10\n\t"                                                    \
+  "mulxq 8+" B ", %%rax, %%rbx\n\t"                                           \
+  "adcxq %%rax, %%r10\n\t"                                                    \
+  "adoxq %%rbx, %%r11\n\t"                                                    \
+  "mulxq 16+" B ", %%rax, %%rbx\n\t"                                          \
+  "adcxq %%rax, %%r11\n\t"                                                    \
+  "adoxq %%rbx, %%r12\n\t"                                                    \
+  "mulxq 24+" B ", %%rax, %%r13\n\t"                                          \
+  "adcxq %%rax, %%r12\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adoxq %%rax, %%r13\n\t"                                                    \
+  "adcxq %%rax, %%r13\n\t"                                                    \
+  "movq 16+" A ", %%rdx\n\t"                                                  \
+  "xorl %%ebx, %%ebx\n\t"                                                     \
+  "mulxq " B ", %%rax, %%rbx\n\t"                                             \
+  "adcxq %%rax, %%r10\n\t"                                                    \
+  "adoxq %%rbx, %%r11\n\t"                                                    \
+  "mulxq 8+" B ", %%rax, %%rbx\n\t"                                           \
+  "adcxq %%rax, %%r11\n\t"                                                    \
+  "adoxq %%rbx, %%r12\n\t"                                                    \
+  "mulxq 16+" B ", %%rax, %%rbx\n\t"                                          \
+  "adcxq %%rax, %%r12\n\t"                                                    \
+  "adoxq %%rbx, %%r13\n\t"                                                    \
+  "mulxq 24+" B ", %%rax, %%r14\n\t"                                          \
+  "adcxq %%rax, %%r13\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adoxq %%rax, %%r14\n\t"                                                    \
+  "adcxq %%rax, %%r14\n\t"                                                    \
+  "movq 24+" A ", %%rdx\n\t"                                                  \
+  "xorl %%ebx, %%ebx\n\t"                                                     \
+  "mulxq " B ", %%rax, %%rbx\n\t"                                             \
+  "adcxq %%rax, %%r11\n\t"                                                    \
+  "adoxq %%rbx, %%r12\n\t"                                                    \
+  "mulxq 8+" B ", %%rax, %%rbx\n\t"                                           \
+  "adcxq %%rax, %%r12\n\t"                                                    \
+  "adoxq %%rbx, %%r13\n\t"                                                    \
+  "mulxq 16+" B ", %%rax, %%rbx\n\t"                                          \
+  "adcxq %%rax, %%r13\n\t"                                                    \
+  "adoxq %%rbx, %%r14\n\t"                                                    \
+  "mulxq 24+" B ", %%rax, %%r15\n\t"                                          \
+  "adcxq %%rax, %%r14\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adoxq %%rax, %%r15\n\t"                                                    \
+  "adcxq %%rax, %%r15\n\t"                                                    \
+  E2EE_F25519_X_FOLD(D)
+
+#define E2EE_F25519_X_SQR(D, A)                                               \
+  "xorl %%ebx, %%ebx\n\t"                                                     \
+  "movq " A ", %%rdx\n\t"                                                     \
+  "mulxq 8+" A ", %%r9, %%r10\n\t"                                            \
+  "mulxq 16+" A ", %%rax, %%r11\n\t"                                          \
+  "adcxq %%rax, %%r10\n\t"                                                    \
+  "mulxq 24+" A ", %%rax, %%r12\n\t"                                          \
+  "adcxq %%rax, %%r11\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adcxq %%rax, %%r12\n\t"                                                    \
+  "movq 8+" A ", %%rdx\n\t"                                                   \
+  "mulxq 16+" A ", %%rax, %%rbx\n\t"                                          \
+  "adcxq %%rax, %%r11\n\t"                                                    \
+  "adoxq %%rbx, %%r12\n\t"                                                    \
+  "mulxq 24+" A ", %%rax, %%r13\n\t"                                          \
+  "adcxq %%rax, %%r12\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adoxq %%rax, %%r13\n\t"                                                    \
+  "adcxq %%rax, %%r13\n\t"                                                    \
+  "movq 16+" A ", %%rdx\n\t"                                                  \
+  "mulxq 24+" A ", %%rax, %%r14\n\t"                                          \
+  "adcxq %%rax, %%r13\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adcxq %%rax, %%r14\n\t"                                                    \
+  "movq " A ", %%rdx\n\t"                                                     \
+  "mulxq %%rdx, %%r8, %%rax\n\t"                                              \
+  "adcxq %%r9, %%r9\n\t"                                                      \
+  "adoxq %%rax, %%r9\n\t"                                                     \
+  "movq 8+" A ", %%rdx\n\t"                                                   \
+  "mulxq %%rdx, %%rax, %%rbx\n\t"                                             \
+  "adcxq %%r10, %%r10\n\t"                                                    \
+  "adoxq %%rax, %%r10\n\t"                                                    \
+  "adcxq %%r11, %%r11\n\t"                                                    \
+  "adoxq %%rbx, %%r11\n\t"                                                    \
+  "movq 16+" A ", %%rdx\n\t"                                                  \
+  "mulxq %%rdx, %%rax, %%rbx\n\t"                                             \
+  "adcxq %%r12, %%r12\n\t"                                                    \
+  "adoxq %%rax, %%r12\n\t"                                                    \
+  "adcxq %%r13, %%r13\n\t"                                                    \
+  "adoxq %%rbx, %%r13\n\t"                                                    \
+  "movq 24+" A ", %%rdx\n\t"                                                  \
+  "mulxq %%rdx, %%rax, %%r15\n\t"                                             \
+  "adcxq %%r14, %%r14\n\t"                                                    \
+  "adoxq %%rax, %%r14\n\t"                                                    \
+  "movl $0, %%eax\n\t"                                                        \
+  "adcxq %%rax, %%r15\n\t"                                                    \
+  "adoxq %%rax, %%r15\n\t"                                                    \
+  E2EE_F25519_X_FOLD(D)
+
+// ADD/SUB: the sum/difference with the carry/borrow folded back as +-38.
+#define E2EE_F25519_X_ADDSUB(D, X, Y, OP, OPC)                                \
+  "movq " X ", %%r8\n\t"                                                      \
+  OP " " Y ", %%r8\n\t"                                                       \
+  "movq 8+" X ", %%r9\n\t"                                                    \
+  OPC " 8+" Y ", %%r9\n\t"                                                    \
+  "movq 16+" X ", %%r10\n\t"                                                  \
+  OPC " 16+" Y ", %%r10\n\t"                                                  \
+  "movq 24+" X ", %%r11\n\t"                                                  \
+  OPC " 24+" Y ", %%r11\n\t"                                                  \
+  "sbbq %%rax, %%rax\n\t"                                                     \
+  "andq $38, %%rax\n\t"                                                       \
+  OP " %%rax, %%r8\n\t"                                                       \
+  OPC " $0, %%r9\n\t"                                                         \
+  OPC " $0, %%r10\n\t"                                                        \
+  OPC " $0, %%r11\n\t"                                                        \
+  "sbbq %%rax, %%rax\n\t"                                                     \
+  "andq $38, %%rax\n\t"                                                       \
+  OP " %%rax, %%r8\n\t"                                                       \
+  "movq %%r8, " D "\n\t"                                                      \
+  "movq %%r9, 8+" D "\n\t"                                                    \
+  "movq %%r10, 16+" D "\n\t"                                                  \
+  "movq %%r11, 24+" D "\n\t"
+#define E2EE_F25519_X_ADD(D, X, Y) E2EE_F25519_X_ADDSUB(D, X, Y, "addq", "adcq")
+#define E2EE_F25519_X_SUB(D, X, Y) E2EE_F25519_X_ADDSUB(D, X, Y, "subq", "sbbq")
+
+// MUL_SMALL: D = k·X for the k < 2^32 already in rdx. MUL_SMALL_ADD:
+// D = k·X + Y, the addition inside the same carry fold.
+#define E2EE_F25519_X_MUL_SMALL_PRODUCT(X)                                    \
+  "mulxq " X ", %%r8, %%r9\n\t"                                               \
+  "mulxq 8+" X ", %%rax, %%r10\n\t"                                           \
+  "addq %%rax, %%r9\n\t"                                                      \
+  "mulxq 16+" X ", %%rax, %%r11\n\t"                                          \
+  "adcq %%rax, %%r10\n\t"                                                     \
+  "mulxq 24+" X ", %%rax, %%rbx\n\t"                                          \
+  "adcq %%rax, %%r11\n\t"                                                     \
+  "adcq $0, %%rbx\n\t"
+#define E2EE_F25519_X_MUL_SMALL(D, X)                                         \
+  E2EE_F25519_X_MUL_SMALL_PRODUCT(X)                                          \
+  E2EE_F25519_X_MUL_SMALL_FOLD(D)
+#define E2EE_F25519_X_MUL_SMALL_ADD(D, X, Y)                                  \
+  E2EE_F25519_X_MUL_SMALL_PRODUCT(X)                                          \
+  "addq " Y ", %%r8\n\t"                                                      \
+  "adcq 8+" Y ", %%r9\n\t"                                                    \
+  "adcq 16+" Y ", %%r10\n\t"                                                  \
+  "adcq 24+" Y ", %%r11\n\t"                                                  \
+  "adcq $0, %%rbx\n\t"                                                        \
+  E2EE_F25519_X_MUL_SMALL_FOLD(D)
+#define E2EE_F25519_X_MUL_SMALL_FOLD(D)                                       \
+  "imulq $38, %%rbx, %%rbx\n\t"                                               \
+  "addq %%rbx, %%r8\n\t"                                                      \
+  "adcq $0, %%r9\n\t"                                                         \
+  "adcq $0, %%r10\n\t"                                                        \
+  "adcq $0, %%r11\n\t"                                                        \
+  "sbbq %%rax, %%rax\n\t"                                                     \
+  "andq $38, %%rax\n\t"                                                       \
+  "addq %%rax, %%r8\n\t"                                                      \
+  "movq %%r8, " D "\n\t"                                                      \
+  "movq %%r9, 8+" D "\n\t"                                                    \
+  "movq %%r10, 16+" D "\n\t"                                                  \
+  "movq %%r11, 24+" D "\n\t"
+
+// CSWAP: swaps X and Y iff the mask in rcx is all ones.
+#define E2EE_F25519_X_CSWAP_LIMB(X, Y)                                        \
+  "movq " X ", %%r8\n\t"                                                      \
+  "movq " Y ", %%r9\n\t"                                                      \
+  "movq %%r8, %%r10\n\t"                                                      \
+  "xorq %%r9, %%r10\n\t"                                                      \
+  "andq %%rcx, %%r10\n\t"                                                     \
+  "xorq %%r10, %%r8\n\t"                                                      \
+  "xorq %%r10, %%r9\n\t"                                                      \
+  "movq %%r8, " X "\n\t"                                                      \
+  "movq %%r9, " Y "\n\t"
+#define E2EE_F25519_X_CSWAP(X, Y)                                             \
+  E2EE_F25519_X_CSWAP_LIMB(X, Y) E2EE_F25519_X_CSWAP_LIMB("8+" X, "8+" Y)     \
+  E2EE_F25519_X_CSWAP_LIMB("16+" X, "16+" Y) E2EE_F25519_X_CSWAP_LIMB("24+" X, "24+" Y)
 
 // mul: r = a·b. r may alias a or b (the inputs are read before r is written).
 [[gnu::target("bmi2,adx")]] inline void mul(fe64& r, const fe64& a, const fe64& b) noexcept {
-  __asm__ volatile(
-      // row 0: a0·b
-      "movq 0(%1), %%rdx\n\t"
-      "mulxq 0(%2), %%r8, %%r9\n\t"
-      "mulxq 8(%2), %%rax, %%r10\n\t"
-      "addq %%rax, %%r9\n\t"
-      "mulxq 16(%2), %%rax, %%r11\n\t"
-      "adcq %%rax, %%r10\n\t"
-      "mulxq 24(%2), %%rax, %%r12\n\t"
-      "adcq %%rax, %%r11\n\t"
-      "adcq $0, %%r12\n\t"
-      // row 1: a1·b at limb 1
-      "movq 8(%1), %%rdx\n\t"
-      "xorl %%ebx, %%ebx\n\t"
-      "mulxq 0(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r9\n\t"
-      "adoxq %%rbx, %%r10\n\t"
-      "mulxq 8(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r10\n\t"
-      "adoxq %%rbx, %%r11\n\t"
-      "mulxq 16(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r11\n\t"
-      "adoxq %%rbx, %%r12\n\t"
-      "mulxq 24(%2), %%rax, %%r13\n\t"
-      "adcxq %%rax, %%r12\n\t"
-      "movl $0, %%eax\n\t"
-      "adoxq %%rax, %%r13\n\t"
-      "adcxq %%rax, %%r13\n\t"
-      // row 2: a2·b at limb 2
-      "movq 16(%1), %%rdx\n\t"
-      "xorl %%ebx, %%ebx\n\t"
-      "mulxq 0(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r10\n\t"
-      "adoxq %%rbx, %%r11\n\t"
-      "mulxq 8(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r11\n\t"
-      "adoxq %%rbx, %%r12\n\t"
-      "mulxq 16(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r12\n\t"
-      "adoxq %%rbx, %%r13\n\t"
-      "mulxq 24(%2), %%rax, %%r14\n\t"
-      "adcxq %%rax, %%r13\n\t"
-      "movl $0, %%eax\n\t"
-      "adoxq %%rax, %%r14\n\t"
-      "adcxq %%rax, %%r14\n\t"
-      // row 3: a3·b at limb 3
-      "movq 24(%1), %%rdx\n\t"
-      "xorl %%ebx, %%ebx\n\t"
-      "mulxq 0(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r11\n\t"
-      "adoxq %%rbx, %%r12\n\t"
-      "mulxq 8(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r12\n\t"
-      "adoxq %%rbx, %%r13\n\t"
-      "mulxq 16(%2), %%rax, %%rbx\n\t"
-      "adcxq %%rax, %%r13\n\t"
-      "adoxq %%rbx, %%r14\n\t"
-      "mulxq 24(%2), %%rax, %%r15\n\t"
-      "adcxq %%rax, %%r14\n\t"
-      "movl $0, %%eax\n\t"
-      "adoxq %%rax, %%r15\n\t"
-      "adcxq %%rax, %%r15\n\t"
-      E2EE_F25519_MULX_FOLD("0")
-      :
-      : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
-      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+  __asm__ volatile(E2EE_F25519_X_MUL("0(%0)", "0(%1)", "0(%2)")
+                   :
+                   : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
+                   : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
 }
 
 // sqr: r = a^2 (r may alias a). Six cross products, doubled, plus four squares.
 [[gnu::target("bmi2,adx")]] inline void sqr(fe64& r, const fe64& a) noexcept {
-  __asm__ volatile(
-      // cross products a_i·a_j (i < j) into t1..t6
-      "xorl %%ebx, %%ebx\n\t"
-      "movq 0(%1), %%rdx\n\t"
-      "mulxq 8(%1), %%r9, %%r10\n\t"    // a0a1
-      "mulxq 16(%1), %%rax, %%r11\n\t"  // a0a2
-      "adcxq %%rax, %%r10\n\t"
-      "mulxq 24(%1), %%rax, %%r12\n\t"  // a0a3
-      "adcxq %%rax, %%r11\n\t"
-      "movl $0, %%eax\n\t"
-      "adcxq %%rax, %%r12\n\t"          // no carry out: CF = OF = 0 now
-      "movq 8(%1), %%rdx\n\t"
-      "mulxq 16(%1), %%rax, %%rbx\n\t"  // a1a2
-      "adcxq %%rax, %%r11\n\t"
-      "adoxq %%rbx, %%r12\n\t"
-      "mulxq 24(%1), %%rax, %%r13\n\t"  // a1a3
-      "adcxq %%rax, %%r12\n\t"
-      "movl $0, %%eax\n\t"
-      "adoxq %%rax, %%r13\n\t"
-      "adcxq %%rax, %%r13\n\t"          // CF = OF = 0 again
-      "movq 16(%1), %%rdx\n\t"
-      "mulxq 24(%1), %%rax, %%r14\n\t"  // a2a3
-      "adcxq %%rax, %%r13\n\t"
-      "movl $0, %%eax\n\t"
-      "adcxq %%rax, %%r14\n\t"
-      // t = 2·t (ADCX chain) + the squares a_i^2 at limb 2i (ADOX chain)
-      "movq 0(%1), %%rdx\n\t"
-      "mulxq %%rdx, %%r8, %%rax\n\t"
-      "adcxq %%r9, %%r9\n\t"
-      "adoxq %%rax, %%r9\n\t"
-      "movq 8(%1), %%rdx\n\t"
-      "mulxq %%rdx, %%rax, %%rbx\n\t"
-      "adcxq %%r10, %%r10\n\t"
-      "adoxq %%rax, %%r10\n\t"
-      "adcxq %%r11, %%r11\n\t"
-      "adoxq %%rbx, %%r11\n\t"
-      "movq 16(%1), %%rdx\n\t"
-      "mulxq %%rdx, %%rax, %%rbx\n\t"
-      "adcxq %%r12, %%r12\n\t"
-      "adoxq %%rax, %%r12\n\t"
-      "adcxq %%r13, %%r13\n\t"
-      "adoxq %%rbx, %%r13\n\t"
-      "movq 24(%1), %%rdx\n\t"
-      "mulxq %%rdx, %%rax, %%r15\n\t"
-      "adcxq %%r14, %%r14\n\t"
-      "adoxq %%rax, %%r14\n\t"
-      "movl $0, %%eax\n\t"
-      "adcxq %%rax, %%r15\n\t"
-      "adoxq %%rax, %%r15\n\t"
-      E2EE_F25519_MULX_FOLD("0")
-      :
-      : "r"(r.v.data()), "r"(a.v.data())
-      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+  __asm__ volatile(E2EE_F25519_X_SQR("0(%0)", "0(%1)")
+                   :
+                   : "r"(r.v.data()), "r"(a.v.data())
+                   : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
 }
-
-#undef E2EE_F25519_MULX_FOLD
 
 // add: r = a + b; a carry out of 2^256 comes back as +38 (twice at most).
 [[gnu::target("bmi2,adx")]] inline void add(fe64& r, const fe64& a, const fe64& b) noexcept {
-  __asm__ volatile(
-      "movq 0(%1), %%r8\n\t"
-      "addq 0(%2), %%r8\n\t"
-      "movq 8(%1), %%r9\n\t"
-      "adcq 8(%2), %%r9\n\t"
-      "movq 16(%1), %%r10\n\t"
-      "adcq 16(%2), %%r10\n\t"
-      "movq 24(%1), %%r11\n\t"
-      "adcq 24(%2), %%r11\n\t"
-      "sbbq %%rax, %%rax\n\t"
-      "andq $38, %%rax\n\t"
-      "addq %%rax, %%r8\n\t"
-      "adcq $0, %%r9\n\t"
-      "adcq $0, %%r10\n\t"
-      "adcq $0, %%r11\n\t"
-      "sbbq %%rax, %%rax\n\t"
-      "andq $38, %%rax\n\t"
-      "addq %%rax, %%r8\n\t"
-      "movq %%r8, 0(%0)\n\t"
-      "movq %%r9, 8(%0)\n\t"
-      "movq %%r10, 16(%0)\n\t"
-      "movq %%r11, 24(%0)\n\t"
-      :
-      : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
-      : "rax", "r8", "r9", "r10", "r11", "cc", "memory");
+  __asm__ volatile(E2EE_F25519_X_ADD("0(%0)", "0(%1)", "0(%2)")
+                   :
+                   : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
+                   : "rax", "r8", "r9", "r10", "r11", "cc", "memory");
 }
 
 // sub: r = a - b; a borrow out of 2^256 comes back as -38 (twice at most).
 [[gnu::target("bmi2,adx")]] inline void sub(fe64& r, const fe64& a, const fe64& b) noexcept {
-  __asm__ volatile(
-      "movq 0(%1), %%r8\n\t"
-      "subq 0(%2), %%r8\n\t"
-      "movq 8(%1), %%r9\n\t"
-      "sbbq 8(%2), %%r9\n\t"
-      "movq 16(%1), %%r10\n\t"
-      "sbbq 16(%2), %%r10\n\t"
-      "movq 24(%1), %%r11\n\t"
-      "sbbq 24(%2), %%r11\n\t"
-      "sbbq %%rax, %%rax\n\t"
-      "andq $38, %%rax\n\t"
-      "subq %%rax, %%r8\n\t"
-      "sbbq $0, %%r9\n\t"
-      "sbbq $0, %%r10\n\t"
-      "sbbq $0, %%r11\n\t"
-      "sbbq %%rax, %%rax\n\t"
-      "andq $38, %%rax\n\t"
-      "subq %%rax, %%r8\n\t"
-      "movq %%r8, 0(%0)\n\t"
-      "movq %%r9, 8(%0)\n\t"
-      "movq %%r10, 16(%0)\n\t"
-      "movq %%r11, 24(%0)\n\t"
-      :
-      : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
-      : "rax", "r8", "r9", "r10", "r11", "cc", "memory");
+  __asm__ volatile(E2EE_F25519_X_SUB("0(%0)", "0(%1)", "0(%2)")
+                   :
+                   : "r"(r.v.data()), "r"(a.v.data()), "r"(b.v.data())
+                   : "rax", "r8", "r9", "r10", "r11", "cc", "memory");
 }
 
 // mul_small: r = a·k for a public k < 2^32 (121666 = (A + 2) / 4 in the ladder).
 [[gnu::target("bmi2,adx")]] inline void mul_small(fe64& r, const fe64& a, std::uint32_t k) noexcept {
   __asm__ volatile(
       "movl %2, %%edx\n\t"
-      "mulxq 0(%1), %%r8, %%r9\n\t"
-      "mulxq 8(%1), %%rax, %%r10\n\t"
-      "addq %%rax, %%r9\n\t"
-      "mulxq 16(%1), %%rax, %%r11\n\t"
-      "adcq %%rax, %%r10\n\t"
-      "mulxq 24(%1), %%rax, %%rbx\n\t"
-      "adcq %%rax, %%r11\n\t"
-      "adcq $0, %%rbx\n\t"
-      "imulq $38, %%rbx, %%rbx\n\t"
-      "addq %%rbx, %%r8\n\t"
-      "adcq $0, %%r9\n\t"
-      "adcq $0, %%r10\n\t"
-      "adcq $0, %%r11\n\t"
-      "sbbq %%rax, %%rax\n\t"
-      "andq $38, %%rax\n\t"
-      "addq %%rax, %%r8\n\t"
-      "movq %%r8, 0(%0)\n\t"
-      "movq %%r9, 8(%0)\n\t"
-      "movq %%r10, 16(%0)\n\t"
-      "movq %%r11, 24(%0)\n\t"
+      E2EE_F25519_X_MUL_SMALL("0(%0)", "0(%1)")
       :
       : "r"(r.v.data()), "r"(a.v.data()), "r"(k)
+      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+
+// mul_small_add: r = a·k + b for a public k < 2^32, in one fold (the
+// ladder's 121666·E + BB).
+[[gnu::target("bmi2,adx")]] inline void mul_small_add(fe64& r, const fe64& a, std::uint32_t k, const fe64& b) noexcept {
+  __asm__ volatile(
+      "movl %2, %%edx\n\t"
+      E2EE_F25519_X_MUL_SMALL_ADD("0(%0)", "0(%1)", "0(%3)")
+      :
+      : "r"(r.v.data()), "r"(a.v.data()), "r"(k), "r"(b.v.data())
       : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
 }
 
@@ -6091,89 +7307,185 @@ template <std::size_t N>
   }
 }
 
-// ladder_state: (x2 : z2) and (x3 : z3) as in ec/x25519.hpp.
+// ---- the X25519 ladder ----
+
+// ladder_state: (x2 : z2), (x3 : z3) and x1 as in ec/x25519.hpp.
 struct ladder_state {
-  fe64 x2, z2, x3, z3;
+  fe64 x2, z2, x3, z3, x1;
 };
 
-// ladder_temps: the step's intermediate values, kept by the caller so they
-// are wiped once at the end instead of every step.
-struct ladder_temps {
+#if defined(__SANITIZE_ADDRESS__)
+#define E2EE_F25519_X_LADDER_ASM 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define E2EE_F25519_X_LADDER_ASM 0
+#endif
+#endif
+#if !defined(E2EE_F25519_X_LADDER_ASM)
+#define E2EE_F25519_X_LADDER_ASM 1
+#endif
+
+// ladder_step: one step (swap by mask m, then the step) from the
+// one-operation blocks: what ladder_asm computes, for AddressSanitizer builds
+// (their instrumentation does not leave the registers the one-block ladder
+// names) and for the tests, which compare the two.
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void ladder_step(ladder_state& s, std::uint64_t m) noexcept {
   fe64 a, b, c, d, aa, bb, e, da, cb, t;
-};
-
-// ladder_cswap: swaps (x2, z2) with (x3, z3) iff m is set; the mask passes
-// through ct::value_barrier (mask::value) once for all eight limbs.
-inline void ladder_cswap(ladder_state& s, ct::mask<std::uint64_t> m) noexcept {
-  const std::uint64_t mm = m.value();
   for (std::size_t i = 0; i < 4; ++i) {
-    const std::uint64_t tx = (s.x2.v[i] ^ s.x3.v[i]) & mm;
-    const std::uint64_t tz = (s.z2.v[i] ^ s.z3.v[i]) & mm;
+    const std::uint64_t tx = (s.x2.v[i] ^ s.x3.v[i]) & m;
+    const std::uint64_t tz = (s.z2.v[i] ^ s.z3.v[i]) & m;
     s.x2.v[i] ^= tx;
     s.x3.v[i] ^= tx;
     s.z2.v[i] ^= tz;
     s.z3.v[i] ^= tz;
   }
+  add(a, s.x2, s.z2);
+  sub(b, s.x2, s.z2);
+  add(c, s.x3, s.z3);
+  sub(d, s.x3, s.z3);
+  sqr(aa, a);
+  mul(da, d, a);
+  sqr(bb, b);
+  mul(cb, c, b);
+  sub(e, aa, bb);
+  mul(s.x2, aa, bb);
+  mul_small_add(t, e, 121666, bb);
+  add(c, da, cb);
+  sub(d, da, cb);
+  sqr(s.x3, c);
+  sqr(d, d);
+  mul(s.z2, e, t);
+  mul(s.z3, d, s.x1);
+  for (fe64* p : {&a, &b, &c, &d, &aa, &bb, &e, &da, &cb, &t}) e2ee::secure_wipe(p, sizeof *p);
 }
 
-// ladder_step: RFC 7748 5, one differential double-and-add (after the swap).
-// z2 = E·(BB + 121666·E), the same as E·(AA + 121665·E) since AA = BB + E.
-// The order alternates the two chains (AA, BB -> x2, z2 and DA, CB -> x3,
-// z3) and starts x2 = AA·BB as soon as its inputs exist, so that the
-// out-of-order window, which holds about two multiplications, always has
-// independent work. Measured on Zen 3 with the blocks as they are now:
-// about 5% faster than the previous order (DA, AA, CB, BB first, x2 late),
-// itself ~5% faster than the textbook order.
-[[gnu::target("bmi2,adx"), gnu::flatten]] inline void ladder_step(ladder_state& s, ladder_temps& w, const fe64& x1) noexcept {
-  add(w.a, s.x2, s.z2);
-  sub(w.b, s.x2, s.z2);
-  add(w.c, s.x3, s.z3);
-  sub(w.d, s.x3, s.z3);
-  sqr(w.aa, w.a);
-  mul(w.da, w.d, w.a);
-  sqr(w.bb, w.b);
-  mul(w.cb, w.c, w.b);
-  sub(w.e, w.aa, w.bb);
-  mul(s.x2, w.aa, w.bb);
-  mul_small(w.d, w.e, 121666);
-  add(w.t, w.da, w.cb);
-  sub(w.c, w.da, w.cb);
-  add(w.d, w.d, w.bb);
-  sqr(s.x3, w.t);
-  sqr(w.c, w.c);
-  mul(s.z2, w.e, w.d);
-  mul(s.z3, w.c, x1);
+#if E2EE_F25519_X_LADDER_ASM
+// ladder_asm: n >= 1 ladder steps of RFC 7748 5 in one asm block (255 for
+// X25519); masks[i] is all ones iff the state is swapped before step i (the
+// XOR of two consecutive scalar bits). The state and the step's ten temporaries live in
+// a scratch area on the stack, addressed from rsp: 512 bytes below the
+// 128-byte red zone (the block moves rsp down and back; it takes only
+// register operands, so no operand is rsp-relative). Zen 3 forwards stores
+// to rsp-relative loads faster than through another base register: about 7%
+// off the ladder against the same text on a caller's struct, and the
+// compiler's glue between ten separate blocks per step is gone.
+// Step (the values of RFC 7748, with z2 = E·(BB + 121666·E)):
+// A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3, AA = A^2, DA = D·A,
+// BB = B^2, CB = C·B, E = AA - BB, x2 = AA·BB, T = 121666·E + BB (one fold),
+// x3 = (DA + CB)^2, z2 = E·T, z3 = x1·(DA - CB)^2.
+// The scratch area is overwritten with zeros before rsp moves back.
+// Constant time: the masks are read in order, the swap is by mask; no
+// branch but the public loop counter.
+#define E2EE_F25519_SP(off) #off "(%%rsp)"
+[[gnu::target("bmi2,adx")]] inline void ladder_asm(ladder_state& s, const std::uint64_t* masks,
+                                                  std::uint64_t n) noexcept {
+  __asm__ volatile(
+      "movq %[n], %%rbx\n\t"  // read before rsp moves: %[n] may be rsp-relative
+      "subq $640, %%rsp\n\t"
+      ".irp off, 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128, 136, 144, 152\n\t"
+      "movq \\off(%[v]), %%rax\n\t"
+      "movq %%rax, \\off(%%rsp)\n\t"
+      ".endr\n\t"
+      "movq %%rbx, 480(%%rsp)\n\t"  // step counter
+      "1:\n\t"
+      "movq (%[m]), %%rcx\n\t"
+      "addq $8, %[m]\n\t"
+      E2EE_F25519_X_CSWAP(E2EE_F25519_SP(0), E2EE_F25519_SP(64))  // swap x2, x3
+      E2EE_F25519_X_CSWAP(E2EE_F25519_SP(32), E2EE_F25519_SP(96))  // swap z2, z3
+      E2EE_F25519_X_ADD(E2EE_F25519_SP(160), E2EE_F25519_SP(0), E2EE_F25519_SP(32))  // A = x2 + z2
+      E2EE_F25519_X_SUB(E2EE_F25519_SP(192), E2EE_F25519_SP(0), E2EE_F25519_SP(32))  // B = x2 - z2
+      E2EE_F25519_X_ADD(E2EE_F25519_SP(224), E2EE_F25519_SP(64), E2EE_F25519_SP(96))  // C = x3 + z3
+      E2EE_F25519_X_SUB(E2EE_F25519_SP(256), E2EE_F25519_SP(64), E2EE_F25519_SP(96))  // D = x3 - z3
+      E2EE_F25519_X_SQR(E2EE_F25519_SP(288), E2EE_F25519_SP(160))  // AA = A^2
+      E2EE_F25519_X_MUL(E2EE_F25519_SP(384), E2EE_F25519_SP(256), E2EE_F25519_SP(160))  // DA = D · A
+      E2EE_F25519_X_SQR(E2EE_F25519_SP(320), E2EE_F25519_SP(192))  // BB = B^2
+      E2EE_F25519_X_MUL(E2EE_F25519_SP(416), E2EE_F25519_SP(224), E2EE_F25519_SP(192))  // CB = C · B
+      E2EE_F25519_X_SUB(E2EE_F25519_SP(352), E2EE_F25519_SP(288), E2EE_F25519_SP(320))  // E = AA - BB
+      E2EE_F25519_X_MUL(E2EE_F25519_SP(0), E2EE_F25519_SP(288), E2EE_F25519_SP(320))  // x2 = AA · BB
+      "movl $121666, %%edx\n\t"
+      E2EE_F25519_X_MUL_SMALL_ADD(E2EE_F25519_SP(448), E2EE_F25519_SP(352), E2EE_F25519_SP(320))  // T = 121666·E + BB
+      E2EE_F25519_X_ADD(E2EE_F25519_SP(224), E2EE_F25519_SP(384), E2EE_F25519_SP(416))  // C = DA + CB
+      E2EE_F25519_X_SUB(E2EE_F25519_SP(256), E2EE_F25519_SP(384), E2EE_F25519_SP(416))  // D = DA - CB
+      E2EE_F25519_X_SQR(E2EE_F25519_SP(64), E2EE_F25519_SP(224))  // x3 = C^2
+      E2EE_F25519_X_SQR(E2EE_F25519_SP(256), E2EE_F25519_SP(256))  // D = D^2
+      E2EE_F25519_X_MUL(E2EE_F25519_SP(32), E2EE_F25519_SP(352), E2EE_F25519_SP(448))  // z2 = E · T
+      E2EE_F25519_X_MUL(E2EE_F25519_SP(96), E2EE_F25519_SP(256), E2EE_F25519_SP(128))  // z3 = D · x1
+      "decq 480(%%rsp)\n\t"
+      "jnz 1b\n\t"
+      ".irp off, 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120\n\t"
+      "movq \\off(%%rsp), %%rax\n\t"
+      "movq %%rax, \\off(%[v])\n\t"
+      ".endr\n\t"
+      "xorl %%eax, %%eax\n\t"  // wipe the 488 bytes of the scratch area
+      "movl $61, %%ecx\n\t"
+      "2:\n\t"
+      "movq %%rax, -8(%%rsp,%%rcx,8)\n\t"
+      "decl %%ecx\n\t"
+      "jnz 2b\n\t"
+      "addq $640, %%rsp\n\t"
+      : [m] "+r"(masks)
+      : [v] "r"(&s), [n] "m"(n)
+      : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+#undef E2EE_F25519_SP
+#endif
+
+// ladder: n ladder steps with the swap masks masks[0..n-1] (ladder_asm, or
+// ladder_step one at a time in AddressSanitizer builds).
+[[gnu::target("bmi2,adx")]] inline void ladder(ladder_state& s, const std::uint64_t* masks, std::size_t n) noexcept {
+#if E2EE_F25519_X_LADDER_ASM
+  if (n != 0) ladder_asm(s, masks, n);
+#else
+  for (std::size_t i = 0; i < n; ++i) ladder_step(s, masks[i]);
+#endif
 }
 
 // scalarmult: X25519(k, u) for a clamped scalar k (bit 254 is the first bit
 // read; bits 0..2 are 0) and a 32-byte u (bit 255 ignored). Constant time in
-// both inputs.
+// both inputs: the swap masks are computed from the bits without branches
+// and read in a fixed order.
 [[gnu::target("bmi2,adx")]] inline std::array<std::uint8_t, 32> scalarmult(
     std::span<const std::uint8_t, 32> k, std::span<const std::uint8_t, 32> u) noexcept {
-  fe64 x1 = from_bytes(u);
   ladder_state s{};
-  ladder_temps w{};
+  s.x1 = from_bytes(u);
   s.x2.v[0] = 1;
-  s.x3 = x1;
+  s.x3 = s.x1;
   s.z3.v[0] = 1;
+  std::array<std::uint64_t, 255> masks;
   std::uint64_t swap = 0;
   for (int t = 254; t >= 0; --t) {
     const std::uint64_t bit = (k[static_cast<std::size_t>(t) / 8] >> (t % 8)) & 1u;
-    swap ^= bit;
-    ladder_cswap(s, ct::mask<std::uint64_t>::from_bit(swap));
+    masks[static_cast<std::size_t>(254 - t)] = ct::mask<std::uint64_t>::from_bit(swap ^ bit).value();
     swap = bit;
-    ladder_step(s, w, x1);
   }
-  ladder_cswap(s, ct::mask<std::uint64_t>::from_bit(swap));
-  invert(w.t, s.z2);  // z2 = 0 gives 0
-  mul(w.t, s.x2, w.t);
-  const std::array<std::uint8_t, 32> out = to_bytes(w.t);
+  ladder(s, masks.data(), masks.size());
+  const auto last = ct::mask<std::uint64_t>::from_bit(swap);
+  cmov(s.x2, s.x3, last);
+  cmov(s.z2, s.z3, last);
+  fe64 r;
+  invert(r, s.z2);  // z2 = 0 gives 0
+  mul(r, s.x2, r);
+  const std::array<std::uint8_t, 32> out = to_bytes(r);
   e2ee::secure_wipe(&s, sizeof s);
-  e2ee::secure_wipe(&w, sizeof w);
-  e2ee::secure_wipe(&x1, sizeof x1);
+  e2ee::secure_wipe(&r, sizeof r);
+  e2ee::secure_wipe(masks.data(), sizeof masks);
   e2ee::secure_wipe(&swap, sizeof swap);
   return out;
 }
+
+#undef E2EE_F25519_X_LADDER_ASM
+#undef E2EE_F25519_X_FOLD
+#undef E2EE_F25519_X_MUL
+#undef E2EE_F25519_X_SQR
+#undef E2EE_F25519_X_ADDSUB
+#undef E2EE_F25519_X_ADD
+#undef E2EE_F25519_X_SUB
+#undef E2EE_F25519_X_MUL_SMALL
+#undef E2EE_F25519_X_MUL_SMALL_PRODUCT
+#undef E2EE_F25519_X_MUL_SMALL_ADD
+#undef E2EE_F25519_X_MUL_SMALL_FOLD
+#undef E2EE_F25519_X_CSWAP_LIMB
+#undef E2EE_F25519_X_CSWAP
 
 }  // namespace detail::f25519_mulx
 E2EE_NAMESPACE_END
@@ -6343,10 +7655,179 @@ E2EE_ED_MULX inline void cneg(niels& a, ct::mask<std::uint64_t> m) noexcept {
   fm::cneg(a.xy2d, m);
 }
 
+// ---- inversion by divsteps (constant time) ----
+//
+// invert_divsteps: r = a^-1 mod p (0 for 0), by the "safegcd" divsteps of
+// D. J. Bernstein and B.-Y. Yang ("Fast constant-time gcd computation and
+// modular inversion", 2019), instead of Fermat's a^(p-2) (254 dependent
+// squarings). Written from the paper's definitions:
+//   divstep(δ, f, g) = (1 - δ, g, (g - f)/2)  if δ > 0 and g odd,
+//                      (1 + δ, f, (g + f)/2)  if g odd,
+//                      (1 + δ, f, g/2)        otherwise,
+// from δ = 1, f = p, g = a (reduced); after 738 steps (their bound for
+// 255-bit inputs) g = 0 and f = ±1, and the tracked d with d·a ≡ f (mod p)
+// gives the inverse ±d. The steps run in 12 batches of 62 on the low 64
+// bits of f and g (a batch's decisions depend only on those), each
+// producing a 2x2 matrix with 2^62·(f', g') = M·(f, g); the matrices are
+// then applied to the full f, g (exact division by 2^62) and to d, e
+// modulo p (a multiple of p added to make the low 62 bits zero). Every
+// step is masks and arithmetic, the batch count fixed: no branch or
+// address depends on a.
+namespace divsteps {
+
+using s62 = std::array<std::int64_t, 5>;  // sum v[i]·2^(62 i); v[0..3] in [0, 2^62), v[4] signed
+inline constexpr std::uint64_t m62 = (std::uint64_t{1} << 62) - 1;
+inline constexpr s62 prime{static_cast<std::int64_t>(m62 - 18), static_cast<std::int64_t>(m62),
+                           static_cast<std::int64_t>(m62), static_cast<std::int64_t>(m62), 127};
+// -p^-1 mod 2^64 (p ≡ -19 mod 2^64), by Newton's iteration x <- x·(2 - p·x).
+constexpr std::uint64_t neg_inverse_p() noexcept {
+  const std::uint64_t p0 = 0 - std::uint64_t{19};
+  std::uint64_t x = 1;
+  for (int i = 0; i < 7; ++i) x *= 2 - p0 * x;
+  return 0 - x;
+}
+inline constexpr std::uint64_t neg_pinv = neg_inverse_p();
+static_assert((0 - std::uint64_t{19}) * neg_pinv == ~std::uint64_t{0});
+
+struct matrix {
+  std::int64_t u, v, q, r;
+};
+
+// batch: 62 divsteps on the low bits of f and g; updates δ.
+inline matrix batch(std::int64_t& delta, std::uint64_t f, std::uint64_t g) noexcept {
+  std::uint64_t u = 1, v = 0, q = 0, r = 1;
+  std::uint64_t d = static_cast<std::uint64_t>(delta);
+  for (int i = 0; i < 62; ++i) {
+    const std::uint64_t g_odd = ct::value_barrier(0 - (g & 1));
+    const std::uint64_t swap = g_odd & static_cast<std::uint64_t>(static_cast<std::int64_t>(0 - d) >> 63);  // δ > 0
+    // if swap: (δ, f, g) = (-δ, g, -f), (u, v, q, r) = (q, r, -u, -v)
+    d = (d ^ swap) - swap;
+    std::uint64_t t = (f ^ g) & swap;
+    f ^= t;
+    g ^= t;
+    g = (g ^ swap) - swap;
+    t = (u ^ q) & swap;
+    u ^= t;
+    q ^= t;
+    q = (q ^ swap) - swap;
+    t = (v ^ r) & swap;
+    v ^= t;
+    r ^= t;
+    r = (r ^ swap) - swap;
+    // if g odd: g += f (with its row)
+    g += f & g_odd;
+    q += u & g_odd;
+    r += v & g_odd;
+    // g /= 2, the f row doubles (the matrix is scaled by 2 each step)
+    g >>= 1;
+    u <<= 1;
+    v <<= 1;
+    d += 1;
+  }
+  delta = static_cast<std::int64_t>(d);
+  return {static_cast<std::int64_t>(u), static_cast<std::int64_t>(v), static_cast<std::int64_t>(q),
+          static_cast<std::int64_t>(r)};
+}
+
+__extension__ using i128 = __int128;
+
+// apply_fg: (f, g) = M·(f, g) / 2^62 (exact).
+inline void apply_fg(const matrix& m, s62& f, s62& g) noexcept {
+  i128 cf = i128{m.u} * f[0] + i128{m.v} * g[0];
+  i128 cg = i128{m.q} * f[0] + i128{m.r} * g[0];
+  cf >>= 62;
+  cg >>= 62;
+  for (std::size_t i = 1; i < 5; ++i) {
+    cf += i128{m.u} * f[i] + i128{m.v} * g[i];
+    cg += i128{m.q} * f[i] + i128{m.r} * g[i];
+    f[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & m62);
+    g[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & m62);
+    cf >>= 62;
+    cg >>= 62;
+  }
+  f[4] = static_cast<std::int64_t>(cf);
+  g[4] = static_cast<std::int64_t>(cg);
+}
+
+// apply_de: (d, e) = (M·(d, e) + (md, me)·p) / 2^62 with md, me in [0, 2^62)
+// making the low 62 bits zero. |d|, |e| grow by less than p per batch.
+inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
+  const std::uint64_t ld = static_cast<std::uint64_t>(m.u) * static_cast<std::uint64_t>(d[0]) +
+                           static_cast<std::uint64_t>(m.v) * static_cast<std::uint64_t>(e[0]);
+  const std::uint64_t le = static_cast<std::uint64_t>(m.q) * static_cast<std::uint64_t>(d[0]) +
+                           static_cast<std::uint64_t>(m.r) * static_cast<std::uint64_t>(e[0]);
+  const std::int64_t md = static_cast<std::int64_t>((ld * neg_pinv) & m62);
+  const std::int64_t me = static_cast<std::int64_t>((le * neg_pinv) & m62);
+  i128 cd = i128{m.u} * d[0] + i128{m.v} * e[0] + i128{md} * prime[0];
+  i128 ce = i128{m.q} * d[0] + i128{m.r} * e[0] + i128{me} * prime[0];
+  cd >>= 62;
+  ce >>= 62;
+  for (std::size_t i = 1; i < 5; ++i) {
+    cd += i128{m.u} * d[i] + i128{m.v} * e[i] + i128{md} * prime[i];
+    ce += i128{m.q} * d[i] + i128{m.r} * e[i] + i128{me} * prime[i];
+    d[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & m62);
+    e[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & m62);
+    cd >>= 62;
+    ce >>= 62;
+  }
+  d[4] = static_cast<std::int64_t>(cd);
+  e[4] = static_cast<std::int64_t>(ce);
+}
+
+}  // namespace divsteps
+
+E2EE_ED_MULX inline void invert_divsteps(fe64& r, const fe64& a) noexcept {
+  namespace ds = divsteps;
+  const fe64 x = fm::reduce(a);  // < p < 2^255
+  ds::s62 f = ds::prime, g{}, d{}, e{};
+  g[0] = static_cast<std::int64_t>(x.v[0] & ds::m62);
+  g[1] = static_cast<std::int64_t>(((x.v[0] >> 62) | (x.v[1] << 2)) & ds::m62);
+  g[2] = static_cast<std::int64_t>(((x.v[1] >> 60) | (x.v[2] << 4)) & ds::m62);
+  g[3] = static_cast<std::int64_t>(((x.v[2] >> 58) | (x.v[3] << 6)) & ds::m62);
+  g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
+  e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
+  std::int64_t delta = 1;
+  for (int i = 0; i < 12; ++i) {  // 744 >= 738 divsteps
+    const ds::matrix m = ds::batch(delta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
+                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
+    ds::apply_fg(m, f, g);
+    ds::apply_de(m, d, e);
+  }
+  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 13p:
+  // d·f + 16p is positive and < 2^260; then four 64-bit words and the
+  // bits above 2^256 folded back (2^256 ≡ 38).
+  const std::uint64_t neg = static_cast<std::uint64_t>(f[4] >> 63);  // all ones iff f < 0
+  std::array<std::uint64_t, 5> o{};
+  ds::i128 acc = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto sd = static_cast<std::int64_t>((static_cast<std::uint64_t>(d[i]) ^ neg) - neg);  // ±d[i]
+    acc += ds::i128{sd} + ds::i128{ds::prime[i]} * 16;
+    o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
+    acc >>= 62;
+  }
+  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
+  const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
+                      w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
+  fm::u128 c = fm::u128{w0} + 38 * top;
+  r.v[0] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w1;
+  r.v[1] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w2;
+  r.v[2] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w3;
+  r.v[3] = static_cast<std::uint64_t>(c);
+  r.v[0] += 38 * static_cast<std::uint64_t>(c >> 64);  // a carry out leaves v[0] small: no second carry
+  e2ee::secure_wipe(&f, sizeof f);
+  e2ee::secure_wipe(&g, sizeof g);
+  e2ee::secure_wipe(&d, sizeof d);
+  e2ee::secure_wipe(&e, sizeof e);
+  e2ee::secure_wipe(&o, sizeof o);
+}
+
 // encode: RFC 8032 5.1.2 (y with the sign of x in bit 255). Constant time.
 E2EE_ED_MULX inline std::array<std::uint8_t, 32> encode(const p3& p) noexcept {
   fe64 zinv, x, y;
-  fm::invert(zinv, p.z);
+  invert_divsteps(zinv, p.z);
   fm::mul(x, p.x, zinv);
   fm::mul(y, p.y, zinv);
   auto out = fm::to_bytes(y);
@@ -6363,7 +7844,7 @@ E2EE_ED_MULX inline std::array<std::uint8_t, 32> montgomery_u(const p3& p) noexc
   fe64 num, den;
   fm::add(num, p.z, p.y);
   fm::sub(den, p.z, p.y);
-  fm::invert(den, den);
+  invert_divsteps(den, den);
   fm::mul(num, num, den);
   const auto out = fm::to_bytes(num);
   e2ee::secure_wipe(&num, sizeof num);
@@ -6426,6 +7907,45 @@ E2EE_ED_MULX inline void decode2_vartime(std::span<const std::uint8_t, 32> sa, s
   }
   ok_a = ok[0];
   ok_b = ok[1];
+}
+
+// sqrt_ratio_setup / sqrt_ratio_finish_vartime: fm::sqrt_ratio split around
+// its exponentiation, so that callers can run several exponentiations at
+// once (fm::pow22523_xn) and finish each: setup gives v^3 and the base
+// u·v^7; finish takes w = base^((p-5)/8) and returns the verdict and the
+// non-negative root x of u/v (as fm::sqrt_ratio). Public inputs only.
+E2EE_ED_MULX inline void sqrt_ratio_setup(const fe64& u, const fe64& v, fe64& v3, fe64& base) noexcept {
+  fe64 v7;
+  fm::sqr(v3, v);
+  fm::mul(v3, v3, v);  // v^3
+  fm::sqr(v7, v3);
+  fm::mul(v7, v7, v);  // v^7
+  fm::mul(base, u, v7);
+}
+E2EE_ED_MULX inline bool sqrt_ratio_finish_vartime(const fe64& u, const fe64& v, const fe64& v3, const fe64& w,
+                                                   fe64& x) noexcept {
+  fe64 vx2, nu, t;
+  fm::mul(x, u, v3);
+  fm::mul(x, x, w);
+  fm::sqr(vx2, x);
+  fm::mul(vx2, vx2, v);
+  const bool ok_plain = fm::equal_mask(vx2, u).declassify();
+  fm::neg(nu, u);
+  const bool ok_flip = fm::equal_mask(vx2, nu).declassify();
+  if (ok_flip) {
+    fm::mul(t, x, fm::sqrt_m1);
+    x = t;
+  }
+  if (fm::is_negative(x) != 0) fm::neg(x, x);
+  return ok_plain || ok_flip;
+}
+
+// equals_affine_vartime: P = (x, y), i.e. X = x·Z and Y = y·Z.
+E2EE_ED_MULX inline bool equals_affine_vartime(const p3& p, const fe64& x, const fe64& y) noexcept {
+  fe64 xz, yz;
+  fm::mul(xz, x, p.z);
+  fm::mul(yz, y, p.z);
+  return fm::equal_mask(xz, p.x).declassify() && fm::equal_mask(yz, p.y).declassify();
 }
 
 // is_identity_vartime: X = 0 and Y = Z.
@@ -6564,6 +8084,75 @@ E2EE_ED_MULX inline p3 double_scalarmult_vartime(std::span<const std::uint8_t, 3
   return to_p3(r);
 }
 
+// base128_table: the 64 odd multiples 1·B', 3·B', ..., 127·B' of B' = 2^128·B,
+// affine, niels form: the width-8 wNAF table for the upper half of a scalar
+// of B in cofactored_check_vartime. Built once at run time (portable group,
+// thread-safe function-local static, about 0.1 ms), not at compile time, so
+// that including the headers does not get slower. Public data.
+inline std::array<niels, 64> make_base128_table() noexcept {
+  pg::p3 b = pg::base_point;
+  for (int i = 0; i < 128; ++i) b = pg::dbl3(b);
+  std::array<pg::p3, 64> m{};
+  m[0] = b;
+  const pg::cached b2 = pg::to_cached(pg::dbl3(b));
+  for (std::size_t j = 1; j < 64; ++j) m[j] = pg::to_p3(pg::add(m[j - 1], b2));
+  const std::array<pg::niels, 64> t = pg::to_affine_niels(m);
+  std::array<niels, 64> out{};
+  for (std::size_t j = 0; j < 64; ++j) out[j] = from_portable(t[j]);
+  return out;
+}
+inline const std::array<niels, 64>& base128_table() noexcept {
+  static const std::array<niels, 64> table = make_base128_table();
+  return table;
+}
+
+// cofactored_check_vartime: [8](S·B - k·A - R) = O (the verification
+// equation of ec/ed25519.hpp), for public k < L, S < L, A and R, with
+// half-size scalars (sc25519::reduce_basis_vartime): u ≡ v·k (mod L),
+// u < 2^126, 0 < |v| < 2^127. With s' = |v|·S mod L = s_lo + 2^128·s_hi,
+//   [8](s_lo·B + s_hi·B' - sign(v)·u·A - |v|·R) = [|v|]·[8](S·B - k·A - R),
+// because [8]X lies in the subgroup of prime order L, where the scalars of
+// A and B act modulo L; as 0 < |v| < L, one side is O iff the other is. So
+// the verdict is exactly that of the direct equation, on every input
+// (torsion in A or R included), with a chain of ~128 doublings instead of
+// ~253: four wNAF scalars of at most 128 bits (width 5 for A and R, odd
+// multiples computed here; width 8 for B and B', tables).
+E2EE_ED_MULX inline bool cofactored_check_vartime(std::span<const std::uint8_t, 32> k, const p3& a, const p3& r,
+                                                  std::span<const std::uint8_t, 32> s) noexcept {
+  namespace sc = detail::sc25519;
+  const sc::half_size h = sc::reduce_basis_vartime(k);
+  const auto s2 = sc::to_bytes(sc::mul(sc::from_bytes(h.v), sc::from_bytes(s)));  // |v|·S mod L
+  std::array<std::uint8_t, 32> s_lo{}, s_hi{};
+  for (std::size_t j = 0; j < 16; ++j) {
+    s_lo[j] = s2[j];
+    s_hi[j] = s2[16 + j];
+  }
+  const pg::naf_digits nu = pg::wnaf_vartime<5>(h.u);
+  const pg::naf_digits nv = pg::wnaf_vartime<5>(h.v);
+  const pg::naf_digits nlo = pg::wnaf_vartime<pg::base_naf_width>(s_lo);
+  const pg::naf_digits nhi = pg::wnaf_vartime<pg::base_naf_width>(s_hi);
+  const auto ta = odd_multiples<8>(h.v_negative ? a : neg(a));  // -sign(v)·A
+  const auto tr = odd_multiples<8>(neg(r));
+  const std::array<niels, 64>& tb2 = base128_table();
+  std::size_t i = 136;  // every digit sits below bit 129
+  while (i > 0 && nu[i - 1] == 0 && nv[i - 1] == 0 && nlo[i - 1] == 0 && nhi[i - 1] == 0) --i;
+  p3 acc = identity;
+  if (i > 0) {
+    p1p1 t{};
+    p2 q = to_p2(identity);
+    for (; i-- > 0;) {
+      t = dbl(q);
+      if (nu[i] != 0) t = add_digit_vartime(to_p3(t), ta, nu[i]);
+      if (nv[i] != 0) t = add_digit_vartime(to_p3(t), tr, nv[i]);
+      if (nlo[i] != 0) t = add_digit_vartime(to_p3(t), base_naf_table, nlo[i]);
+      if (nhi[i] != 0) t = add_digit_vartime(to_p3(t), tb2, nhi[i]);
+      if (i != 0) q = to_p2(t);
+    }
+    acc = to_p3(t);
+  }
+  return is_identity_vartime(mul_by_cofactor(acc));
+}
+
 #undef E2EE_ED_MULX
 
 // group: the traits the generic verification code (ec/ed25519.hpp) reads.
@@ -6668,163 +8257,6 @@ constexpr std::array<std::uint8_t, 32> scalarmult_base_montgomery_u(std::span<co
 
 }  // namespace detail::ed25519
 
-E2EE_NAMESPACE_END
-
-// ==== file: e2ee/ec/scalar25519.hpp ===========================================
-
-// e2ee/ec/scalar25519.hpp — arithmetic modulo the order of the edwards25519
-// prime-order subgroup, L = 2^252 + 27742317777372353535851937790883648493
-// (RFC 8032 5.1). Portable, constexpr, constant time (scalars are secret in
-// signing): no branch or index depends on a value.
-//
-// Representation: five 52-bit limbs (260 bits), value = sum v[i]·2^(52 i).
-// Products are reduced by Montgomery reduction with R = 2^260: mont_mul(a, b)
-// = a·b·R^-1 mod L; multiplying by R^2 mod L afterwards cancels the R^-1.
-
-E2EE_NAMESPACE_BEGIN
-namespace detail::sc25519 {
-
-using u128 = detail::f25519::u128;
-
-inline constexpr std::uint64_t mask52 = (std::uint64_t{1} << 52) - 1;
-
-struct scalar {
-  std::array<std::uint64_t, 5> v{};
-};
-
-// L in radix 2^52 (RFC 8032 5.1: the order of the base point B).
-inline constexpr scalar order{{0x2631a5cf5d3edULL, 0xdea2f79cd6581ULL, 0x000000014def9ULL, 0, 0x0100000000000ULL}};
-// -L^-1 mod 2^52, for Montgomery reduction.
-inline constexpr std::uint64_t order_factor = 0x51da312547e1bULL;
-// 2^260 mod L and 2^520 mod L.
-inline constexpr scalar r1{{0xf48bd6721e6edULL, 0x3bab5ac67e45aULL, 0xfffffeb35e51bULL, 0xfffffffffffffULL,
-                            0x00fffffffffffULL}};
-inline constexpr scalar r2{{0x9d265e952d13bULL, 0xd63c715bea69fULL, 0x5be65cb687604ULL, 0x3dceec73d217fULL,
-                            0x009411b7c309aULL}};
-
-// sub_order_if_ge: a - L if a >= L, else a; precondition a < 2L, limbs
-// normalised (< 2^52). Subtracts, then adds L back under the borrow mask.
-constexpr scalar sub_order_if_ge(const scalar& a) noexcept {
-  scalar r;
-  std::uint64_t borrow = 0;
-  for (std::size_t i = 0; i < 5; ++i) {
-    const std::uint64_t d = a.v[i] - order.v[i] - borrow;
-    borrow = d >> 63;
-    r.v[i] = d & mask52;
-  }
-  const auto back = ct::mask<std::uint64_t>::from_bit(borrow);
-  std::uint64_t carry = 0;
-  for (std::size_t i = 0; i < 5; ++i) {
-    const std::uint64_t s = r.v[i] + back.select(order.v[i], 0) + carry;
-    carry = s >> 52;
-    r.v[i] = s & mask52;
-  }
-  return r;
-}
-
-// add: a + b mod L, for a, b < L.
-constexpr scalar add(const scalar& a, const scalar& b) noexcept {
-  scalar r;
-  std::uint64_t carry = 0;
-  for (std::size_t i = 0; i < 5; ++i) {
-    const std::uint64_t s = a.v[i] + b.v[i] + carry;
-    carry = s >> 52;
-    r.v[i] = s & mask52;
-  }
-  return sub_order_if_ge(r);
-}
-
-// mont_mul: a·b·2^-260 mod L. Precondition: a·b < 2^260·L (true when one
-// operand is < L and the other < 2^260). Schoolbook product into nine
-// 128-bit columns, then five word-by-word Montgomery steps: each adds m·L
-// with m chosen so that the low 52 bits of the current column vanish.
-constexpr scalar mont_mul(const scalar& a, const scalar& b) noexcept {
-  std::array<u128, 10> z{};
-  for (std::size_t i = 0; i < 5; ++i)
-    for (std::size_t j = 0; j < 5; ++j) z[i + j] += u128{a.v[i]} * b.v[j];
-  for (std::size_t i = 0; i < 5; ++i) {
-    const std::uint64_t m = (static_cast<std::uint64_t>(z[i]) * order_factor) & mask52;
-    for (std::size_t j = 0; j < 5; ++j) z[i + j] += u128{m} * order.v[j];
-    z[i + 1] += z[i] >> 52;  // the low 52 bits of z[i] are now zero
-  }
-  scalar r;
-  for (std::size_t j = 5; j < 9; ++j) {
-    z[j + 1] += z[j] >> 52;
-    r.v[j - 5] = static_cast<std::uint64_t>(z[j]) & mask52;
-  }
-  r.v[4] = static_cast<std::uint64_t>(z[9]);  // value < 2L < 2^254
-  return sub_order_if_ge(r);
-}
-
-// mul: a·b mod L, for a < L and b < 2^256.
-constexpr scalar mul(const scalar& a, const scalar& b) noexcept { return mont_mul(mont_mul(a, b), r2); }
-
-// from_bytes: 32 little-endian bytes as five limbs, not reduced (< 2^256).
-constexpr scalar from_bytes(std::span<const std::uint8_t, 32> s) noexcept {
-  std::uint64_t w[4] = {};
-  for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t j = 0; j < 8; ++j) w[i] |= std::uint64_t{s[8 * i + j]} << (8 * j);
-  return scalar{{w[0] & mask52, ((w[0] >> 52) | (w[1] << 12)) & mask52, ((w[1] >> 40) | (w[2] << 24)) & mask52,
-                 ((w[2] >> 28) | (w[3] << 36)) & mask52, w[3] >> 16}};
-}
-
-// to_bytes: a fully reduced scalar (< L < 2^253) as 32 little-endian bytes.
-constexpr std::array<std::uint8_t, 32> to_bytes(const scalar& a) noexcept {
-  const std::uint64_t w[4] = {a.v[0] | (a.v[1] << 52), (a.v[1] >> 12) | (a.v[2] << 40),
-                              (a.v[2] >> 24) | (a.v[3] << 28), (a.v[3] >> 36) | (a.v[4] << 16)};
-  std::array<std::uint8_t, 32> out{};
-  for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t j = 0; j < 8; ++j) out[8 * i + j] = static_cast<std::uint8_t>(w[i] >> (8 * j));
-  return out;
-}
-
-// reduce: any 32-byte value mod L (x·R·R^-1: mont_mul by 2^260 mod L).
-constexpr scalar reduce(std::span<const std::uint8_t, 32> s) noexcept { return mont_mul(from_bytes(s), r1); }
-
-// reduce_wide: a 64-byte little-endian value (a SHA-512 digest) mod L
-// (RFC 8032 5.1.6 steps 2 and 4). Split as lo + hi·2^260 with lo, hi < 2^260:
-// lo·R·R^-1 + hi·R^2·R^-1 = lo + hi·2^260 (mod L).
-constexpr scalar reduce_wide(std::span<const std::uint8_t, 64> s) noexcept {
-  std::uint64_t w[8] = {};
-  for (std::size_t i = 0; i < 8; ++i)
-    for (std::size_t j = 0; j < 8; ++j) w[i] |= std::uint64_t{s[8 * i + j]} << (8 * j);
-  // 52-bit limb k starts at bit 52k = word (52k)/64, offset (52k)%64.
-  std::array<std::uint64_t, 10> limb{};
-  for (std::size_t k = 0; k < 10; ++k) {
-    const std::size_t bit = 52 * k, word = bit / 64, off = bit % 64;
-    std::uint64_t x = w[word] >> off;
-    if (off > 12 && word + 1 < 8) x |= w[word + 1] << (64 - off);  // public positions
-    limb[k] = x & mask52;
-  }
-  const scalar lo{{limb[0], limb[1], limb[2], limb[3], limb[4]}};
-  const scalar hi{{limb[5], limb[6], limb[7], limb[8], limb[9]}};
-  return add(mont_mul(lo, r1), mont_mul(hi, r2));
-}
-
-// muladd: a·b + c mod L (RFC 8032 5.1.6 step 5, S = r + k·s), for a, c < L
-// and any 32-byte b.
-constexpr scalar muladd(const scalar& a, const scalar& b, const scalar& c) noexcept {
-  return add(mul(a, b), c);
-}
-
-// is_canonical: the 32-byte value is < L (RFC 8032 5.1.7: S must be in
-// [0, L)). Branch-free comparison from the top word down.
-constexpr bool is_canonical(std::span<const std::uint8_t, 32> s) noexcept {
-  // L as four 64-bit little-endian words.
-  constexpr std::uint64_t lw[4] = {0x5812631a5cf5d3edULL, 0x14def9dea2f79cd6ULL, 0, 0x1000000000000000ULL};
-  std::uint64_t less = 0, equal = 1;
-  for (std::size_t k = 4; k-- > 0;) {
-    std::uint64_t x = 0;
-    for (std::size_t j = 0; j < 8; ++j) x |= std::uint64_t{s[8 * k + j]} << (8 * j);
-    const std::uint64_t lt = ct::mask<std::uint64_t>::less(x, lw[k]).value() & 1u;
-    const std::uint64_t eq = ct::mask<std::uint64_t>::equal(x, lw[k]).value() & 1u;
-    less |= equal & lt;
-    equal &= eq;
-  }
-  return less != 0;
-}
-
-}  // namespace detail::sc25519
 E2EE_NAMESPACE_END
 
 // ==== continued: e2ee/ec/ed25519.hpp ==========================================
@@ -6949,10 +8381,8 @@ constexpr bool verify_with(std::span<const std::uint8_t, 64> sig, std::span<cons
                            std::span<const std::uint8_t> msg) noexcept {
   parsed<G> p{};
   if (!parse_vartime<G>(sig, public_key, msg, p)) return false;
-  // [S]B - [k]A - R, then times the cofactor 8.
-  const typename G::point sb_ka = double_scalarmult_vartime(p.k, neg(p.a), sig.last<32>());
-  const typename G::point diff = to_p3(sub(sb_ka, to_cached(p.r)));
-  return is_identity_vartime(mul_by_cofactor(diff));
+  // [8]([S]B - [k]A - R) = O: G's cofactored_check_vartime (argument-dependent lookup).
+  return cofactored_check_vartime(p.k, p.a, p.r, sig.last<32>());
 }
 
 }  // namespace detail
@@ -7503,7 +8933,18 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
 }
 
 #if E2EE_HAVE_X86_KERNELS
-// verify_mulx: the same steps on the MULX/ADX field (run time only).
+// verify_mulx: the same verdicts on the MULX/ADX field (run time only),
+// with the three exponentiations of verify_portable (the inversion for y,
+// the square root decoding A, and the inversion encoding s·B - h·A) run at
+// once, interleaved (fm::pow22523_xn):
+//   - A's x is the root of (n^2 - e^2)/(d·n^2 + e^2) for y = n/e, n = u - 1,
+//     e = u + 1 (the same ratio as (y^2 - 1)/(d·y^2 + 1), times e^2), so it
+//     does not wait for y; 1/e = (e^((p-5)/8))^8·e^3 comes from the same
+//     kind of exponentiation;
+//   - instead of encoding P = s·B - h·A, R is decoded (strictly: y < p, x
+//     exists, no x = 0 with sign 1) and compared with P projectively.
+//     enc(P) = R bytes iff R decodes strictly to P: enc(P) is always
+//     canonical, and a point is the only one with its encoding.
 [[gnu::target("bmi2,adx")]] inline bool verify_mulx(std::span<const std::uint8_t, 32> x25519_public,
                                                      std::span<const std::uint8_t> msg,
                                                      std::span<const std::uint8_t, 64> sig) noexcept {
@@ -7513,22 +8954,53 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
   std::copy(sig.begin() + 32, sig.end(), s.begin());
   s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
   if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  if (!f::is_canonical(r_enc)) return false;  // enc(P) has y < p
   const fm::fe64 u = fm::from_bytes(x25519_public);  // bit 255 ignored, u >= p taken mod p
-  fm::fe64 num, den, y;
+  fm::fe64 num, den;
   fm::add(den, u, fm::one);
   if (fm::is_zero_mask(den).declassify()) return false;  // u = -1: no Edwards image
   fm::sub(num, u, fm::one);
-  fm::invert(den, den);
-  fm::mul(y, num, den);  // y = (u - 1)/(u + 1)
+  // ratios whose square roots give x_A and x_R, and the three bases
+  fm::fe64 nn, ee, ua, va, ur, vr, yr, t;
+  fm::sqr(nn, num);
+  fm::sqr(ee, den);
+  fm::sub(ua, nn, ee);
+  fm::mul(va, nn, gm::curve_d);
+  fm::add(va, va, ee);
+  yr = fm::from_bytes(r_enc);
+  fm::sqr(t, yr);
+  fm::sub(ur, t, fm::one);
+  fm::mul(vr, t, gm::curve_d);
+  fm::add(vr, vr, fm::one);
+  fm::fe64xn<3> base, w;
+  fm::fe64 va3, vr3;
+  base[0] = den;
+  gm::sqrt_ratio_setup(ua, va, va3, base[1]);
+  gm::sqrt_ratio_setup(ur, vr, vr3, base[2]);
+  fm::pow22523_xn(w, base);
+  fm::fe64 xa, xr, y;
+  const bool ok_a = gm::sqrt_ratio_finish_vartime(ua, va, va3, w[1], xa);
+  const bool ok_r = gm::sqrt_ratio_finish_vartime(ur, vr, vr3, w[2], xr);
+  if (!ok_a || !ok_r) return false;
+  const std::uint64_t sign_r = std::uint64_t{r_enc[31]} >> 7;
+  if (sign_r == 1 && fm::is_zero_mask(xr).declassify()) return false;
+  if (sign_r == 1) fm::neg(xr, xr);
+  // y = num/den, 1/den = w0^8·den^3
+  fm::sqr(t, den);
+  fm::mul(t, t, den);
+  fm::sqr_n(w[0], w[0], 3);
+  fm::mul(t, t, w[0]);
+  fm::mul(y, num, t);
   const std::uint64_t sign_bit = sig[63] >> 7;
   std::array<std::uint8_t, 32> a_enc = fm::to_bytes(y);
   a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
-  gm::p3 a{};
-  if (!gm::decode_point_vartime(y, sign_bit, false, a)) return false;
-  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  if (sign_bit == 1) fm::neg(xa, xa);  // x = 0 with sign 1 stays 0 (ref10)
+  gm::p3 a{xa, y, fm::one, {}};
+  fm::mul(a.t, xa, y);
   const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
-  const auto check = gm::encode(gm::double_scalarmult_vartime(h, gm::neg(a), s));
-  return std::equal(check.begin(), check.end(), r_enc.begin());
+  const gm::p3 p = gm::double_scalarmult_vartime(h, gm::neg(a), s);
+  return gm::equals_affine_vartime(p, xr, yr);
 }
 #endif
 
@@ -7650,16 +9122,17 @@ E2EE_NAMESPACE_END
 E2EE_NAMESPACE_BEGIN
 
 // sha256_impl names the SHA-256 compression kernels. `shani` needs the x86 SHA
-// extensions and SSE4.1.
-enum class sha256_impl : std::uint8_t { portable, shani };
+// extensions and SSE4.1; `armv8` the AArch64 SHA2 instructions (arm_sha2).
+enum class sha256_impl : std::uint8_t { portable, shani, armv8 };
 
-inline constexpr std::array<sha256_impl, 2> all_sha256_impls{sha256_impl::portable,
-                                                             sha256_impl::shani};
+inline constexpr std::array<sha256_impl, 3> all_sha256_impls{sha256_impl::portable,
+                                                             sha256_impl::shani, sha256_impl::armv8};
 
 constexpr std::string_view to_string(sha256_impl i) noexcept {
   switch (i) {
     case sha256_impl::portable: return "portable";
     case sha256_impl::shani: return "shani";
+    case sha256_impl::armv8: return "armv8";
   }
   return "unknown";
 }
@@ -7669,13 +9142,16 @@ inline bool supported(sha256_impl i, const cpu::feature_set& f = cpu::features()
   switch (i) {
     case sha256_impl::portable: return true;
     case sha256_impl::shani: return E2EE_HAVE_X86_KERNELS && f.shani && f.sse41;
+    case sha256_impl::armv8: return E2EE_HAVE_ARM_CRYPTO_KERNELS && f.neon && f.arm_sha2;
   }
   return false;
 }
 
 // best_sha256_impl is the fastest supported kernel: SHA-NI runs at the
-// SHA256RNDS2 latency floor (~2 cycles/byte), the portable path at ~9-10.
+// SHA256RNDS2 latency floor (~2 cycles/byte), the portable path at ~9-10;
+// on AArch64 the SHA2 instructions (~1.5-2.5 cycles/byte on Cortex-A7x).
 inline sha256_impl best_sha256_impl(const cpu::feature_set& f = cpu::features()) noexcept {
+  if (supported(sha256_impl::armv8, f)) return sha256_impl::armv8;
   return supported(sha256_impl::shani, f) ? sha256_impl::shani : sha256_impl::portable;
 }
 
@@ -8217,6 +9693,113 @@ E2EE_NAMESPACE_END
 // ==== continued: e2ee/hash/sha256.hpp =========================================
 
 #endif
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== file: e2ee/detail/arm/sha256_armv8.hpp ==================================
+
+// e2ee/detail/arm/sha256_armv8.hpp — SHA-256 compression with the ARMv8
+// SHA2 instructions (SHA256H/H2 for the rounds, SHA256SU0/SU1 for the message
+// schedule). Internal; hash/sha256.hpp dispatches here after checking
+// cpu::features().arm_sha2.
+//
+// Four rounds per SHA256H + SHA256H2 pair: {A,B,C,D} and {E,F,G,H} each in one
+// register (lane 0 = A, E: the chaining value's own order), the schedule four
+// words per register, W + K added before each quad.
+
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// Expects sha256_k from hash/sha256.hpp (included first).
+E2EE_NAMESPACE_BEGIN
+namespace detail {
+
+// sha256_armv8_words: 16 big-endian message bytes as four words.
+[[E2EE_ARM_SHA2_TARGET, gnu::always_inline]] inline uint32x4_t sha256_armv8_words(
+    const std::uint8_t* p) noexcept {
+  return vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p)));
+}
+
+// sha256_armv8_quad runs rounds 4i..4i+3 with schedule words w = W[4i..4i+3]
+// (FIPS 180-4, 6.2.2 step 3): SHA256H gives the new {A,B,C,D}, SHA256H2 the new
+// {E,F,G,H} from the old {A,B,C,D}.
+[[E2EE_ARM_SHA2_TARGET, gnu::always_inline]] inline void sha256_armv8_quad(
+    uint32x4_t& abcd, uint32x4_t& efgh, uint32x4_t w, std::size_t i) noexcept {
+  const uint32x4_t wk = vaddq_u32(w, vld1q_u32(sha256_k.data() + 4 * i));
+  const uint32x4_t abcd0 = abcd;
+  abcd = vsha256hq_u32(abcd, efgh, wk);
+  efgh = vsha256h2q_u32(efgh, abcd0, wk);
+}
+
+// sha256_armv8_schedule: W[4i..4i+3] from w4 = W[4i-16..], w3 = W[4i-12..],
+// w2 = W[4i-8..], w1 = W[4i-4..] (step 1: SU0 adds the s0 terms, SU1 the
+// W_t-7 and s1 terms).
+[[E2EE_ARM_SHA2_TARGET, gnu::always_inline]] inline uint32x4_t sha256_armv8_schedule(
+    uint32x4_t w4, uint32x4_t w3, uint32x4_t w2, uint32x4_t w1) noexcept {
+  return vsha256su1q_u32(vsha256su0q_u32(w4, w3), w2, w1);
+}
+
+// sha256_armv8_block: the 64 rounds of one block on abcd, efgh (message words
+// m0..m3), the chaining value added at the end.
+[[E2EE_ARM_SHA2_TARGET, gnu::always_inline]] inline void sha256_armv8_block(
+    uint32x4_t& abcd, uint32x4_t& efgh, uint32x4_t m0, uint32x4_t m1, uint32x4_t m2,
+    uint32x4_t m3) noexcept {
+  const uint32x4_t abcd_in = abcd, efgh_in = efgh;
+  sha256_armv8_quad(abcd, efgh, m0, 0);
+  sha256_armv8_quad(abcd, efgh, m1, 1);
+  sha256_armv8_quad(abcd, efgh, m2, 2);
+  sha256_armv8_quad(abcd, efgh, m3, 3);
+  for (std::size_t i = 4; i < 16; i += 4) {
+    m0 = sha256_armv8_schedule(m0, m1, m2, m3);
+    sha256_armv8_quad(abcd, efgh, m0, i);
+    m1 = sha256_armv8_schedule(m1, m2, m3, m0);
+    sha256_armv8_quad(abcd, efgh, m1, i + 1);
+    m2 = sha256_armv8_schedule(m2, m3, m0, m1);
+    sha256_armv8_quad(abcd, efgh, m2, i + 2);
+    m3 = sha256_armv8_schedule(m3, m0, m1, m2);
+    sha256_armv8_quad(abcd, efgh, m3, i + 3);
+  }
+  abcd = vaddq_u32(abcd, abcd_in);
+  efgh = vaddq_u32(efgh, efgh_in);
+}
+
+// sha256_compress_armv8 applies the compression function to `blocks`
+// consecutive 64-byte blocks at p; h is the chaining value A..H.
+[[E2EE_ARM_SHA2_TARGET]] inline void sha256_compress_armv8(std::uint32_t* h, const std::uint8_t* p,
+                                                          std::size_t blocks) noexcept {
+  uint32x4_t abcd = vld1q_u32(h), efgh = vld1q_u32(h + 4);
+  for (; blocks != 0; --blocks, p += 64) {
+    sha256_armv8_block(abcd, efgh, sha256_armv8_words(p), sha256_armv8_words(p + 16),
+                       sha256_armv8_words(p + 32), sha256_armv8_words(p + 48));
+  }
+  vst1q_u32(h, abcd);
+  vst1q_u32(h + 4, efgh);
+}
+
+// sha256_compress_armv8_2: `blocks` blocks at p, then `tail_blocks` at tail
+// (a message's full blocks and its padded end) without storing in between.
+[[E2EE_ARM_SHA2_TARGET]] inline void sha256_compress_armv8_2(std::uint32_t* h, const std::uint8_t* p,
+                                                            std::size_t blocks, const std::uint8_t* tail,
+                                                            std::size_t tail_blocks) noexcept {
+  uint32x4_t abcd = vld1q_u32(h), efgh = vld1q_u32(h + 4);
+  for (; blocks != 0; --blocks, p += 64) {
+    sha256_armv8_block(abcd, efgh, sha256_armv8_words(p), sha256_armv8_words(p + 16),
+                       sha256_armv8_words(p + 32), sha256_armv8_words(p + 48));
+  }
+  for (; tail_blocks != 0; --tail_blocks, tail += 64) {
+    sha256_armv8_block(abcd, efgh, sha256_armv8_words(tail), sha256_armv8_words(tail + 16),
+                       sha256_armv8_words(tail + 32), sha256_armv8_words(tail + 48));
+  }
+  vst1q_u32(h, abcd);
+  vst1q_u32(h + 4, efgh);
+}
+
+}  // namespace detail
+E2EE_NAMESPACE_END
+
+#endif  // E2EE_HAVE_ARM_CRYPTO_KERNELS
+
+// ==== continued: e2ee/hash/sha256.hpp =========================================
+
+#endif
 
 E2EE_NAMESPACE_BEGIN
 
@@ -8241,6 +9824,13 @@ struct sha256_traits {
           sha256_compress_shani(h.data(), p, blocks);
           return;
 #endif
+          break;
+        case sha256_impl::armv8:
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+          sha256_compress_armv8(h.data(), p, blocks);
+          return;
+#endif
+          break;
         case sha256_impl::portable: break;
       }
     }
@@ -8258,6 +9848,13 @@ struct sha256_traits {
         sha256_compress_shani_2(h.data(), p, blocks, tail, tail_blocks);
         return;
 #endif
+        break;
+      case sha256_impl::armv8:
+#if E2EE_HAVE_ARM_CRYPTO_KERNELS
+        sha256_compress_armv8_2(h.data(), p, blocks, tail, tail_blocks);
+        return;
+#endif
+        break;
       case sha256_impl::portable: break;
     }
     sha256_compress_portable(h, p, blocks);
@@ -8521,7 +10118,11 @@ struct hkdf {
       if (H::hkdf_expand_short(impl, prk, info, out)) return true;
     }
     hmac<H> m(prk);
-    if (hash_size + info.size() + 1 <= H::final_block_capacity) {
+    // T(i-1) || info || i fits the final block. Written so that no sum can
+    // wrap: the bound then holds for info.size() on every path the compiler
+    // sees (a wrapping sum let g++ 12 -O3 see an impossible huge info and
+    // warn -Warray-bounds in every caller that inlines expand).
+    if (info.size() < H::final_block_capacity - hash_size) {
       expand_short_info(m, info, out);
     } else {
       expand_any_info(m, info, out);
@@ -8712,19 +10313,15 @@ class attachment_encryptor {
   attachment_encryptor(std::span<const std::uint8_t, attachment_key_size> key,
                        std::span<const std::uint8_t, attachment_iv_size> iv, std::uint64_t plaintext_size,
                        bool pad = true) noexcept
-      : aes_key_(key.first<32>()),
+      : cbc_(key.first<32>(), iv),
         mac_(key.last<32>()),
         plaintext_size_(plaintext_size),
         padded_size_(pad ? padded_attachment_size(plaintext_size) : plaintext_size) {
-    std::copy(iv.begin(), iv.end(), chain_.begin());
     std::copy(iv.begin(), iv.end(), header_.begin());
   }
   attachment_encryptor(const attachment_encryptor&) = delete;
   attachment_encryptor& operator=(const attachment_encryptor&) = delete;
-  ~attachment_encryptor() {
-    secure_wipe(partial_.data(), partial_.size());
-    secure_wipe(chain_.data(), chain_.size());
-  }
+  ~attachment_encryptor() { secure_wipe(partial_.data(), partial_.size()); }
 
   std::uint64_t blob_size() const noexcept { return attachment_iv_size + (padded_size_ / 16 + 1) * 16 + 32; }
 
@@ -8769,11 +10366,9 @@ class attachment_encryptor {
         header_written_ = true;
         n += attachment_iv_size;
       }
-      // PKCS#7 on the last partial block (1..16 bytes of padding).
-      const auto pad = static_cast<std::uint8_t>(16 - fill_);
-      for (std::size_t i = fill_; i < 16; ++i) partial_[i] = pad;
+      // The last partial block (0..15 bytes) with PKCS#7 (1..16 bytes).
       const auto block = out.subspan(n, 16);
-      (void)aes256_cbc::encrypt_blocks(aes_key_.expose(), chain_, partial_, block);
+      (void)cbc_.finish(std::span<const std::uint8_t>(partial_).first(fill_), block);
       mac_.update(block);
       digest_.update(block);
       n += 16;
@@ -8818,26 +10413,21 @@ class attachment_encryptor {
     return n;
   }
 
-  // emit: CBC over whole blocks. aes256_cbc::encrypt_blocks expands the key
-  // on each call (about 0.2 us, under 1 % of a 64 KiB update); encrypting
-  // block by block on a kept aes256 measured slower, as each block then
-  // goes through the dispatch. A chained CBC call on a kept key schedule
-  // belongs in cipher/cbc.hpp.
+  // emit: CBC over whole blocks, chained on the kept key schedule.
   std::size_t emit(std::span<const std::uint8_t> blocks, std::span<std::uint8_t> out) noexcept {
     const auto dst = out.first(blocks.size());
-    (void)aes256_cbc::encrypt_blocks(aes_key_.expose(), chain_, blocks, dst);
-    std::copy(dst.end() - 16, dst.end(), chain_.begin());
+    (void)cbc_.update(blocks, dst);
     mac_.update(dst);
     digest_.update(dst);
     return blocks.size();
   }
 
-  secret<32> aes_key_;
+  aes256_cbc::encryptor cbc_;  // the AES key, expanded once; the chain
   hmac<sha256> mac_;
   sha256 digest_{};
   std::uint64_t plaintext_size_, padded_size_;
   std::uint64_t taken_ = 0, padded_ = 0;
-  std::array<std::uint8_t, 16> chain_{}, header_{}, partial_{};
+  std::array<std::uint8_t, 16> header_{}, partial_{};
   std::size_t fill_ = 0;
   bool header_written_ = false, finishing_ = false, tail_written_ = false;
   attachment_digest digest_value_{};
@@ -8885,8 +10475,9 @@ class attachment_decryptor {
       if (pos_ < attachment_iv_size) {  // the IV
         const std::size_t k = std::min<std::size_t>(in.size() - i, static_cast<std::size_t>(attachment_iv_size - pos_));
         std::copy(in.begin() + static_cast<std::ptrdiff_t>(i), in.begin() + static_cast<std::ptrdiff_t>(i + k),
-                  chain_.begin() + static_cast<std::ptrdiff_t>(pos_));
+                  iv_.begin() + static_cast<std::ptrdiff_t>(pos_));
         absorb(in.subspan(i, k));
+        if (pos_ == attachment_iv_size) cbc_.restart(iv_);
         i += k;
         continue;
       }
@@ -8942,7 +10533,7 @@ class attachment_decryptor {
 
   attachment_decryptor(std::span<const std::uint8_t, attachment_key_size> key, std::uint64_t blob_size,
                        std::uint64_t plaintext_size, std::optional<attachment_digest> expected) noexcept
-      : aes_key_(key.first<32>()),
+      : cbc_(key.first<32>(), std::array<std::uint8_t, attachment_iv_size>{}),  // the IV comes first in the blob
         mac_(key.last<32>()),
         blob_size_(blob_size),
         plaintext_size_(plaintext_size),
@@ -8980,8 +10571,7 @@ class attachment_decryptor {
   std::size_t decrypt_blocks(std::span<const std::uint8_t> ct, std::span<std::uint8_t> out) noexcept {
     std::array<std::uint8_t, scratch_size> plain;
     const auto p = std::span(plain).first(ct.size());
-    (void)aes256_cbc::decrypt_blocks(aes_key_.expose(), chain_, ct, p);
-    std::copy(ct.end() - 16, ct.end(), chain_.begin());
+    (void)cbc_.update(ct, p);
     const std::uint64_t start = blocks_ * 16;
     blocks_ += ct.size() / 16;
     const std::uint64_t blocks_total = (blob_size_ - attachment_iv_size - attachment_mac_size) / 16;
@@ -8995,13 +10585,13 @@ class attachment_decryptor {
     return n;
   }
 
-  secret<32> aes_key_;
+  aes256_cbc::decryptor cbc_;  // the AES key, expanded once; the chain
   hmac<sha256> mac_;
   sha256 digest_{};
   std::uint64_t blob_size_, plaintext_size_;
   std::optional<attachment_digest> expected_;
   std::uint64_t pos_ = 0, blocks_ = 0;
-  std::array<std::uint8_t, 16> chain_{}, partial_{}, last_{};
+  std::array<std::uint8_t, 16> iv_{}, partial_{}, last_{};
   std::array<std::uint8_t, 32> tag_{};
   std::size_t fill_ = 0;
   phase state_ = phase::open;
@@ -10037,6 +11627,206 @@ inline std::pair<root_key, chain_key> initial_keys(std::span<const std::uint8_t>
 }  // namespace protocol
 E2EE_NAMESPACE_END
 
+// ==== file: e2ee/protocol/record_io.hpp =======================================
+
+// e2ee/protocol/record_io.hpp — the one layout of e2ee's own stored records:
+//
+//   magic (4 bytes) || format (1) || fields || SHA-256 of everything before it
+//
+// Integers are little-endian. The checksum catches corruption (not
+// tampering: seal records with sealed_storage.hpp for that); the magic keeps
+// one kind of record from loading as another; the format byte versions the
+// fields. The small fixed-size codecs of sealed_storage.hpp use the same
+// layout without the checksum (their exact length is checked instead).
+//
+// detail::record_writer fills a vector of a given upper-bound size by
+// position (one allocation; no insert(), which g++ 12 -O3 misreports as an
+// overflow) and cuts it to the written size at the end.
+// detail::record_reader checks the frame (length, checksum, magic, format)
+// and hands the fields out in order; a read past the end fails the reader
+// (and every read after it returns zeros), so a loader checks ok() once per
+// group of reads and done() at the end, without a bounds check per field.
+
+E2EE_NAMESPACE_BEGIN
+namespace protocol {
+namespace detail {
+
+inline constexpr std::size_t record_magic_size = 4;
+inline constexpr std::size_t record_header_size = record_magic_size + 1;
+inline constexpr std::size_t record_checksum_size = sha256::digest_size;
+
+using record_magic = std::array<std::uint8_t, record_magic_size>;
+
+// make_record_magic("e2sk"): the four bytes of a string literal's magic.
+constexpr record_magic make_record_magic(const char (&m)[record_magic_size + 1]) noexcept {
+  return {static_cast<std::uint8_t>(m[0]), static_cast<std::uint8_t>(m[1]), static_cast<std::uint8_t>(m[2]),
+          static_cast<std::uint8_t>(m[3])};
+}
+
+class record_writer {
+ public:
+  // field_bytes: an upper bound of the bytes put() after the header (the
+  // checksum's room is added here). Writing more is safe (the vector grows)
+  // but costs a reallocation.
+  record_writer(std::span<const std::uint8_t, record_magic_size> magic, std::uint8_t format, std::size_t field_bytes)
+      : out_(record_header_size + field_bytes + record_checksum_size) {
+    std::copy(magic.begin(), magic.end(), out_.begin());
+    out_[record_magic_size] = format;
+    pos_ = record_header_size;
+  }
+
+  void put(std::span<const std::uint8_t> b) {
+    std::copy(b.begin(), b.end(), room(b.size()));
+    pos_ += b.size();
+  }
+  void put8(std::uint8_t v) {
+    *room(1) = v;
+    ++pos_;
+  }
+  void put16(std::uint16_t v) {
+    const auto at = room(2);
+    at[0] = static_cast<std::uint8_t>(v);
+    at[1] = static_cast<std::uint8_t>(v >> 8);
+    pos_ += 2;
+  }
+  void put32(std::uint32_t v) {
+    room(4);
+    store_le32(out_.data() + pos_, v);
+    pos_ += 4;
+  }
+  void put64(std::uint64_t v) {
+    put32(static_cast<std::uint32_t>(v));
+    put32(static_cast<std::uint32_t>(v >> 32));
+  }
+  // next<N>: the next N bytes of the record, for a field that writes itself
+  // (e.g. a message key's write()).
+  template <std::size_t N>
+  std::span<std::uint8_t, N> next() {
+    const auto at = room(N);
+    pos_ += N;
+    return std::span<std::uint8_t, N>(&*at, N);
+  }
+
+  std::size_t size() const noexcept { return pos_; }
+
+  // finish: the record with its SHA-256 checksum appended.
+  std::vector<std::uint8_t> finish() {
+    const auto sum = sha256::hash(std::span<const std::uint8_t>(out_).first(pos_));
+    put(sum);
+    out_.resize(pos_);
+    return std::move(out_);
+  }
+  // finish_plain: the record without a checksum.
+  std::vector<std::uint8_t> finish_plain() {
+    out_.resize(pos_);
+    return std::move(out_);
+  }
+
+ private:
+  std::vector<std::uint8_t>::iterator room(std::size_t n) {
+    if (n > out_.size() - pos_) out_.resize(pos_ + n + record_checksum_size);
+    return out_.begin() + static_cast<std::ptrdiff_t>(pos_);
+  }
+
+  std::vector<std::uint8_t> out_;
+  std::size_t pos_ = 0;
+};
+
+class record_reader {
+ public:
+  // open: a checksummed record. error::invalid_message if it is shorter than
+  // header and checksum, the checksum is wrong or the magic is another
+  // record's; error::invalid_version for another format.
+  static result<record_reader> open(std::span<const std::uint8_t> in,
+                                    std::span<const std::uint8_t, record_magic_size> magic,
+                                    std::uint8_t format) noexcept {
+    return open(in, magic, format, format);
+  }
+  // open: as above for a record of any format from `oldest` to `newest`
+  // (a loader that still reads older formats; format() tells which).
+  static result<record_reader> open(std::span<const std::uint8_t> in,
+                                    std::span<const std::uint8_t, record_magic_size> magic, std::uint8_t oldest,
+                                    std::uint8_t newest) noexcept {
+    if (in.size() < record_header_size + record_checksum_size) return error::invalid_message;
+    const auto body = in.first(in.size() - record_checksum_size);
+    const auto sum = sha256::hash(body);
+    if (!std::equal(sum.begin(), sum.end(), in.end() - record_checksum_size)) return error::invalid_message;
+    return open_frame(body, magic, oldest, newest);
+  }
+
+  // open_plain: a record without a checksum (the fields run to the end).
+  static result<record_reader> open_plain(std::span<const std::uint8_t> in,
+                                          std::span<const std::uint8_t, record_magic_size> magic,
+                                          std::uint8_t format) noexcept {
+    if (in.size() < record_header_size) return error::invalid_message;
+    return open_frame(in, magic, format, format);
+  }
+
+  std::uint8_t format() const noexcept { return body_[record_magic_size]; }
+  bool ok() const noexcept { return ok_; }
+  // done: every read succeeded and every byte was read.
+  bool done() const noexcept { return ok_ && pos_ == body_.size(); }
+  std::size_t remaining() const noexcept { return ok_ ? body_.size() - pos_ : 0; }
+  void fail() noexcept { ok_ = false; }
+
+  // take: the next n bytes (empty, and the reader failed, if fewer remain).
+  std::span<const std::uint8_t> take(std::size_t n) noexcept {
+    if (!ok_ || n > body_.size() - pos_) {
+      ok_ = false;
+      return {};
+    }
+    const auto s = body_.subspan(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  template <std::size_t N>
+  std::span<const std::uint8_t, N> take() noexcept {
+    static constexpr std::array<std::uint8_t, N> zeros{};
+    const auto s = take(N);
+    return ok_ ? s.template first<N>() : std::span<const std::uint8_t, N>(zeros);
+  }
+  template <std::size_t N>
+  void take_into(std::array<std::uint8_t, N>& out) noexcept {
+    const auto s = take<N>();
+    std::copy(s.begin(), s.end(), out.begin());
+  }
+  std::uint8_t take8() noexcept {
+    const auto s = take(1);
+    return ok_ ? s[0] : 0;
+  }
+  std::uint16_t take16() noexcept {
+    const auto s = take(2);
+    return ok_ ? static_cast<std::uint16_t>(s[0] | (s[1] << 8)) : 0;
+  }
+  std::uint32_t take32() noexcept {
+    const auto s = take(4);
+    return ok_ ? load_le32(s.data()) : 0;
+  }
+  std::uint64_t take64() noexcept {
+    const std::uint64_t lo = take32();
+    return lo | (std::uint64_t{take32()} << 32);
+  }
+
+ private:
+  explicit record_reader(std::span<const std::uint8_t> body) noexcept : body_(body), pos_(record_header_size) {}
+
+  static result<record_reader> open_frame(std::span<const std::uint8_t> body,
+                                          std::span<const std::uint8_t, record_magic_size> magic,
+                                          std::uint8_t oldest, std::uint8_t newest) noexcept {
+    if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
+    if (body[record_magic_size] < oldest || body[record_magic_size] > newest) return error::invalid_version;
+    return record_reader(body);
+  }
+
+  std::span<const std::uint8_t> body_;
+  std::size_t pos_;
+  bool ok_ = true;
+};
+
+}  // namespace detail
+}  // namespace protocol
+E2EE_NAMESPACE_END
+
 // ==== file: e2ee/protocol/suites.hpp ==========================================
 
 // e2ee/protocol/suites.hpp — the two suites of the Double Ratchet state
@@ -10407,9 +12197,7 @@ struct modern {
     }
   };
 
-  // Kept out of line: inlined into encrypt(), g++ 12 -O3 reports a false
-  // -Warray-bounds inside hkdf's expand on a path that cannot run.
-  [[gnu::noinline]] static message_key derive_message_key(const chain_key& c) noexcept {
+  static message_key derive_message_key(const chain_key& c) noexcept {
     auto okm = c.message_material<56>(detail::ascii(info_message_keys));
     message_key k{secret<32>(detail::first32(okm.data())),
                   secret<12>(std::span<const std::uint8_t, 12>(okm.data() + 32, 12)),
@@ -10920,19 +12708,33 @@ class basic_session_state {
   // modern message. On any error the state is unchanged.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
-    return decrypt_at(message, rng, 0);
+    return decrypt_at(message, rng, 0, accept_any);
   }
   // decrypt at time `now`: skipped keys are stamped with it, expired ones
   // are neither used nor kept.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng,
                                             std::chrono::sys_seconds now) {
-    return decrypt_at(message, rng, detail::unix_seconds(now));
+    return decrypt_at(message, rng, detail::unix_seconds(now), accept_any);
+  }
+  // decrypt_checked: decrypt (at `now` if given) with one more condition:
+  // accept(const basic_session_state&) -> result<void> is asked after the
+  // message authenticated and decrypted, before anything is committed. If it
+  // refuses, its error is returned, the plaintext wiped and the state left
+  // unchanged. The session API checks the peer's identity this way, so it
+  // can decrypt on the stored state itself instead of on a copy.
+  template <random_source R, class Accept>
+  result<std::vector<std::uint8_t>> decrypt_checked(std::span<const std::uint8_t> message, R& rng,
+                                                    std::optional<std::chrono::sys_seconds> now, Accept&& accept) {
+    return decrypt_at(message, rng, now ? detail::unix_seconds(*now) : 0, accept);
   }
 
  private:
-  template <random_source R>
-  result<std::vector<std::uint8_t>> decrypt_at(std::span<const std::uint8_t> message, R& rng, std::uint64_t now) {
+  static result<void> accept_any(const basic_session_state&) noexcept { return {}; }
+
+  template <random_source R, class Accept>
+  result<std::vector<std::uint8_t>> decrypt_at(std::span<const std::uint8_t> message, R& rng, std::uint64_t now,
+                                               Accept& accept) {
     const auto parsed = Suite::parse(message, header_encryption_);
     if (!parsed) return parsed.error();
 
@@ -11020,6 +12822,10 @@ class basic_session_state {
     // 4. Authenticate and decrypt.
     auto plaintext = Suite::open(used ? (*used)->key : *derived, *parsed, h, remote_identity_, local_identity_);
     if (!plaintext) return plaintext.error();
+    if (auto ok = accept(static_cast<const basic_session_state&>(*this)); !ok) {
+      secure_wipe(plaintext->data(), plaintext->size());
+      return ok.error();
+    }
 
     // 5. Commit. The steps that may allocate come first, each with no effect
     // if it throws (std::bad_alloc is the only failure left); everything
@@ -11060,7 +12866,8 @@ class basic_session_state {
 
   // serialize: the whole state as a versioned, length-checked byte string:
   // Suite::record_magic ("e2ss" for signal_v3, "e2sm" for modern) || format
-  // version (2; format 1, without time stamps, still loads) || fields || SHA-256 of all before it (docs/protocol.md).
+  // version (2; format 1, without time stamps, still loads) || fields ||
+  // SHA-256 of all before it (docs/protocol.md), through record_io.hpp.
   // It holds private keys: store it encrypted (sealed storage, issue 6) and
   // wipe it after use. deserialize rejects (error::invalid_message) anything
   // that is not exactly such a string — another suite's record, a wrong
@@ -11069,192 +12876,167 @@ class basic_session_state {
   // partly loaded state.
   std::vector<std::uint8_t> serialize() const {
     constexpr std::size_t key_bytes = Suite::message_key::serialized_size;
-    constexpr bool modern_fields = Suite::supports_header_encryption;
-    // An upper bound of the size; the vector is cut to the exact size at the
-    // end (written by position: no reallocation, one allocation).
-    std::size_t n = 4 + 1 + 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 48 + 1 + 32;
-    if (modern_fields) n += 1 + 3 * 32;
+    // An upper bound of the fields' size (one allocation).
+    std::size_t n = 2 * 33 + 32 + 64 + 36 + 4 * 3 + 32 + 1 + 48 + 1;
+    if (Suite::supports_header_encryption) n += 1 + 3 * 32;
     for (const auto& r : receivers_)
       n += 32 + 36 + (header_encryption_ ? 32 : 0) + 2 + r.skipped.size() * (4 + 8 + key_bytes);
-    std::vector<std::uint8_t> out(n);
-    std::size_t pos = 0;
-    const auto put = [&](std::span<const std::uint8_t> b) {
-      std::copy(b.begin(), b.end(), out.begin() + static_cast<std::ptrdiff_t>(pos));
-      pos += b.size();
-    };
-    const auto put8 = [&](std::uint8_t v) { out[pos++] = v; };
-    const auto put32 = [&](std::uint32_t v) {
-      store_le32(out.data() + pos, v);
-      pos += 4;
-    };
-    const auto put64 = [&](std::uint64_t v) {
-      store_le32(out.data() + pos, static_cast<std::uint32_t>(v));
-      store_le32(out.data() + pos + 4, static_cast<std::uint32_t>(v >> 32));
-      pos += 8;
-    };
-    put(Suite::record_magic);
-    put8(Suite::record_format);
-    put(local_identity_);
-    put(remote_identity_);
-    put(root_.key());
-    put(sender_ratchet_.private_key.expose());
-    put(sender_ratchet_.public_key);
-    put(sender_chain_.key());
-    put32(sender_chain_.index());
-    put32(previous_counter_);
-    put32(local_registration_id_);
-    put32(remote_registration_id_);
-    put(alice_base_key_);
-    put8(pending_ ? (pending_->pre_key_id ? 3 : 1) : 0);
+    detail::record_writer w(Suite::record_magic, Suite::record_format, n);
+    w.put(local_identity_);
+    w.put(remote_identity_);
+    w.put(root_.key());
+    w.put(sender_ratchet_.private_key.expose());
+    w.put(sender_ratchet_.public_key);
+    w.put(sender_chain_.key());
+    w.put32(sender_chain_.index());
+    w.put32(previous_counter_);
+    w.put32(local_registration_id_);
+    w.put32(remote_registration_id_);
+    w.put(alice_base_key_);
+    w.put8(pending_ ? (pending_->pre_key_id ? 3 : 1) : 0);
     if (pending_) {
-      put32(pending_->pre_key_id.value_or(0));
-      put32(pending_->signed_pre_key_id);
-      put(pending_->base_key);
-      put64(pending_->timestamp);
+      w.put32(pending_->pre_key_id.value_or(0));
+      w.put32(pending_->signed_pre_key_id);
+      w.put(pending_->base_key);
+      w.put64(pending_->timestamp);
     }
-    if constexpr (modern_fields) {
-      put8(header_encryption_ ? 1 : 0);
+    if constexpr (Suite::supports_header_encryption) {
+      w.put8(header_encryption_ ? 1 : 0);
       if (header_encryption_) {
-        put(send_header_key_.expose());
-        put(next_send_header_key_.expose());
-        put(next_recv_header_key_.expose());
+        w.put(send_header_key_.expose());
+        w.put(next_send_header_key_.expose());
+        w.put(next_recv_header_key_.expose());
       }
     }
-    put8(static_cast<std::uint8_t>(receivers_.size()));
+    w.put8(static_cast<std::uint8_t>(receivers_.size()));
     for (const auto& r : receivers_) {
-      put(r.their_ratchet_key);
-      put(r.chain.key());
-      put32(r.chain.index());
-      if (header_encryption_) put(r.header_key.expose());
-      put8(static_cast<std::uint8_t>(r.skipped.size()));
-      put8(static_cast<std::uint8_t>(r.skipped.size() >> 8));
+      w.put(r.their_ratchet_key);
+      w.put(r.chain.key());
+      w.put32(r.chain.index());
+      if (header_encryption_) w.put(r.header_key.expose());
+      w.put16(static_cast<std::uint16_t>(r.skipped.size()));
       for (const auto& k : r.skipped) {
-        put32(k.counter);
-        put64(k.cached_at);
-        k.key.write(std::span<std::uint8_t>(out).subspan(pos).template first<key_bytes>());
-        pos += key_bytes;
+        w.put32(k.counter);
+        w.put64(k.cached_at);
+        k.key.write(w.template next<key_bytes>());
       }
     }
-    const auto sum = sha256::hash(std::span<const std::uint8_t>(out).first(pos));
-    put(sum);
-    out.resize(pos);
-    return out;
+    return w.finish();
   }
 
   static result<basic_session_state> deserialize(std::span<const std::uint8_t> in) {
     constexpr std::size_t key_bytes = Suite::message_key::serialized_size;
-    const auto& magic = Suite::record_magic;
-    if (in.size() < magic.size() + 1 + 32) return error::invalid_message;
-    const auto body = in.first(in.size() - 32);
-    const auto sum = sha256::hash(body);
-    if (!std::equal(sum.begin(), sum.end(), in.end() - 32)) return error::invalid_message;
-    if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
     // Format 1 (before time stamps) still loads: its stamps read as 0.
-    if (body[4] != Suite::record_format && body[4] != 1) return error::invalid_version;
-    const bool stamped = body[4] >= 2;
-    std::size_t pos = 5;
-    bool ok = true;
-    const auto take = [&](std::size_t n) -> std::span<const std::uint8_t> {
-      if (!ok || n > body.size() - pos) {
-        ok = false;
-        return {};
-      }
-      const auto s = body.subspan(pos, n);
-      pos += n;
-      return s;
-    };
-    const auto take32 = [&]() -> std::uint32_t {
-      const auto s = take(4);
-      return ok ? load_le32(s.data()) : 0;
-    };
-    const auto take64 = [&]() -> std::uint64_t {
-      if (!stamped) return 0;
-      const auto s = take(8);
-      return ok ? (std::uint64_t{load_le32(s.data())} | (std::uint64_t{load_le32(s.data() + 4)} << 32)) : 0;
-    };
-    const auto take_key = [&](std::array<std::uint8_t, 32>& k) {
-      const auto s = take(32);
-      if (ok) std::copy(s.begin(), s.end(), k.begin());
-    };
-    const auto take_secret = [&](secret<32>& k) {
-      const auto s = take(32);
-      if (ok) k = secret<32>(detail::first32(s.data()));
-    };
-    std::array<std::uint8_t, 33> local{}, remote{};
-    std::array<std::uint8_t, 32> root{}, ratchet_priv{}, ratchet_pub{}, chain{}, base{};
-    if (auto s = take(33); ok) std::copy(s.begin(), s.end(), local.begin());
-    if (auto s = take(33); ok) std::copy(s.begin(), s.end(), remote.begin());
-    take_key(root);
-    take_key(ratchet_priv);
-    take_key(ratchet_pub);
-    take_key(chain);
-    const std::uint32_t chain_index = take32(), previous = take32(), local_reg = take32(), remote_reg = take32();
-    take_key(base);
-    const auto wipe_all = [&] {
-      secure_wipe(root.data(), 32);
-      secure_wipe(ratchet_priv.data(), 32);
-      secure_wipe(chain.data(), 32);
-    };
-    if (!ok || local[0] != djb_key_type || remote[0] != djb_key_type) {
-      wipe_all();
-      return error::invalid_message;
-    }
-    key_pair ratchet;
-    ratchet.private_key = secret<32>(ratchet_priv);
-    ratchet.public_key = ratchet_pub;
-    basic_session_state s(root_key(root), std::move(ratchet), chain_key(chain, chain_index));
-    wipe_all();
-    s.local_identity_ = local;
-    s.remote_identity_ = remote;
-    s.previous_counter_ = previous;
-    s.local_registration_id_ = local_reg;
-    s.remote_registration_id_ = remote_reg;
-    s.alice_base_key_ = base;
-    const auto flag = take(1);
-    if (!ok || flag[0] > 3 || flag[0] == 2) return error::invalid_message;
-    if (flag[0] != 0) {
-      pending_pre_key p;
-      const std::uint32_t id = take32();
-      if (flag[0] == 3) p.pre_key_id = id;
-      p.signed_pre_key_id = take32();
-      take_key(p.base_key);
-      p.timestamp = take64();
-      s.pending_ = p;
+    auto opened = detail::record_reader::open(in, Suite::record_magic, 1, Suite::record_format);
+    if (!opened) return opened.error();
+    auto& r = *opened;
+    const bool stamped = r.format() >= 2;
+    const auto take64 = [&]() -> std::uint64_t { return stamped ? r.take64() : 0; };
+    const auto take_secret = [&](secret<32>& k) { k = secret<32>(r.template take<32>()); };
+    parts p;
+    r.take_into(p.local_identity);
+    r.take_into(p.remote_identity);
+    take_secret(p.root);
+    take_secret(p.sender_ratchet.private_key);
+    r.take_into(p.sender_ratchet.public_key);
+    take_secret(p.sender_chain_key);
+    p.sender_chain_index = r.take32();
+    p.previous_counter = r.take32();
+    p.local_registration_id = r.take32();
+    p.remote_registration_id = r.take32();
+    r.take_into(p.alice_base_key);
+    const std::uint8_t flag = r.take8();
+    if (!r.ok() || flag > 3 || flag == 2) return error::invalid_message;
+    if (flag != 0) {
+      pending_pre_key pp;
+      const std::uint32_t id = r.take32();
+      if (flag == 3) pp.pre_key_id = id;
+      pp.signed_pre_key_id = r.take32();
+      r.take_into(pp.base_key);
+      pp.timestamp = take64();
+      p.pending = pp;
     }
     if constexpr (Suite::supports_header_encryption) {
-      const auto he = take(1);
-      if (!ok || he[0] > 1) return error::invalid_message;
-      s.header_encryption_ = he[0] == 1;
-      if (s.header_encryption_) {
-        take_secret(s.send_header_key_);
-        take_secret(s.next_send_header_key_);
-        take_secret(s.next_recv_header_key_);
+      const std::uint8_t he = r.take8();
+      if (!r.ok() || he > 1) return error::invalid_message;
+      p.header_encryption = he == 1;
+      if (p.header_encryption) {
+        take_secret(p.send_header_key);
+        take_secret(p.next_send_header_key);
+        take_secret(p.next_recv_header_key);
       }
     }
-    const auto count = take(1);
-    if (!ok || count[0] > max_receiver_chains) return error::invalid_message;
-    for (std::size_t c = 0; c < count[0]; ++c) {
-      std::array<std::uint8_t, 32> their{}, ck{};
-      take_key(their);
-      take_key(ck);
-      const std::uint32_t index = take32();
-      receiver_chain r{their, chain_key(ck, index), {}, {}};
-      secure_wipe(ck.data(), 32);  // before any return: the chain key is secret
-      if (s.header_encryption_) take_secret(r.header_key);
-      const auto nb = take(2);
-      if (!ok) return error::invalid_message;
-      const std::size_t skipped = std::size_t{nb[0]} | (std::size_t{nb[1]} << 8);
-      if (skipped > max_skipped_keys) return error::invalid_message;
+    const std::uint8_t count = r.take8();
+    if (!r.ok() || count > max_receiver_chains) return error::invalid_message;
+    p.receivers.reserve(count);
+    for (std::size_t c = 0; c < count; ++c) {
+      std::array<std::uint8_t, 32> their{};
+      r.take_into(their);
+      const auto ck = r.template take<32>();
+      receiver_chain chain{their, chain_key(ck, r.take32()), {}, {}};
+      if (p.header_encryption) take_secret(chain.header_key);
+      const std::size_t skipped = r.take16();
+      if (!r.ok() || skipped > max_skipped_keys) return error::invalid_message;
+      chain.skipped.reserve(skipped);
       for (std::size_t k = 0; k < skipped; ++k) {
-        const std::uint32_t counter = take32();
+        const std::uint32_t counter = r.take32();
         const std::uint64_t cached_at = take64();
-        const auto key = take(key_bytes);
-        if (!ok) return error::invalid_message;
-        r.skipped.push_back({counter, Suite::message_key::read(key.template first<key_bytes>()), cached_at});
+        const auto key = r.template take<key_bytes>();
+        if (!r.ok()) return error::invalid_message;
+        chain.skipped.push_back({counter, Suite::message_key::read(key), cached_at});
       }
-      s.receivers_.push_back(std::move(r));
+      p.receivers.push_back(std::move(chain));
     }
-    if (!ok || pos != body.size()) return error::invalid_message;
+    if (!r.done()) return error::invalid_message;
+    return from_parts(std::move(p));
+  }
+
+  // parts: everything a state holds, to build one from another record
+  // format (migration.hpp imports libsignal-protocol-c's sessions this way).
+  struct parts {
+    serialized_public_key local_identity{}, remote_identity{};  // 33 bytes, 0x05 first
+    secret<32> root{};
+    key_pair sender_ratchet{};
+    secret<32> sender_chain_key{};
+    std::uint32_t sender_chain_index = 0;
+    std::uint32_t previous_counter = 0;
+    std::uint32_t local_registration_id = 0, remote_registration_id = 0;
+    std::array<std::uint8_t, 32> alice_base_key{};
+    std::optional<pending_pre_key> pending{};
+    std::vector<receiver_chain> receivers{};  // newest first
+    bool header_encryption = false;           // with the three header keys (suites that support it)
+    secret<32> send_header_key{}, next_send_header_key{}, next_recv_header_key{};
+  };
+
+  // from_parts: the state of `p`. error::invalid_message if it breaks what
+  // a state keeps: identities not 0x05-prefixed, more than
+  // max_receiver_chains chains or max_skipped_keys cached keys in one,
+  // header encryption in a suite without it. (Over all chains a loaded
+  // state may hold up to max_receiver_chains x max_skipped_keys keys, as a
+  // record written before the total bound did; the next commit enforces
+  // max_total_skipped_keys.)
+  static result<basic_session_state> from_parts(parts p) {
+    if (p.local_identity[0] != djb_key_type || p.remote_identity[0] != djb_key_type) return error::invalid_message;
+    if (p.receivers.size() > max_receiver_chains) return error::invalid_message;
+    for (const auto& c : p.receivers)
+      if (c.skipped.size() > max_skipped_keys) return error::invalid_message;
+    if (p.header_encryption && !Suite::supports_header_encryption) return error::invalid_message;
+    basic_session_state s(root_key(p.root.expose()), std::move(p.sender_ratchet),
+                          chain_key(p.sender_chain_key.expose(), p.sender_chain_index));
+    s.local_identity_ = p.local_identity;
+    s.remote_identity_ = p.remote_identity;
+    s.previous_counter_ = p.previous_counter;
+    s.local_registration_id_ = p.local_registration_id;
+    s.remote_registration_id_ = p.remote_registration_id;
+    s.alice_base_key_ = p.alice_base_key;
+    s.pending_ = p.pending;
+    s.receivers_ = std::move(p.receivers);
+    s.header_encryption_ = p.header_encryption;
+    if (p.header_encryption) {
+      s.send_header_key_ = std::move(p.send_header_key);
+      s.next_send_header_key_ = std::move(p.next_send_header_key);
+      s.next_recv_header_key_ = std::move(p.next_recv_header_key);
+    }
     return s;
   }
 
@@ -11526,190 +13308,6 @@ E2EE_NAMESPACE_END
 // it cannot revive a deleted signed prekey, re-issue a used one-time prekey
 // id, or undo a rotation.
 
-// ==== file: e2ee/protocol/record_io.hpp =======================================
-
-// e2ee/protocol/record_io.hpp — the one layout of e2ee's own stored records:
-//
-//   magic (4 bytes) || format (1) || fields || SHA-256 of everything before it
-//
-// Integers are little-endian. The checksum catches corruption (not
-// tampering: seal records with sealed_storage.hpp for that); the magic keeps
-// one kind of record from loading as another; the format byte versions the
-// fields. The small fixed-size codecs of sealed_storage.hpp use the same
-// layout without the checksum (their exact length is checked instead).
-//
-// detail::record_writer fills a vector of a given upper-bound size by
-// position (one allocation; no insert(), which g++ 12 -O3 misreports as an
-// overflow) and cuts it to the written size at the end.
-// detail::record_reader checks the frame (length, checksum, magic, format)
-// and hands the fields out in order; a read past the end fails the reader
-// (and every read after it returns zeros), so a loader checks ok() once per
-// group of reads and done() at the end, without a bounds check per field.
-
-E2EE_NAMESPACE_BEGIN
-namespace protocol {
-namespace detail {
-
-inline constexpr std::size_t record_magic_size = 4;
-inline constexpr std::size_t record_header_size = record_magic_size + 1;
-inline constexpr std::size_t record_checksum_size = sha256::digest_size;
-
-using record_magic = std::array<std::uint8_t, record_magic_size>;
-
-// make_record_magic("e2sk"): the four bytes of a string literal's magic.
-constexpr record_magic make_record_magic(const char (&m)[record_magic_size + 1]) noexcept {
-  return {static_cast<std::uint8_t>(m[0]), static_cast<std::uint8_t>(m[1]), static_cast<std::uint8_t>(m[2]),
-          static_cast<std::uint8_t>(m[3])};
-}
-
-class record_writer {
- public:
-  // field_bytes: an upper bound of the bytes put() after the header (the
-  // checksum's room is added here). Writing more is safe (the vector grows)
-  // but costs a reallocation.
-  record_writer(std::span<const std::uint8_t, record_magic_size> magic, std::uint8_t format, std::size_t field_bytes)
-      : out_(record_header_size + field_bytes + record_checksum_size) {
-    std::copy(magic.begin(), magic.end(), out_.begin());
-    out_[record_magic_size] = format;
-    pos_ = record_header_size;
-  }
-
-  void put(std::span<const std::uint8_t> b) {
-    std::copy(b.begin(), b.end(), room(b.size()));
-    pos_ += b.size();
-  }
-  void put8(std::uint8_t v) {
-    *room(1) = v;
-    ++pos_;
-  }
-  void put16(std::uint16_t v) {
-    const auto at = room(2);
-    at[0] = static_cast<std::uint8_t>(v);
-    at[1] = static_cast<std::uint8_t>(v >> 8);
-    pos_ += 2;
-  }
-  void put32(std::uint32_t v) {
-    room(4);
-    store_le32(out_.data() + pos_, v);
-    pos_ += 4;
-  }
-  void put64(std::uint64_t v) {
-    put32(static_cast<std::uint32_t>(v));
-    put32(static_cast<std::uint32_t>(v >> 32));
-  }
-
-  std::size_t size() const noexcept { return pos_; }
-
-  // finish: the record with its SHA-256 checksum appended.
-  std::vector<std::uint8_t> finish() {
-    const auto sum = sha256::hash(std::span<const std::uint8_t>(out_).first(pos_));
-    put(sum);
-    out_.resize(pos_);
-    return std::move(out_);
-  }
-  // finish_plain: the record without a checksum.
-  std::vector<std::uint8_t> finish_plain() {
-    out_.resize(pos_);
-    return std::move(out_);
-  }
-
- private:
-  std::vector<std::uint8_t>::iterator room(std::size_t n) {
-    if (n > out_.size() - pos_) out_.resize(pos_ + n + record_checksum_size);
-    return out_.begin() + static_cast<std::ptrdiff_t>(pos_);
-  }
-
-  std::vector<std::uint8_t> out_;
-  std::size_t pos_ = 0;
-};
-
-class record_reader {
- public:
-  // open: a checksummed record. error::invalid_message if it is shorter than
-  // header and checksum, the checksum is wrong or the magic is another
-  // record's; error::invalid_version for another format.
-  static result<record_reader> open(std::span<const std::uint8_t> in,
-                                    std::span<const std::uint8_t, record_magic_size> magic,
-                                    std::uint8_t format) noexcept {
-    if (in.size() < record_header_size + record_checksum_size) return error::invalid_message;
-    const auto body = in.first(in.size() - record_checksum_size);
-    const auto sum = sha256::hash(body);
-    if (!std::equal(sum.begin(), sum.end(), in.end() - record_checksum_size)) return error::invalid_message;
-    return open_frame(body, magic, format);
-  }
-
-  // open_plain: a record without a checksum (the fields run to the end).
-  static result<record_reader> open_plain(std::span<const std::uint8_t> in,
-                                          std::span<const std::uint8_t, record_magic_size> magic,
-                                          std::uint8_t format) noexcept {
-    if (in.size() < record_header_size) return error::invalid_message;
-    return open_frame(in, magic, format);
-  }
-
-  bool ok() const noexcept { return ok_; }
-  // done: every read succeeded and every byte was read.
-  bool done() const noexcept { return ok_ && pos_ == body_.size(); }
-  std::size_t remaining() const noexcept { return ok_ ? body_.size() - pos_ : 0; }
-  void fail() noexcept { ok_ = false; }
-
-  // take: the next n bytes (empty, and the reader failed, if fewer remain).
-  std::span<const std::uint8_t> take(std::size_t n) noexcept {
-    if (!ok_ || n > body_.size() - pos_) {
-      ok_ = false;
-      return {};
-    }
-    const auto s = body_.subspan(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  template <std::size_t N>
-  std::span<const std::uint8_t, N> take() noexcept {
-    static constexpr std::array<std::uint8_t, N> zeros{};
-    const auto s = take(N);
-    return ok_ ? s.template first<N>() : std::span<const std::uint8_t, N>(zeros);
-  }
-  template <std::size_t N>
-  void take_into(std::array<std::uint8_t, N>& out) noexcept {
-    const auto s = take<N>();
-    std::copy(s.begin(), s.end(), out.begin());
-  }
-  std::uint8_t take8() noexcept {
-    const auto s = take(1);
-    return ok_ ? s[0] : 0;
-  }
-  std::uint16_t take16() noexcept {
-    const auto s = take(2);
-    return ok_ ? static_cast<std::uint16_t>(s[0] | (s[1] << 8)) : 0;
-  }
-  std::uint32_t take32() noexcept {
-    const auto s = take(4);
-    return ok_ ? load_le32(s.data()) : 0;
-  }
-  std::uint64_t take64() noexcept {
-    const std::uint64_t lo = take32();
-    return lo | (std::uint64_t{take32()} << 32);
-  }
-
- private:
-  explicit record_reader(std::span<const std::uint8_t> body) noexcept : body_(body), pos_(record_header_size) {}
-
-  static result<record_reader> open_frame(std::span<const std::uint8_t> body,
-                                          std::span<const std::uint8_t, record_magic_size> magic,
-                                          std::uint8_t format) noexcept {
-    if (!std::equal(magic.begin(), magic.end(), body.begin())) return error::invalid_message;
-    if (body[record_magic_size] != format) return error::invalid_version;
-    return record_reader(body);
-  }
-
-  std::span<const std::uint8_t> body_;
-  std::size_t pos_;
-  bool ok_ = true;
-};
-
-}  // namespace detail
-}  // namespace protocol
-E2EE_NAMESPACE_END
-
 // ==== file: e2ee/protocol/session.hpp =========================================
 
 // e2ee/protocol/session.hpp — sessions the way an app uses them, shaped like
@@ -11722,8 +13320,11 @@ E2EE_NAMESPACE_END
 //
 // Stores are concepts (below), so an app plugs in its own database; the
 // in-memory memory_store implements all of them. Every call loads what it
-// needs, works on copies, and stores the result only on success: a failed
-// decrypt leaves every store as it was.
+// needs and changes the stored session only on success: a failed encrypt or
+// decrypt leaves every store as it was. A session store may lend its record
+// for the call (session_store_in_place, as memory_store does): encrypt and
+// decrypt then work on it in place, with no copy of the record, and
+// encrypt's only allocation is the output.
 //
 // Both suites run through the same calls: session_options::suite picks the
 // suite of a session process_pre_key_bundle starts (signal_v3 by default,
@@ -11811,6 +13412,17 @@ class basic_session_record {
     return r;
   }
 
+  // from_states: a record of these states (the archived ones most recent
+  // first, at most max_archived_states: more are dropped, oldest first).
+  static basic_session_record from_states(std::optional<state> current, std::vector<state> previous) {
+    basic_session_record r;
+    r.current_ = std::move(current);
+    if (previous.size() > max_archived_states)
+      previous.erase(previous.begin() + static_cast<std::ptrdiff_t>(max_archived_states), previous.end());
+    r.previous_ = std::move(previous);
+    return r;
+  }
+
   bool has_current() const noexcept { return current_.has_value(); }
   state* current() noexcept { return current_ ? &*current_ : nullptr; }
   const state* current() const noexcept { return current_ ? &*current_ : nullptr; }
@@ -11845,7 +13457,11 @@ class basic_session_record {
 
   // decrypt: tries the current state, then the archived ones; the state that
   // decrypts becomes current. The error reported is the current state's (or
-  // no_session if there is none). `now` as in basic_session_state::decrypt.
+  // no_session if there is none), except that when the current state only
+  // says invalid_mac (the message is not its), the first archived state's
+  // other error is reported: a replayed message of an archived session is
+  // duplicate_message, as in libsignal. `now` as in
+  // basic_session_state::decrypt.
   template <random_source R>
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng) {
     return decrypt_with([&](state& s) { return s.decrypt(message, rng); });
@@ -11854,6 +13470,27 @@ class basic_session_record {
   result<std::vector<std::uint8_t>> decrypt(std::span<const std::uint8_t> message, R& rng,
                                             std::chrono::sys_seconds now) {
     return decrypt_with([&](state& s) { return s.decrypt(message, rng, now); });
+  }
+
+  // decrypt_with: decrypt as above with try_state(state&) ->
+  // result<std::vector<std::uint8_t>> trying one state (which it must leave
+  // unchanged on error), e.g. basic_session_state::decrypt_checked.
+  template <class F>
+  result<std::vector<std::uint8_t>> decrypt_with(F&& try_state) {
+    if (!current_) return error::no_session;
+    auto r = try_state(*current_);
+    if (r) return r;
+    error reported = r.error();
+    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
+      auto p = try_state(*it);
+      if (!p) {
+        if (reported == error::invalid_mac) reported = p.error();
+        continue;
+      }
+      promote_archived(it);
+      return p;
+    }
+    return reported;
   }
 
   // serialize / deserialize: Suite::session_record_magic ("e2sr" for
@@ -11909,20 +13546,6 @@ class basic_session_record {
     state promoted = std::move(*it);
     previous_.erase(it);
     promote_new(std::move(promoted));
-  }
-
-  template <class F>
-  result<std::vector<std::uint8_t>> decrypt_with(F&& try_state) {
-    if (!current_) return error::no_session;
-    auto r = try_state(*current_);
-    if (r) return r;
-    for (auto it = previous_.begin(); it != previous_.end(); ++it) {
-      auto p = try_state(*it);
-      if (!p) continue;
-      promote_archived(it);
-      return p;
-    }
-    return r.error();
   }
 
   std::optional<state> current_{};
@@ -12038,6 +13661,24 @@ concept session_store = requires(S& s, const address& a, session_record r) {
 template <class S>
 concept protocol_store = identity_key_store<S> && pre_key_store<S> && signed_pre_key_store<S> && session_store<S>;
 
+// session_store_in_place: an optional capability of a session store: it
+// lends its stored record for the length of one call, so encrypt and
+// decrypt work on it where it is instead of on a deep copy (load_session)
+// that is written back (store_session). s.with_session(a, f) calls
+// f(session_record*) exactly once: the record stored for `a`, or nullptr if
+// there is none. f may change the record in place and returns true if it
+// did; it returns false only when the record is exactly as it was. The
+// store persists a changed record before with_session returns, and returns
+// false only if that failed (the call then reports storage_failure). The
+// API changes a lent record only in steps that cannot fail after the
+// message was produced or authenticated, so a failed encrypt or decrypt
+// leaves it byte-identical. Stores without the capability work through
+// load_session / store_session.
+template <class S>
+concept session_store_in_place = session_store<S> && requires(S& s, const address& a, bool (*f)(session_record*)) {
+  { s.with_session(a, f) } -> std::convertible_to<bool>;
+};
+
 // memory_store: every store in memory; for tests, demos and as a model.
 class memory_store {
  public:
@@ -12096,6 +13737,14 @@ class memory_store {
     sessions_.insert_or_assign(a, std::move(r));
     return true;
   }
+  // with_session: session_store_in_place; the record is changed where it
+  // is stored, so there is nothing to persist (always true).
+  template <class F>
+  bool with_session(const address& a, F&& f) {
+    const auto it = sessions_.find(a);
+    (void)std::forward<F>(f)(it == sessions_.end() ? nullptr : &it->second);
+    return true;
+  }
 
  private:
   key_pair identity_;
@@ -12105,7 +13754,7 @@ class memory_store {
   std::map<std::uint32_t, signed_pre_key_record> signed_pre_keys_;
   std::map<address, session_record> sessions_;
 };
-static_assert(protocol_store<memory_store>);
+static_assert(protocol_store<memory_store> && session_store_in_place<memory_store>);
 
 // ---- the user API -----------------------------------------------------------------
 
@@ -12141,6 +13790,47 @@ bool trusted(Store& store, const address& remote, const basic_session_state<Suit
   return store.is_trusted_identity(remote, identity_u(s.remote_identity()));
 }
 
+// with_stored_session: f(session_record*) on the record stored for `remote`
+// (nullptr if none): in place if the store lends it, else on a loaded copy
+// that is stored back if f returns true (it changed it). false: storage
+// failure.
+template <session_store Store, class F>
+bool with_stored_session(Store& store, const address& remote, F&& f) {
+  if constexpr (session_store_in_place<Store>) {
+    return store.with_session(remote, std::forward<F>(f));
+  } else {
+    auto loaded = store.load_session(remote);
+    session_record* record = loaded ? &*loaded : nullptr;
+    if (!f(record) || !record) return true;
+    return store.store_session(remote, std::move(*loaded));
+  }
+}
+
+// place_new: `s` becomes the current state of the record stored for
+// `remote` (archiving its current one; a record of the other suite is
+// replaced), or of a new record.
+template <class Suite, session_store Store>
+bool place_new(Store& store, const address& remote, basic_session_state<Suite>&& s) {
+  bool placed = false;
+  const bool ok = with_stored_session(store, remote, [&](session_record* record) {
+    if (!record) return false;
+    if (auto* same = record->template get<Suite>()) {
+      same->promote_new(std::move(s));
+    } else {
+      basic_session_record<Suite> fresh;
+      fresh.promote_new(std::move(s));
+      *record = session_record(std::move(fresh));
+    }
+    placed = true;
+    return true;
+  });
+  if (!ok) return false;
+  if (placed) return true;
+  basic_session_record<Suite> fresh;
+  fresh.promote_new(std::move(s));
+  return store.store_session(remote, session_record(std::move(fresh)));
+}
+
 template <class Suite, protocol_store Store, random_source R>
 result<void> start_session(Store& store, const address& remote, const pre_key_bundle& bundle, R& rng,
                            const session_options& opts) {
@@ -12155,14 +13845,8 @@ result<void> start_session(Store& store, const address& remote, const pre_key_bu
   state->set_pending_pre_key({bundle.pre_key_id, bundle.signed_pre_key_id, base->public_key, stamp(opts)},
                              store.local_registration_id());
   state->set_remote_registration_id(bundle.registration_id);
-  auto loaded = store.load_session(remote);
-  basic_session_record<Suite> r;
-  if (loaded) {
-    if (auto* same = loaded->template get<Suite>()) r = std::move(*same);  // else: the other suite's record is replaced
-  }
-  r.promote_new(std::move(*state));
   if (!store.save_identity(remote, bundle.identity_key)) return error::storage_failure;
-  if (!store.store_session(remote, session_record(std::move(r)))) return error::storage_failure;
+  if (!place_new(store, remote, std::move(*state))) return error::storage_failure;
   return {};
 }
 
@@ -12196,18 +13880,21 @@ template <class Store>
   requires session_store<Store> && identity_key_store<Store>
 result<encrypted_message> encrypt(Store& store, const address& remote, std::span<const std::uint8_t> plaintext,
                                   const session_options& opts = {}) {
-  auto record = store.load_session(remote);
-  if (!record) return error::no_session;
-  auto out = record->visit([&](auto& r) -> result<encrypted_message> {
-    auto* s = r.current();
-    if (!s) return error::no_session;
-    if (opts.now && s->unacknowledged_expired(*opts.now)) return error::no_session;
-    if (!detail::trusted(store, remote, *s)) return error::untrusted_identity;
-    if (opts.now) s->expire_skipped(*opts.now);
-    return s->encrypt(plaintext);
+  result<encrypted_message> out = error::no_session;
+  const bool stored = detail::with_stored_session(store, remote, [&](session_record* record) {
+    if (!record) return false;
+    out = record->visit([&](auto& r) -> result<encrypted_message> {
+      auto* s = r.current();
+      if (!s) return error::no_session;
+      if (opts.now && s->unacknowledged_expired(*opts.now)) return error::no_session;
+      if (!detail::trusted(store, remote, *s)) return error::untrusted_identity;
+      auto m = s->encrypt(plaintext);  // the one step that may fail (std::bad_alloc): nothing changed before it
+      if (opts.now) s->expire_skipped(*opts.now);
+      return m;
+    });
+    return out.has_value();
   });
-  if (!out) return out;
-  if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
+  if (!stored) return error::storage_failure;
   return out;
 }
 
@@ -12223,19 +13910,24 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   const auto try_state = [&](basic_session_state<Suite>& s) {
     return opts.now ? s.decrypt(m->message, rng, *opts.now) : s.decrypt(m->message, rng);
   };
-  auto loaded = store.load_session(remote);
-  basic_session_record<Suite> record;
-  if (loaded) {
-    if (auto* same = loaded->template get<Suite>()) record = std::move(*same);  // else replaced on success
-  }
   // A state already built from this base key: a duplicate (or a later
-  // PreKey-wrapped message of the same session).
-  if (auto* existing = record.find_base_key(m->base_key)) {
-    auto pt = try_state(*existing);
-    if (!pt) return pt.error();
-    record.promote(existing);  // the state that decrypted becomes current, as on the whisper path
-    if (!store.store_session(remote, session_record(std::move(record)))) return error::storage_failure;
-    return pt;
+  // PreKey-wrapped message of the same session), decrypted on it in place.
+  std::optional<result<std::vector<std::uint8_t>>> on_existing;
+  const bool stored = with_stored_session(store, remote, [&](session_record* loaded) {
+    auto* record = loaded ? loaded->template get<Suite>() : nullptr;  // the other suite's: replaced on success
+    auto* existing = record ? record->find_base_key(m->base_key) : nullptr;
+    if (!existing) return false;
+    on_existing.emplace(try_state(*existing));
+    if (!*on_existing) return false;
+    record->promote(existing);  // the state that decrypted becomes current, as on the whisper path
+    return true;
+  });
+  if (on_existing) {
+    if (!stored) {
+      if (*on_existing) secure_wipe((*on_existing)->data(), (*on_existing)->size());
+      return error::storage_failure;
+    }
+    return std::move(*on_existing);
   }
   const auto* spk = store.load_signed_pre_key(m->signed_pre_key_id);
   if (!spk) return error::invalid_key;
@@ -12251,10 +13943,11 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   state->set_remote_registration_id(m->registration_id);
   auto pt = try_state(*state);
   if (!pt) return pt.error();
-  record.promote_new(std::move(*state));
-  if (!store.save_identity(remote, m->identity_key)) return error::storage_failure;
-  if (!store.store_session(remote, session_record(std::move(record)))) return error::storage_failure;
-  if (m->pre_key_id && !store.remove_pre_key(*m->pre_key_id)) return error::storage_failure;
+  if (!store.save_identity(remote, m->identity_key) || !place_new(store, remote, std::move(*state)) ||
+      (m->pre_key_id && !store.remove_pre_key(*m->pre_key_id))) {
+    secure_wipe(pt->data(), pt->size());
+    return error::storage_failure;
+  }
   return pt;
 }
 
@@ -12275,23 +13968,30 @@ result<std::vector<std::uint8_t>> decrypt(Store& store, const address& remote, m
     return detail::decrypt_pre_key<signal_v3>(store, remote, bytes, rng, opts);
   }
   if (type != message_type::whisper) return error::invalid_message;
-  auto record = store.load_session(remote);
-  if (!record) return error::no_session;
-  if (modern_pre_key) return error::invalid_message;  // a PreKey message sent as a whisper one
-  auto pt = record->visit([&](auto& r) -> result<std::vector<std::uint8_t>> {
-    auto p = opts.now ? r.decrypt(bytes, rng, *opts.now) : r.decrypt(bytes, rng);
-    if (!p) return p;
-    // The state that decrypted (now current) must belong to the identity
-    // trusted now: a late message of a session whose identity was replaced
-    // is refused, and nothing is stored.
-    if (!detail::trusted(store, remote, *r.current())) {
-      secure_wipe(p->data(), p->size());
-      return error::untrusted_identity;
+  result<std::vector<std::uint8_t>> pt = error::no_session;
+  const bool stored = detail::with_stored_session(store, remote, [&](session_record* record) {
+    if (!record) return false;
+    if (modern_pre_key) {  // a PreKey message sent as a whisper one
+      pt = error::invalid_message;
+      return false;
     }
-    return p;
+    pt = record->visit([&](auto& r) {
+      using state = typename std::remove_reference_t<decltype(r)>::state;
+      // The state that decrypts must belong to the identity trusted now: a
+      // late message of a session whose identity was replaced is refused
+      // before anything is committed.
+      const auto accept = [&](const state& s) -> result<void> {
+        if (!detail::trusted(store, remote, s)) return error::untrusted_identity;
+        return {};
+      };
+      return r.decrypt_with([&](state& s) { return s.decrypt_checked(bytes, rng, opts.now, accept); });
+    });
+    return pt.has_value();
   });
-  if (!pt) return pt;
-  if (!store.store_session(remote, std::move(*record))) return error::storage_failure;
+  if (!stored) {
+    if (pt) secure_wipe(pt->data(), pt->size());
+    return error::storage_failure;
+  }
   return pt;
 }
 
@@ -12609,6 +14309,13 @@ E2EE_NAMESPACE_END
 //
 // Failure semantics as for 1:1 sessions: a call that fails stores nothing,
 // so a forged, replayed, truncated or too-far-ahead message changes no record.
+// A store may lend its record for the call (sender_key_store_in_place, as
+// memory_sender_key_store does): group_encrypt and group_decrypt then work
+// on it where it is, with no copy; their only allocation is the output.
+//
+// Our own states keep the signing key prepared for XEdDSA
+// (xeddsa::signing_key, the point A computed once when the state is created
+// or loaded): a group message costs one fixed-base multiplication to sign.
 // Errors: invalid_message (malformed), invalid_version (version high nibble
 // not 3), invalid_signature, duplicate_message, too_many_skipped,
 // no_session (no record or no state for the chain id), storage_failure.
@@ -12691,13 +14398,36 @@ class sender_chain_key {
   chain_key chain_;
 };
 
+// sender_signing_private: the private signing key of one of our own states:
+// the X25519 secret as records store it, and the same key prepared for
+// XEdDSA signing (xeddsa::signing_key: the clamped scalar and the point A,
+// computed here once rather than in every signature). Only the 32 bytes are
+// serialized; both are wiped on destruction.
+class sender_signing_private {
+ public:
+  explicit sender_signing_private(std::span<const std::uint8_t, 32> k) noexcept : key_(k), signer_(k) {}
+  explicit sender_signing_private(secret<32>&& k) noexcept : key_(std::move(k)), signer_(key_.expose()) {}
+
+  sender_signing_private clone() const noexcept { return sender_signing_private(key_.clone(), signer_.clone()); }
+  // expose: the X25519 secret (for the record).
+  std::span<const std::uint8_t, 32> expose() const noexcept { return key_.expose(); }
+  const xeddsa::signing_key& signer() const noexcept { return signer_; }
+
+ private:
+  sender_signing_private(secret<32>&& k, xeddsa::signing_key&& signer) noexcept
+      : key_(std::move(k)), signer_(std::move(signer)) {}
+
+  secret<32> key_;
+  xeddsa::signing_key signer_;
+};
+
 // sender_key_state: one chain of one sender. signing_private is present only
 // in our own states.
 struct sender_key_state {
   std::uint32_t chain_id = 0;
   sender_chain_key chain;
   std::array<std::uint8_t, 32> signing_key{};  // X25519 u-coordinate, used with XEdDSA
-  std::optional<secret<32>> signing_private{};
+  std::optional<sender_signing_private> signing_private{};
   std::deque<sender_message_key> cached{};  // skipped keys, oldest first
 
   sender_key_state clone() const {
@@ -12741,15 +14471,13 @@ class sender_key_record {
     for (auto it = states_.begin(); it != states_.end(); ++it) {
       if (it->chain_id != s.chain_id) continue;
       if (it->signing_key == s.signing_key) {
-        sender_key_state kept = std::move(*it);
-        states_.erase(it);
-        states_.push_front(std::move(kept));
+        std::rotate(states_.begin(), it, it + 1);
         return;
       }
       states_.erase(it);
       break;
     }
-    states_.push_front(std::move(s));
+    states_.insert(states_.begin(), std::move(s));
     if (states_.size() > max_sender_key_states) states_.pop_back();
   }
 
@@ -12820,7 +14548,7 @@ class sender_key_record {
   static constexpr std::array<std::uint8_t, 4> magic{'e', '2', 's', 'k'};
   static constexpr std::uint8_t format = 1;
 
-  std::deque<sender_key_state> states_{};  // newest first
+  std::vector<sender_key_state> states_{};  // newest first (at most max_sender_key_states)
 };
 
 // ---- wire ----------------------------------------------------------------------
@@ -12947,6 +14675,22 @@ concept sender_key_store = requires(S& s, const sender_key_name& n, sender_key_r
   { s.store_sender_key(n, std::move(r)) } -> std::convertible_to<bool>;
 };
 
+// sender_key_store_in_place: an optional capability of a sender key store,
+// as session_store_in_place is for sessions: s.with_sender_key(n, f) calls
+// f(sender_key_record*) exactly once, with the record stored for `n` or
+// nullptr. f may change the record in place and returns true if it did
+// (false only when the record is exactly as it was); the store persists a
+// changed record before with_sender_key returns, and returns false only if
+// that failed (the call then reports storage_failure). group_encrypt and
+// group_decrypt change a lent record only once the message was signed or
+// verified and decrypted, so a failed call leaves it as it was. Stores
+// without the capability work through load_sender_key / store_sender_key.
+template <class S>
+concept sender_key_store_in_place =
+    sender_key_store<S> && requires(S& s, const sender_key_name& n, bool (*f)(sender_key_record*)) {
+      { s.with_sender_key(n, f) } -> std::convertible_to<bool>;
+    };
+
 // memory_sender_key_store: sender key records in memory, for tests and demos.
 class memory_sender_key_store {
  public:
@@ -12959,11 +14703,19 @@ class memory_sender_key_store {
     records_.insert_or_assign(n, std::move(r));
     return true;
   }
+  // with_sender_key: sender_key_store_in_place; the record is changed where
+  // it is stored, so there is nothing to persist (always true).
+  template <class F>
+  bool with_sender_key(const sender_key_name& n, F&& f) {
+    const auto it = records_.find(n);
+    (void)std::forward<F>(f)(it == records_.end() ? nullptr : &it->second);
+    return true;
+  }
 
  private:
   std::map<sender_key_name, sender_key_record> records_;
 };
-static_assert(sender_key_store<memory_sender_key_store>);
+static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_place<memory_sender_key_store>);
 
 // ---- calls ---------------------------------------------------------------------
 
@@ -13000,6 +14752,22 @@ template <sender_key_store S>
 result<void> save_sender_key(S& store, const sender_key_name& name, sender_key_record r) {
   if (!store.store_sender_key(name, std::move(r))) return error::storage_failure;
   return {};
+}
+
+// with_stored_sender_key: f(sender_key_record*) on the record stored for
+// `name` (nullptr if none): in place if the store lends it, else on a loaded
+// copy that is stored back if f returns true (it changed it). false:
+// storage failure.
+template <sender_key_store S, class F>
+bool with_stored_sender_key(S& store, const sender_key_name& name, F&& f) {
+  if constexpr (sender_key_store_in_place<S>) {
+    return store.with_sender_key(name, std::forward<F>(f));
+  } else {
+    auto loaded = store.load_sender_key(name);
+    sender_key_record* record = loaded ? &*loaded : nullptr;
+    if (!f(record) || !record) return true;
+    return store.store_sender_key(name, std::move(*loaded));
+  }
 }
 
 }  // namespace detail
@@ -13061,31 +14829,53 @@ result<void> process_sender_key_distribution(S& store, const sender_key_name& na
 }
 
 // group_encrypt: one group message under our sender key `name` (created with
-// create_sender_key_distribution first, else error::no_session).
+// create_sender_key_distribution first, else error::no_session). The
+// ciphertext is written straight into the message, which is signed with the
+// state's prepared signing key; with an in-place store the message is the
+// only allocation.
 template <sender_key_store S, random_source R>
 result<std::vector<std::uint8_t>> group_encrypt(S& store, const sender_key_name& name,
                                                 std::span<const std::uint8_t> plaintext, group_framing framing,
                                                 R& rng) {
-  auto record = store.load_sender_key(name);
-  if (!record) return error::no_session;
-  sender_key_state* s = record->newest();
-  if (s == nullptr || !s->signing_private) return error::no_session;
-  if (s->chain.iteration() == 0xffffffffu) return error::invalid_state;  // chain exhausted: rotate
-  const auto mk = s->chain.message_key();
-  const auto body = aes256_cbc::encrypt(mk.cipher_key.expose(), mk.iv.expose(), plaintext);
-  const auto n = detail::message_fields(framing);
-  std::vector<std::uint8_t> out;
-  out.reserve(1 + (n.distribution ? wire::bytes_field_size(n.distribution, 16) : 0) +
+  result<std::vector<std::uint8_t>> out = error::no_session;
+  const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
+    sender_key_state* s = record ? record->newest() : nullptr;
+    if (s == nullptr || !s->signing_private) return false;
+    if (s->chain.iteration() == 0xffffffffu) {  // chain exhausted: rotate
+      out = error::invalid_state;
+      return false;
+    }
+    const auto mk = s->chain.message_key();
+    const std::size_t body_size = aes256_cbc::padded_size(plaintext.size());
+    const auto n = detail::message_fields(framing);
+    std::vector<std::uint8_t> m;
+    m.reserve(1 + (n.distribution ? wire::bytes_field_size(n.distribution, 16) : 0) +
               wire::varint_field_size(n.chain_id, s->chain_id) + wire::varint_field_size(n.iteration, mk.iteration) +
-              wire::bytes_field_size(n.payload, body.size()) + sender_key_signature_size);
-  out.push_back(sender_key_version_byte);
-  wire::writer w(out);
-  detail::write_sender_key_fields(w, n, name.distribution, s->chain_id, mk.iteration, body, nullptr);
-  const auto sig = xeddsa::sign(s->signing_private->expose(), out, rng);
-  if (!sig) return sig.error();
-  w.raw(*sig);
-  s->chain = s->chain.next();
-  if (auto ok = detail::save_sender_key(store, name, std::move(*record)); !ok) return ok.error();
+              wire::bytes_field_size(n.payload, body_size) + sender_key_signature_size);
+    m.push_back(sender_key_version_byte);
+    wire::writer w(m);
+    // The fields in write_sender_key_fields' order, the payload (last) as its
+    // tag and length followed by the ciphertext in place.
+    if (n.distribution != 0) w.bytes_field(n.distribution, name.distribution);
+    w.varint_field(n.chain_id, s->chain_id);
+    w.varint_field(n.iteration, mk.iteration);
+    w.tag(n.payload, wire::wire_type::bytes);
+    w.varint(body_size);
+    const std::size_t at = m.size();
+    m.resize(at + body_size);
+    aes256_cbc::encryptor cbc(mk.cipher_key.expose(), mk.iv.expose());
+    (void)cbc.finish(plaintext, std::span(m).subspan(at));  // sizes right by construction
+    const auto sig = s->signing_private->signer().sign(m, rng);
+    if (!sig) {
+      out = sig.error();
+      return false;
+    }
+    w.raw(*sig);
+    s->chain = s->chain.next();
+    out = std::move(m);
+    return true;
+  });
+  if (!stored) return error::storage_failure;
   return out;
 }
 
@@ -13098,50 +14888,75 @@ result<std::vector<std::uint8_t>> group_decrypt(S& store, const sender_key_name&
   const auto m = parse_sender_key_message(bytes, framing);
   if (!m) return m.error();
   if (m->distribution && *m->distribution != name.distribution) return error::no_session;
-  auto record = store.load_sender_key(name);
-  if (!record) return error::no_session;
-  sender_key_state* s = record->find(m->chain_id);
-  if (s == nullptr) return error::no_session;
-  if (!xeddsa::verify(s->signing_key, m->signed_part, m->signature)) return error::invalid_signature;
-
-  // The key, derived without touching the state; committed below on success.
-  const std::uint32_t index = s->chain.iteration();
-  std::optional<sender_message_key> key;
-  std::deque<sender_message_key>::iterator cached_at = s->cached.end();
-  std::vector<sender_message_key> skipped;
-  std::optional<sender_chain_key> advanced;
-  if (m->iteration < index) {
-    cached_at = std::find_if(s->cached.begin(), s->cached.end(),
-                             [&](const sender_message_key& k) { return k.iteration == m->iteration; });
-    if (cached_at == s->cached.end()) return error::duplicate_message;
-    key.emplace(cached_at->clone());
-  } else {
-    if (m->iteration - index > max_sender_key_forward_jump) return error::too_many_skipped;
-    if (m->iteration == 0xffffffffu) return error::invalid_message;  // no next chain key to move to
-    // Only the newest max_sender_message_keys skipped keys can survive the
-    // commit, so older ones are not derived at all.
-    const std::uint32_t keep_from =
-        m->iteration - index > max_sender_message_keys ? m->iteration - std::uint32_t{max_sender_message_keys} : index;
-    sender_chain_key c = s->chain.clone();
-    while (c.iteration() < m->iteration) {
-      if (c.iteration() >= keep_from) skipped.push_back(c.message_key());
-      c = c.next();
+  result<std::vector<std::uint8_t>> out = error::no_session;
+  const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
+    sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
+    if (s == nullptr) return false;
+    if (!xeddsa::verify(s->signing_key, m->signed_part, m->signature)) {
+      out = error::invalid_signature;
+      return false;
     }
-    key.emplace(c.message_key());
-    advanced.emplace(c.next());
-  }
-  auto plaintext = aes256_cbc::decrypt(key->cipher_key.expose(), key->iv.expose(), m->ciphertext);
-  if (!plaintext) return error::invalid_message;
 
-  if (advanced) {
-    for (auto& k : skipped) s->cached.push_back(std::move(k));
-    while (s->cached.size() > max_sender_message_keys) s->cached.pop_front();
-    s->chain = std::move(*advanced);
-  } else {
-    s->cached.erase(cached_at);
-  }
-  if (auto ok = detail::save_sender_key(store, name, std::move(*record)); !ok) return ok.error();
-  return std::move(*plaintext);
+    // The key, derived without touching the state; committed below on success.
+    const std::uint32_t index = s->chain.iteration();
+    std::optional<sender_message_key> key;
+    auto cached_at = s->cached.end();
+    std::vector<sender_message_key> skipped;
+    std::optional<sender_chain_key> advanced;
+    if (m->iteration < index) {
+      cached_at = std::find_if(s->cached.begin(), s->cached.end(),
+                               [&](const sender_message_key& k) { return k.iteration == m->iteration; });
+      if (cached_at == s->cached.end()) {
+        out = error::duplicate_message;
+        return false;
+      }
+      key.emplace(cached_at->clone());
+    } else {
+      if (m->iteration - index > max_sender_key_forward_jump) {
+        out = error::too_many_skipped;
+        return false;
+      }
+      if (m->iteration == 0xffffffffu) {  // no next chain key to move to
+        out = error::invalid_message;
+        return false;
+      }
+      // Only the newest max_sender_message_keys skipped keys can survive the
+      // commit, so older ones are not derived at all.
+      const std::uint32_t keep_from = m->iteration - index > max_sender_message_keys
+                                          ? m->iteration - std::uint32_t{max_sender_message_keys}
+                                          : index;
+      if (m->iteration > index) {
+        sender_chain_key c = s->chain.clone();
+        skipped.reserve(m->iteration - keep_from);
+        while (c.iteration() < m->iteration) {
+          if (c.iteration() >= keep_from) skipped.push_back(c.message_key());
+          c = c.next();
+        }
+        key.emplace(c.message_key());
+        advanced.emplace(c.next());
+      } else {  // the next message in order: no skipped key, no copy of the chain
+        key.emplace(s->chain.message_key());
+        advanced.emplace(s->chain.next());
+      }
+    }
+    auto plaintext = aes256_cbc::decrypt(key->cipher_key.expose(), key->iv.expose(), m->ciphertext);
+    if (!plaintext) {
+      out = error::invalid_message;
+      return false;
+    }
+
+    if (advanced) {
+      for (auto& k : skipped) s->cached.push_back(std::move(k));
+      while (s->cached.size() > max_sender_message_keys) s->cached.pop_front();
+      s->chain = std::move(*advanced);
+    } else {
+      s->cached.erase(cached_at);
+    }
+    out = std::move(*plaintext);
+    return true;
+  });
+  if (!stored) return error::storage_failure;
+  return out;
 }
 
 }  // namespace protocol
@@ -13468,56 +15283,47 @@ inline result<void> check_c_session(c_session& s) {
   return {};
 }
 
-// e2ee_state_bytes: the state in session_state's own record format
-// (double_ratchet.hpp, signal_v3), which session_state::deserialize then
-// checks and loads. Format 1: the one without time stamps, as C records have
-// none (cached keys and the pending PreKey load as "time unknown"). Holds
-// secrets: the caller wipes it.
-inline constexpr std::uint8_t c_import_state_format = 1;
-
-inline std::vector<std::uint8_t> e2ee_state_bytes(const c_session& s) {
-  constexpr std::size_t key_bytes = signal_v3::message_key::serialized_size;
-  std::size_t n = 2 * public_key_size + 4 * 32 + 4 * 4 + 32 + 1 + 40 + 1;
-  for (const auto& c : s.receivers) n += 32 + 32 + 4 + 2 + (c.message_keys.size() - c.dropped) * (4 + key_bytes);
-  record_writer w(signal_v3::record_magic, c_import_state_format, n);
-  w.put(s.local_identity);
-  w.put(s.remote_identity);
-  w.put(s.root_key);
+// e2ee_state: the state built from its parts (session_state::from_parts).
+// C records have no time stamps: the cached keys and the pending PreKey get
+// "time unknown" (0), as in a format-1 e2ee record.
+inline result<session_state> e2ee_state(const c_session& s) {
+  const auto copy = [](std::span<const std::uint8_t> from, auto& to) { std::copy(from.begin(), from.end(), to.begin()); };
+  session_state::parts p;
+  copy(s.local_identity, p.local_identity);
+  copy(s.remote_identity, p.remote_identity);
+  p.root = secret<32>(s.root_key.first<32>());
   auto priv = x25519::detail::clamp(s.sender.ratchet_private.first<32>());
-  w.put(priv);
+  p.sender_ratchet.private_key = secret<32>(priv);
   secure_wipe(priv.data(), priv.size());
-  w.put(s.sender.ratchet_key.subspan(1));
-  w.put(s.sender.key);
-  w.put32(s.sender.index);
-  w.put32(s.previous_counter);
-  w.put32(s.local_registration_id);
-  w.put32(s.remote_registration_id);
-  if (s.alice_base_key.empty()) {
-    w.put(std::array<std::uint8_t, 32>{});
-  } else {
-    w.put(s.alice_base_key.subspan(1));
-  }
-  w.put8(s.has_pending ? (s.pending_pre_key_id ? 3 : 1) : 0);
+  copy(s.sender.ratchet_key.subspan(1), p.sender_ratchet.public_key);
+  p.sender_chain_key = secret<32>(s.sender.key.first<32>());
+  p.sender_chain_index = s.sender.index;
+  p.previous_counter = s.previous_counter;
+  p.local_registration_id = s.local_registration_id;
+  p.remote_registration_id = s.remote_registration_id;
+  if (!s.alice_base_key.empty()) copy(s.alice_base_key.subspan(1), p.alice_base_key);
   if (s.has_pending) {
-    w.put32(s.pending_pre_key_id.value_or(0));
-    w.put32(s.pending_signed_pre_key_id);
-    w.put(s.pending_base_key.subspan(1));
+    pending_pre_key pending;
+    pending.pre_key_id = s.pending_pre_key_id;
+    pending.signed_pre_key_id = s.pending_signed_pre_key_id;
+    copy(s.pending_base_key.subspan(1), pending.base_key);
+    p.pending = pending;
   }
-  w.put8(static_cast<std::uint8_t>(s.receivers.size()));
+  p.receivers.reserve(s.receivers.size());
   for (auto c = s.receivers.rbegin(); c != s.receivers.rend(); ++c) {  // e2ee keeps the newest first
-    w.put(c->ratchet_key.subspan(1));
-    w.put(c->key);
-    w.put32(c->index);
-    w.put16(static_cast<std::uint16_t>(c->message_keys.size() - c->dropped));
+    session_state::receiver_chain chain{{}, chain_key(c->key.first<32>(), c->index), {}, {}};
+    copy(c->ratchet_key.subspan(1), chain.their_ratchet_key);
+    chain.skipped.reserve(c->message_keys.size() - c->dropped);
     for (std::size_t i = c->dropped; i < c->message_keys.size(); ++i) {
       const auto& k = c->message_keys[i];
-      w.put32(k.index);
-      w.put(k.cipher_key);
-      w.put(k.mac_key);
-      w.put(k.iv);
+      chain.skipped.push_back({k.index,
+                               signal_v3::message_key{secret<32>(k.cipher_key.first<32>()),
+                                                      secret<32>(k.mac_key.first<32>()), secret<16>(k.iv.first<16>())},
+                               0});
     }
+    p.receivers.push_back(std::move(chain));
   }
-  return w.finish();
+  return session_state::from_parts(std::move(p));
 }
 
 }  // namespace detail
@@ -13542,52 +15348,30 @@ inline result<session_record> import_libsignal_c_session_record(std::span<const 
     }
   }
 
-  // Each non-empty state in e2ee's state format, then the whole record in
-  // session_record's format ("e2sr" || 1 || current flag || count ||
-  // length-prefixed states), loaded by session_record::deserialize.
-  std::vector<std::vector<std::uint8_t>> states;
-  const auto wipe_states = [&] {
-    for (auto& b : states) secure_wipe(b.data(), b.size());
-  };
-  bool has_current = false;
+  // Each non-empty state built from its parts, then the record of them.
+  std::optional<session_state> current_state;
+  std::vector<session_state> previous_states;
   const auto convert = [&](std::span<const std::uint8_t> bytes, bool is_current) -> result<void> {
     detail::c_session s;
     if (!detail::parse_c_session(bytes, s)) return error::invalid_message;
     if (s.empty()) return {};
     if (auto ok = detail::check_c_session(s); !ok) return ok.error();
-    states.push_back(detail::e2ee_state_bytes(s));
-    has_current = has_current || is_current;
+    auto state = detail::e2ee_state(s);
+    if (!state) return error::invalid_message;  // cannot happen for what was checked above
+    if (is_current) {
+      current_state.emplace(std::move(*state));
+    } else {
+      previous_states.push_back(std::move(*state));
+    }
     return {};
   };
   if (current) {
-    if (auto ok = convert(*current, true); !ok) {
-      wipe_states();
-      return ok.error();
-    }
+    if (auto ok = convert(*current, true); !ok) return ok.error();
   }
   for (const auto& p : previous) {
-    if (auto ok = convert(p, false); !ok) {
-      wipe_states();
-      return ok.error();
-    }
+    if (auto ok = convert(p, false); !ok) return ok.error();
   }
-  std::size_t n = 7;
-  for (const auto& b : states) n += 4 + b.size();
-  std::vector<std::uint8_t> record(n);
-  const std::array<std::uint8_t, 7> head{'e', '2', 's', 'r', 1, static_cast<std::uint8_t>(has_current ? 1 : 0),
-                                         static_cast<std::uint8_t>(states.size() - (has_current ? 1 : 0))};
-  std::copy(head.begin(), head.end(), record.begin());
-  std::size_t pos = head.size();
-  for (const auto& b : states) {
-    store_le32(record.data() + pos, static_cast<std::uint32_t>(b.size()));
-    std::copy(b.begin(), b.end(), record.begin() + static_cast<std::ptrdiff_t>(pos + 4));
-    pos += 4 + b.size();
-  }
-  wipe_states();
-  auto out = session_record::deserialize(record);
-  secure_wipe(record.data(), record.size());
-  if (!out) return error::invalid_message;  // cannot happen for what was checked above
-  return out;
+  return session_record(basic_session_record<signal_v3>::from_states(std::move(current_state), std::move(previous_states)));
 }
 
 }  // namespace protocol
