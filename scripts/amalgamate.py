@@ -114,10 +114,12 @@ def inline(headers):
     """Emulates the preprocessor from e2ee.hpp with every header included once.
 
     Each of our headers is inlined where it is first included. When that
-    place is inside an #if, the headers it depends on that do not guard
-    themselves are inlined first, just before the outermost #if, so that no
-    header lands inside a condition that a later, unconditional include of it
-    would need; the header itself must then guard its whole body.
+    place is inside an #if, the header, if it does not guard itself, and the
+    headers it depends on that do not guard themselves are inlined first,
+    just before the outermost #if, so that no header lands inside a condition
+    that a later, unconditional include of it would need. A header first
+    included inside an #if of a header that is itself included inside an #if
+    must guard its whole body (the script stops with a message otherwise).
     Returns (sections, system includes at depth 0).
     """
     done = set()
@@ -145,8 +147,9 @@ def inline(headers):
             if kind == "line":
                 text, depth = item[1], item[2]
                 if IF_OPEN.match(text) and depth == 1:
-                    # Dependencies of headers included inside this #if block that
-                    # do not guard themselves come first, at depth 0.
+                    # Headers included inside this #if block that do not guard
+                    # themselves, and such dependencies of the ones that do,
+                    # come first, at depth 0.
                     block = []
                     for later in items[i + 1:]:
                         if later[0] == "line" and later[2] == 0:
@@ -154,7 +157,7 @@ def inline(headers):
                         if later[0] == "quoted":
                             block.append(later[1])
                     for target in block:
-                        for dep in closure(target, []):
+                        for dep in closure(target, []) + [target]:
                             if dep not in done and not headers[dep].guards_whole_body():
                                 lines.append(None)  # marks the split of this section
                                 visit(dep, outer_depth)

@@ -14,25 +14,17 @@
 # Environment: E2EE_BUILD_DIR (default build/arm), E2EE_WERROR (default ON),
 # E2EE_EXTERNAL_VECTORS (third-party vectors; default ../shared/vectors when it
 # exists), E2EE_ARM_EXCLUDE (Catch2 test spec of what not to run under qemu),
-# E2EE_QEMU_CPU (default max), E2EE_CMAKE_ARGS (extra configure arguments).
+# E2EE_QEMU_CPU (default max), E2EE_CMAKE_ARGS (extra configure arguments),
+# E2EE_ARM_CLANG=1 (then also a Clang build, with -march=armv8.2-a+crypto+sha3,
+# run once under qemu with the kernels; E2EE_BUILD_DIR_CLANG, default
+# <build dir>-clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build catch2 g++-aarch64-linux-gnu qemu-user)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" = 0 ]; then
-    if [ -z "${E2EE_APT_UPDATED:-}" ]; then apt-get update -q; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-  else
-    echo "Missing packages. Install them with:"
-    echo "  sudo apt-get install -y ${missing[*]}"
-    exit 1
-  fi
-fi
+# shellcheck source=lib.sh
+source scripts/lib.sh
+e2ee_require_packages "${packages[@]}"
 
 build=${E2EE_BUILD_DIR:-build/arm}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -79,4 +71,19 @@ cat "$log_kernels"
 echo "== qemu run with E2EE_CPU_DISABLE=all ($((t3 - t1)) s)"
 cat "$log_portable"
 echo "arm.sh: configure + build $((t1 - t0)) s, both qemu runs $((t3 - t1)) s"
+if [ "$status" != 0 ] || [ "${E2EE_ARM_CLANG:-0}" != 1 ]; then exit "$status"; fi
+
+# Clang (clang++-14 by default): before version 16 it declares the crypto
+# intrinsics only when -march has the extensions, so this build targets
+# ARMv8.2-A with AES, PMULL, SHA2 and SHA512 (cmake/toolchain-aarch64-linux-clang.cmake)
+# and runs once, with the kernels; the cpu tests check that they were built.
+build_clang=${E2EE_BUILD_DIR_CLANG:-$build-clang}
+cmake -S . -B "$build_clang" "${args[@]/toolchain-aarch64-linux-gnu/toolchain-aarch64-linux-clang}" "${extra[@]}"
+cmake --build "$build_clang" -j "$jobs" --target e2ee_tests
+t4=$(date +%s)
+echo "== qemu run of the Clang build with the ARMv8 kernels"
+"${qemu[@]}" "$build_clang/tests/e2ee_tests" "${spec[@]}" >"$build_clang/arm-clang.log" 2>&1 || status=1
+t5=$(date +%s)
+cat "$build_clang/arm-clang.log"
+echo "arm.sh: Clang configure + build $((t4 - t3)) s, qemu run $((t5 - t4)) s"
 exit "$status"

@@ -15,20 +15,9 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests need (bench and fuzz peers come with .ci/run);
 # python3 runs the documentation extractor and the single-header check.
 packages=(cmake g++ ninja-build pkg-config catch2 valgrind python3)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" = 0 ]; then
-    if [ -z "${E2EE_APT_UPDATED:-}" ]; then apt-get update -q; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-  else
-    echo "Missing packages. Install them with:"
-    echo "  sudo apt-get install -y ${missing[*]}"
-    exit 1
-  fi
-fi
+# shellcheck source=lib.sh
+source scripts/lib.sh
+e2ee_require_packages "${packages[@]}"
 
 build=${E2EE_BUILD_DIR:-build/test}
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -6,8 +6,11 @@
 // GCC 12 groups the intrinsics as "+crypto" (AESE/AESD/AESMC/AESIMC, PMULL,
 // SHA256H/H2/SU0/SU1) and "arch=armv8.2-a+sha3" (SHA512H/H2/SU0/SU1); Clang
 // names the extensions "aes", "sha2" and "sha3" and from version 16 declares
-// its intrinsics with target attributes too (older Clang only with -march, so
-// it builds the portable paths). Only GCC is tested here (cross build).
+// its intrinsics with target attributes too. Older Clang declares them only
+// when the build's -march has the extensions (__ARM_FEATURE_AES, _SHA2 and
+// _SHA512, e.g. -march=armv8.2-a+crypto+sha3): it then builds the kernels,
+// else the portable paths. scripts/arm.sh tests GCC (default -march) and
+// Clang 14 (with that -march) under qemu.
 #pragma once
 
 #include "../../core/config.hpp"
@@ -21,7 +24,15 @@
 #define E2EE_ARM_CLANG_TARGET_INTRINSICS 0
 #endif
 
-#if E2EE_HAVE_ARM_KERNELS && (!defined(__clang__) || E2EE_ARM_CLANG_TARGET_INTRINSICS)
+#if defined(__clang__) && defined(__ARM_FEATURE_AES) && defined(__ARM_FEATURE_SHA2) && \
+    defined(__ARM_FEATURE_SHA512)
+#define E2EE_ARM_CLANG_MARCH_INTRINSICS 1
+#else
+#define E2EE_ARM_CLANG_MARCH_INTRINSICS 0
+#endif
+
+#if E2EE_HAVE_ARM_KERNELS && \
+    (!defined(__clang__) || E2EE_ARM_CLANG_TARGET_INTRINSICS || E2EE_ARM_CLANG_MARCH_INTRINSICS)
 #define E2EE_HAVE_ARM_CRYPTO_KERNELS 1
 #else
 #define E2EE_HAVE_ARM_CRYPTO_KERNELS 0
