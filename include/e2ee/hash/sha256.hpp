@@ -216,6 +216,32 @@ struct sha256_traits {
     sha256_compress_portable(h, tail, tail_blocks);
   }
 
+  // kernel_finish: the last block(s) of a streamed message of `total` bytes,
+  // its last total % 64 bytes in buf (the rest of buf ignored), and the
+  // digest store, in one kernel call; h unchanged. kernel_hash: a whole
+  // one-shot hash in one kernel call. False when `impl` has no such kernel.
+  static bool kernel_finish(impl_type impl, const chaining_value& h, const std::uint8_t* buf,
+                            std::uint64_t total, std::uint8_t* out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      sha256_finish_shani(h.data(), buf, total, out);
+      return true;
+    }
+#endif
+    (void)impl, (void)h, (void)buf, (void)total, (void)out;
+    return false;
+  }
+  static bool kernel_hash(impl_type impl, std::span<const std::uint8_t> msg, std::uint8_t* out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      sha256_hash_shani(msg.data(), msg.size(), out);
+      return true;
+    }
+#endif
+    (void)impl, (void)msg, (void)out;
+    return false;
+  }
+
   // kernel_hmac_key_states: both HMAC key states (RFC 2104 steps 1-2, 4, 7)
   // at once on SHA-NI.
   static bool kernel_hmac_key_states(impl_type impl, const std::uint8_t* k0, chaining_value& ipad,

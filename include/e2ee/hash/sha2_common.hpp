@@ -52,8 +52,8 @@ constexpr void sha2_zero(std::uint8_t* dst, std::size_t n) noexcept {
 //   compress_message(impl, h, p, blocks, tail, tail_blocks) (run time: a
 //   message's full blocks, then its padded tail, in one kernel call), and the
 //   optional register-only kernels, each returning false when `impl` has none:
-//   kernel_hmac_key_states, kernel_hmac_final_block, hmac_short, hkdf_short,
-//   hkdf_expand_short.
+//   kernel_finish, kernel_hash, kernel_hmac_key_states, kernel_hmac_final_block,
+//   hmac_short, hkdf_short, hkdf_expand_short.
 template <class Traits>
 class sha2_engine {
  public:
@@ -66,7 +66,13 @@ class sha2_engine {
       : impl_(std::is_constant_evaluated() ? Traits::impl_type::portable : impl) {}
   constexpr sha2_engine(const sha2_engine&) noexcept = default;
   constexpr sha2_engine& operator=(const sha2_engine&) noexcept = default;
-  constexpr ~sha2_engine() { wipe(); }
+  // Wipes what may be secret: the chaining value once a message was absorbed
+  // (total_ != 0; a fresh or finished object holds the initial value) and the
+  // block buffer once message bytes went into it.
+  constexpr ~sha2_engine() {
+    if (total_ != 0) e2ee::wipe(h_);
+    wipe_buffer();
+  }
 
   // update absorbs more message bytes.
   constexpr void update(std::span<const std::uint8_t> in) noexcept {
@@ -76,7 +82,7 @@ class sha2_engine {
     total_ += n;
     if (used != 0) {
       const std::size_t take = n < block_size - used ? n : block_size - used;
-      sha2_copy(buf_.data() + used, p, take);
+      sha2_copy(buf_.data() + used, p, take);  // buffered_ is set: used != 0
       p += take;
       n -= take;
       used += take;
@@ -88,7 +94,10 @@ class sha2_engine {
       p += n - n % block_size;
       n %= block_size;
     }
-    sha2_copy(buf_.data(), p, n);
+    if (n != 0) {
+      sha2_copy(buf_.data(), p, n);
+      buffered_ = true;
+    }
   }
 
   // finish pads the message and returns its digest. The state is wiped and the
@@ -148,6 +157,7 @@ class sha2_engine {
   // no object, no buffering of the full blocks. Run time only.
   static void hash_oneshot(impl_type impl, std::span<const std::uint8_t> msg,
                            std::uint8_t* out) noexcept {
+    if (Traits::kernel_hash(impl, msg, out)) return;
     const std::size_t full = msg.size() / block_size, rem = msg.size() % block_size;
     const std::size_t tail_blocks = rem < block_size - length_size ? 1 : 2;
     alignas(32) std::array<std::uint8_t, 2 * block_size> tail;  // last bytes and padding
@@ -206,6 +216,10 @@ class sha2_engine {
   // finish_into writes the digest to out[0..digest_size) and wipes the block
   // buffer and the state; the caller resets or resumes the object.
   constexpr void finish_into(std::uint8_t* out) noexcept {
+    if (!std::is_constant_evaluated() && Traits::kernel_finish(impl_, h_, buf_.data(), total_, out)) {
+      wipe();
+      return;
+    }
     pad_last();
     Traits::compress(impl_, h_, buf_.data(), 1);
     store_digest(h_, out);
@@ -277,15 +291,24 @@ class sha2_engine {
     wipe();
   }
 
+  // wipe clears the chaining value and, if message bytes went into it, the
+  // block buffer (padding and length are public).
   constexpr void wipe() noexcept {
     e2ee::wipe(h_);
-    e2ee::wipe(buf_);
+    wipe_buffer();
+  }
+  constexpr void wipe_buffer() noexcept {
+    if (buffered_) {
+      e2ee::wipe(buf_);
+      buffered_ = false;
+    }
   }
 
   chaining_value h_ = Traits::initial_value();
   std::uint64_t total_ = 0;  // bytes so far (messages up to 2^64 - 1 bytes)
   std::array<std::uint8_t, block_size> buf_{};
   impl_type impl_;
+  bool buffered_ = false;  // buf_ may hold message bytes: wipe it
 };
 
 }  // namespace detail

@@ -229,6 +229,13 @@ struct sha512_traits {
     sha512_compress_portable(h, tail, tail_blocks);
   }
 
+  static bool kernel_finish(impl_type, const chaining_value&, const std::uint8_t*, std::uint64_t,
+                            std::uint8_t*) noexcept {
+    return false;
+  }
+  static bool kernel_hash(impl_type, std::span<const std::uint8_t>, std::uint8_t*) noexcept {
+    return false;
+  }
   static bool kernel_hmac_key_states(impl_type, const std::uint8_t*, chaining_value&,
                                      chaining_value&) noexcept {
     return false;

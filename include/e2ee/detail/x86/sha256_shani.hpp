@@ -10,7 +10,7 @@
 
 #if E2EE_HAVE_X86_KERNELS
 
-#include <immintrin.h>
+#include "intrin.hpp"  // the intrinsics headers the kernels need (not all of <immintrin.h>)
 
 #include <cstddef>
 #include <cstdint>
@@ -257,6 +257,88 @@ struct sha256_shani_state {
   const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi8(w0, bswap));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), _mm_shuffle_epi8(w1, bswap));
+}
+
+// ---- the last block(s) of a message, built in registers --------------------------
+
+// sha256_shani_final_rounds compresses the end of a message of `total` bytes
+// into s: its last rem = total % 64 bytes, taken from block[0..rem), then the
+// padding and the bit length (FIPS 180-4, 5.1.1): one block, or two when
+// rem > 55. block[rem..64) is read but masked off in registers (any stale
+// bytes there are ignored); with rem == 0 block is not read at all and the
+// padding block is made from constants.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_final_rounds(
+    sha256_shani_state& s, const std::uint8_t* block, std::size_t rem, std::uint64_t total) noexcept {
+  const std::uint64_t bits = total << 3;
+  // W14 = high and W15 = low half of the length, in lanes 2 and 3.
+  const __m128i len = _mm_set_epi32(static_cast<int>(static_cast<std::uint32_t>(bits)),
+                                    static_cast<int>(static_cast<std::uint32_t>(bits >> 32)), 0, 0);
+  const __m128i zero = _mm_setzero_si128();
+  if (rem == 0) {
+    sha256_shani_rounds(s, _mm_set_epi32(0, 0, 0, static_cast<int>(0x80000000u)), zero, zero, len);
+    return;
+  }
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  const __m128i n = _mm_set1_epi8(static_cast<char>(rem)), marker = _mm_set1_epi8(static_cast<char>(0x80));
+  __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m128i w[4];
+  for (std::size_t i = 0; i < 4; ++i) {
+    // Byte j: block[j] if j < rem, 0x80 if j == rem, else 0 (rem <= 63 and
+    // j <= 63 compare correctly as signed bytes).
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i));
+    const __m128i kept = _mm_and_si128(_mm_cmpgt_epi8(n, idx), b);
+    w[i] = _mm_shuffle_epi8(_mm_or_si128(kept, _mm_and_si128(_mm_cmpeq_epi8(n, idx), marker)), bswap);
+    idx = _mm_add_epi8(idx, _mm_set1_epi8(16));
+  }
+  if (rem < 56) {  // the length fits after the marker: bytes 56..63 are zero
+    sha256_shani_rounds(s, w[0], w[1], w[2], _mm_or_si128(w[3], len));
+  } else {
+    sha256_shani_rounds(s, w[0], w[1], w[2], w[3]);
+    sha256_shani_rounds(s, zero, zero, zero, len);
+  }
+}
+
+// sha256_shani_store_digest writes the state s as the 32-byte digest.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_store_digest(
+    const sha256_shani_state& s, std::uint8_t* out) noexcept {
+  __m128i w0, w1;
+  sha256_shani_words(s, w0, w1);
+  sha256_shani_store_words(w0, w1, out);
+}
+
+// sha256_finish_shani ends a streamed message of `total` bytes: from the
+// chaining value h (left unchanged) and the block buffer holding its last
+// total % 64 bytes, writes the digest to out[0..32).
+[[gnu::target("sha,sse4.1")]] inline void sha256_finish_shani(const std::uint32_t* h,
+                                                              const std::uint8_t* block,
+                                                              std::uint64_t total,
+                                                              std::uint8_t* out) noexcept {
+  sha256_shani_state s = sha256_shani_load(h);
+  sha256_shani_final_rounds(s, block, static_cast<std::size_t>(total % 64), total);
+  sha256_shani_store_digest(s, out);
+}
+
+// sha256_hash_shani writes SHA-256(p[0..n)) to out[0..32) in one pass: the
+// full blocks from the caller's buffer, the last bytes through a stack block
+// that is wiped (none when n is a multiple of 64: the padding block is
+// constants only).
+[[gnu::target("sha,sse4.1")]] inline void sha256_hash_shani(const std::uint8_t* p, std::size_t n,
+                                                            std::uint8_t* out) noexcept {
+  sha256_shani_state s = sha256_shani_iv();
+  const std::size_t rem = n % 64;
+  for (std::size_t blocks = n / 64; blocks != 0; --blocks, p += 64) {
+    sha256_shani_rounds(s, sha256_shani_load_words(p), sha256_shani_load_words(p + 16),
+                        sha256_shani_load_words(p + 32), sha256_shani_load_words(p + 48));
+  }
+  if (rem == 0) {
+    sha256_shani_final_rounds(s, p, 0, n);
+  } else {
+    alignas(16) std::uint8_t last[64] = {};
+    std::memcpy(last, p, rem);
+    sha256_shani_final_rounds(s, last, rem, n);
+    secure_wipe(last, sizeof last);
+  }
+  sha256_shani_store_digest(s, out);
 }
 
 // sha256_shani_key_words loads a key of n <= 64 bytes, zero-padded to the
