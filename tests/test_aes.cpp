@@ -8,6 +8,8 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -252,5 +254,37 @@ TEST_CASE("aes: every kernel equals portable on random keys and 0..40 blocks", "
       REQUIRE(a.decrypt_blocks(got, got));
       CHECK(got == data);
     }
+  }
+}
+
+TEST_CASE("aes: a moved aes256 keeps working, the source's schedule is wiped", "[aes][move]") {
+  static_assert(std::is_nothrow_move_constructible_v<e2ee::aes256> && std::is_nothrow_move_assignable_v<e2ee::aes256>);
+  static_assert(!std::is_copy_constructible_v<e2ee::aes256> && !std::is_copy_assignable_v<e2ee::aes256>);
+  std::array<std::uint8_t, 16> out{}, zero_key_ct{};
+  const std::array<std::uint8_t, 32> zero_key{};
+  for (const auto impl : test::available_impls<e2ee::aes_impl>()) {
+    INFO("kernel " << test::name(impl));
+    e2ee::aes256 a(c3_key, impl);
+    e2ee::aes256 b(std::move(a));  // NOLINT(bugprone-use-after-move): the wiped source is checked below
+    CHECK(b.implementation() == impl);
+    b.encrypt_block(c3_pt, out);
+    CHECK(out == c3_ct);
+    b.decrypt_block(c3_ct, out);
+    CHECK(out == c3_pt);
+    e2ee::aes256 c(zero_key, impl);
+    c = std::move(b);
+    c.encrypt_block(c3_pt, out);
+    CHECK(out == c3_ct);
+    // Self-assignment through a reference keeps the key.
+    e2ee::aes256& same = c;
+    c = std::move(same);
+    c.encrypt_block(c3_pt, out);
+    CHECK(out == c3_ct);
+    // The sources hold no key: every round key is zero (not the zero key's schedule).
+    a.encrypt_block(c3_pt, out);
+    CHECK(out != c3_ct);
+    const e2ee::aes256 z(zero_key, impl);
+    z.encrypt_block(c3_pt, zero_key_ct);
+    CHECK(out != zero_key_ct);
   }
 }

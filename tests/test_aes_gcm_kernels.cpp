@@ -70,6 +70,24 @@ TEST_CASE("gcm kernels: every length 0..4200, AAD 0..300, equal to portable", "[
   }
 }
 
+TEST_CASE("gcm kernels: long messages (the bulk loop's 32-block groups), equal to portable", "[gcm][kernels][random]") {
+  // From 8 KiB on the VAES loop takes two 256-byte chunks per reduction;
+  // these lengths end on every remainder class of the pairs and of the tail.
+  test::rng r(0x5e9);
+  INFO("rng seed " << r.seed());
+  std::array<std::uint8_t, 32> key{};
+  for (const std::size_t base : {std::size_t{8192} - 256, std::size_t{8192}, std::size_t{16384}, std::size_t{65536}}) {
+    for (std::size_t extra = 0; extra <= 560; extra += (base == 8192 ? 16 : 80) + (extra % 3)) {
+      r.fill(key);
+      const std::size_t n = base + extra;
+      const bytes pt = r.bytes(n);
+      const bytes aad = r.bytes(r.range(0, 300));
+      const bytes nonce = r.bytes(r.below(4) == 0 ? r.range(1, 64) : 12);
+      check_all_kernels(key, nonce, aad, pt);
+    }
+  }
+}
+
 TEST_CASE("gcm kernels: the 32-bit counter wraps inside a message", "[gcm][kernels]") {
   // With a 16-byte nonce J0 = GHASH_H(nonce || 0^64 || [128]_64): search for a
   // nonce whose counter word is within 4096 of 2^32, so a 70,000-byte message

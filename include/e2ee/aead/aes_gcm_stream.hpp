@@ -144,11 +144,15 @@ namespace detail {
     __m256i c = _mm256_add_epi32(_mm256_broadcastsi128_si256(c0), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
     __m128i y = gcm_bswap(aesni_load(y_bytes));
     const std::size_t before = len;
+    gcm_vaes_powers_hi hi;
+    const bool pairs = len >= gcm_vaes_pairs_min;
+    if (pairs) gcm_vaes_powers_hi_init(hp, hi);
     if (encrypt) {
-      gcm_vaes_bulk<true>(rk, hp, c, y, in, out, len);
+      gcm_vaes_bulk<true>(rk, hp, pairs ? &hi : nullptr, c, y, in, out, len);
     } else {
-      gcm_vaes_bulk<false>(rk, hp, c, y, in, out, len);
+      gcm_vaes_bulk<false>(rk, hp, pairs ? &hi : nullptr, c, y, in, out, len);
     }
+    if (pairs) secure_wipe(&hi, sizeof hi);
     ctr += static_cast<std::uint32_t>((before - len) / 16);
     aesni_store(y_bytes, gcm_bswap(y));
   }

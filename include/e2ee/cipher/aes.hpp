@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -352,13 +353,18 @@ class aes256 {
   }
   aes256(const aes256&) = delete;
   aes256& operator=(const aes256&) = delete;
-  constexpr ~aes256() {
-    if (std::is_constant_evaluated() || impl_ == aes_impl::portable) {
-      e2ee::wipe(bs_);
-    } else {
-      secure_wipe(enc_keys(), 2 * schedule_size);
+  // Moves copy the schedule and wipe the source's: a moved-from aes256 holds
+  // no key material and may only be destroyed or assigned to.
+  aes256(aes256&& o) noexcept : impl_(o.impl_) { take(o); }
+  aes256& operator=(aes256&& o) noexcept {
+    if (this != &o) {
+      wipe_schedule();
+      impl_ = o.impl_;
+      take(o);
     }
+    return *this;
   }
+  constexpr ~aes256() { wipe_schedule(); }
 
   // encrypt_block / decrypt_block: one block; in and out may be the same.
   constexpr void encrypt_block(std::span<const std::uint8_t, block_size> in,
@@ -436,6 +442,24 @@ class aes256 {
   // then the Equivalent Inverse Cipher keys. Not zero-initialised: the constructor
   // writes what the chosen kernel reads (set-up per message stays cheap).
   static constexpr std::size_t schedule_size = 240;
+
+  // take: o's schedule into this one (impl_ already o's), o's wiped. The
+  // kernels copy only the bytes they use: the rest is never written.
+  void take(aes256& o) noexcept {
+    if (impl_ == aes_impl::portable) {
+      bs_ = o.bs_;
+    } else {
+      std::memcpy(enc_keys(), o.enc_keys(), 2 * schedule_size);
+    }
+    o.wipe_schedule();
+  }
+  constexpr void wipe_schedule() noexcept {
+    if (std::is_constant_evaluated() || impl_ == aes_impl::portable) {
+      e2ee::wipe(bs_);
+    } else {
+      secure_wipe(enc_keys(), 2 * schedule_size);
+    }
+  }
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
   const std::uint8_t* enc_keys() const noexcept { return reinterpret_cast<const std::uint8_t*>(bs_.data()); }
   std::uint8_t* dec_keys() noexcept { return enc_keys() + schedule_size; }

@@ -93,38 +93,52 @@ struct aes256_cbc {
 
   // ---- chained calls on a kept key ------------------------------------------------
 
+  // The chained objects share one private base (below): the kept key
+  // schedule, the chaining value, restart, chain and implementation.
+ private:
+  class chained {
+   public:
+    // restart: the next message under the same key, from a new IV.
+    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
+      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
+    }
+    // chain: the chaining value, the IV or the last ciphertext block (public).
+    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
+    aes_impl implementation() const noexcept { return aes_.implementation(); }
+
+   protected:
+    chained(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+            aes_impl impl) noexcept
+        : aes_(key, impl) {
+      restart(iv);
+    }
+    // Moves take the schedule (aes256's move wipes the source's) and the chain.
+    chained(chained&&) noexcept = default;
+    chained& operator=(chained&&) noexcept = default;
+    ~chained() = default;
+
+    aes256 aes_;
+    std::array<std::uint8_t, iv_size> chain_{};
+  };
+
+ public:
   // encryptor: one CBC encryption under a key expanded once. update() takes
   // whole blocks and continues the chain; finish() pads the last part with
   // PKCS#7 and encrypts it. restart(iv) begins another message under the
-  // same key. The key (and the kept schedule) is wiped on destruction; a
-  // move expands the key again in the new object.
-  class encryptor {
+  // same key. The kept schedule is wiped on destruction; a move hands it to
+  // the new object and wipes the old one's.
+  class encryptor : private chained {
    public:
     encryptor(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
               aes_impl impl = best_aes_impl()) noexcept
-        : key_(key) {
-      aes_.emplace(key, impl);
-      restart(iv);
-    }
-    encryptor(encryptor&& o) noexcept : key_(o.key_.clone()), chain_(o.chain_) {
-      aes_.emplace(key_.expose(), o.implementation());
-    }
-    encryptor& operator=(encryptor&& o) noexcept {
-      if (this != &o) {
-        key_ = o.key_.clone();
-        aes_.emplace(key_.expose(), o.implementation());
-        chain_ = o.chain_;
-      }
-      return *this;
-    }
-    ~encryptor() = default;
+        : chained(key, iv, impl) {}
 
     // update: CBC-encrypts whole blocks after everything before. false (out
     // zeroed, chain unchanged) unless in.size() == out.size() and both are a
     // multiple of 16. in and out may be the same span; no other overlap.
     bool update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
       if (!sizes_ok(in, out)) return false;
-      encrypt_raw(*aes_, chain_, in.data(), out.data(), in.size() / block_size);
+      encrypt_raw(aes_, chain_, in.data(), out.data(), in.size() / block_size);
       return true;
     }
     // finish: the last part, of any length: pads it with PKCS#7 and encrypts
@@ -136,54 +150,30 @@ struct aes256_cbc {
         if (!out.empty()) secure_wipe(out.data(), out.size());
         return false;
       }
-      pad_encrypt(*aes_, chain_, in, out);
+      pad_encrypt(aes_, chain_, in, out);
       return true;
     }
-    // restart: the next message under the same key, from a new IV.
-    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
-      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
-    }
-    // chain: the chaining value, the IV or the last ciphertext block (public).
-    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
-    aes_impl implementation() const noexcept { return aes_->implementation(); }
-
-   private:
-    secret<key_size> key_;
-    std::optional<aes256> aes_;  // always engaged; optional only so a move can rebuild it
-    std::array<std::uint8_t, iv_size> chain_{};
+    using chained::chain;
+    using chained::implementation;
+    using chained::restart;
   };
 
   // decryptor: one CBC decryption under a key expanded once. update() takes
   // whole blocks and continues the chain; finish() decrypts the last part
   // and removes the PKCS#7 padding (constant time, as decrypt). The same
   // warning as for decrypt: authenticate the ciphertext first.
-  class decryptor {
+  class decryptor : private chained {
    public:
     decryptor(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
               aes_impl impl = best_aes_impl()) noexcept
-        : key_(key) {
-      aes_.emplace(key, impl);
-      restart(iv);
-    }
-    decryptor(decryptor&& o) noexcept : key_(o.key_.clone()), chain_(o.chain_) {
-      aes_.emplace(key_.expose(), o.implementation());
-    }
-    decryptor& operator=(decryptor&& o) noexcept {
-      if (this != &o) {
-        key_ = o.key_.clone();
-        aes_.emplace(key_.expose(), o.implementation());
-        chain_ = o.chain_;
-      }
-      return *this;
-    }
-    ~decryptor() = default;
+        : chained(key, iv, impl) {}
 
     // update: CBC-decrypts whole blocks, raw (no padding removed). false (out
     // zeroed, chain unchanged) unless in.size() == out.size() and both are a
     // multiple of 16. in and out may be the same span; no other overlap.
     bool update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
       if (!sizes_ok(in, out)) return false;
-      decrypt_raw(*aes_, chain_, in.data(), out.data(), in.size() / block_size);
+      decrypt_raw(aes_, chain_, in.data(), out.data(), in.size() / block_size);
       return true;
     }
     // finish: the last part of the ciphertext (one or more whole blocks):
@@ -198,19 +188,12 @@ struct aes256_cbc {
         return std::nullopt;
       }
       const auto o = out.first(in.size());
-      decrypt_raw(*aes_, chain_, in.data(), o.data(), in.size() / block_size);
+      decrypt_raw(aes_, chain_, in.data(), o.data(), in.size() / block_size);
       return unpad(o);
     }
-    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
-      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
-    }
-    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
-    aes_impl implementation() const noexcept { return aes_->implementation(); }
-
-   private:
-    secret<key_size> key_;
-    std::optional<aes256> aes_;  // always engaged; optional only so a move can rebuild it
-    std::array<std::uint8_t, iv_size> chain_{};
+    using chained::chain;
+    using chained::implementation;
+    using chained::restart;
   };
 
  private:

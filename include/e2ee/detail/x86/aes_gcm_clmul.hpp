@@ -19,7 +19,7 @@
 
 #if E2EE_HAVE_X86_KERNELS
 
-#include <immintrin.h>
+#include "intrin.hpp"  // the intrinsics headers the kernels need (not all of <immintrin.h>)
 
 #include <cstddef>
 #include <cstdint>

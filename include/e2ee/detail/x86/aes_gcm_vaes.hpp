@@ -23,7 +23,7 @@
 
 #if E2EE_HAVE_X86_KERNELS
 
-#include <immintrin.h>
+#include "intrin.hpp"  // the intrinsics headers the kernels need (not all of <immintrin.h>)
 
 #include <cstddef>
 #include <cstdint>
@@ -211,51 +211,145 @@ template <std::size_t N>
   }
 }
 
+// vaes_counters16: the 16 counter blocks of one bulk iteration, round key 0
+// applied, from ctr (byte-reversed, lanes n and n+1), which advances by 16;
+// c is the counter word of lane 0 (public: it derives from the nonce and
+// the position). While the low byte of the 16 counters does not wrap
+// (c mod 256 <= 240, 15 of 16 iterations), one byte swap serves all eight
+// registers: big-endian, the low byte is the top byte of dword 3, and a
+// lane add there cannot carry. Otherwise each pair is swapped on its own.
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void vaes_counters16(const __m256i* rk, __m256i& ctr, std::uint32_t& c,
+                                                                     __m256i* b) noexcept {
+  const __m256i bs = vaes_bswap_mask();
+  if ((c & 0xff) <= 240) {
+    const __m256i base = _mm256_shuffle_epi8(ctr, bs);
+    for (std::size_t i = 0; i < 8; ++i) {
+      const int k = static_cast<int>(2 * i) << 24;
+      b[i] = _mm256_xor_si256(_mm256_add_epi32(base, _mm256_set_epi32(k, 0, 0, 0, k, 0, 0, 0)), rk[0]);
+    }
+    ctr = _mm256_add_epi32(ctr, vaes_counter_step(16));
+  } else {
+    for (std::size_t i = 0; i < 8; ++i) {
+      b[i] = _mm256_xor_si256(_mm256_shuffle_epi8(ctr, bs), rk[0]);
+      ctr = _mm256_add_epi32(ctr, vaes_counter_step(2));
+    }
+  }
+  c += 16;
+}
+
+// vaes_last_round_store: out = AESENCLAST(b, K14 ^ in) = E_K(counter) ^ in
+// for 8 ymm: the XOR with the input is folded into the last round key, off
+// the AES chain.
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void vaes_last_round_store(const __m256i* rk, const __m256i* b,
+                                                                           const std::uint8_t* in,
+                                                                           std::uint8_t* out) noexcept {
+  for (std::size_t i = 0; i < 8; ++i)
+    vaes_store(out + 32 * i, _mm256_aesenclast_epi128(b[i], _mm256_xor_si256(rk[14], vaes_load(in + 32 * i))));
+}
+
+// gcm_vaes_powers_hi: H^17..H^32 for the bulk loop's 32-block reduction
+// groups, in gcm_vaes_powers' layout: pw[16 - i] = H^(16 + i) x^-1, pk[i] =
+// gcm_kfold(pw[i]). Made from a full gcm_vaes_powers (H^1..H^16) with eight
+// ymm products (about 100 cycles with the wipe), so only for at least
+// gcm_vaes_pairs_min bytes: the pairs save about 0.02 cycles per byte.
+inline constexpr std::size_t gcm_vaes_pairs_min = 8192;
+struct gcm_vaes_powers_hi {
+  alignas(32) __m128i pw[16];
+  alignas(32) __m128i pk[16];
+};
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_powers_hi_init(const gcm_vaes_powers& hp,
+                                                                             gcm_vaes_powers_hi& hi) noexcept {
+  const __m256i h16 = _mm256_broadcastsi128_si256(hp.pw[0]);
+  for (std::size_t j = 0; j < 8; ++j)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(&hi.pw[2 * j]),
+                       gcm_mul_prime_ymm(_mm256_load_si256(reinterpret_cast<const __m256i*>(&hp.pw[2 * j])), h16));
+  for (std::size_t i = 0; i < 16; ++i) hi.pk[i] = gcm_kfold(hi.pw[i]);
+}
+
+// gcm_vaes_chunk: one 256-byte chunk of AES-CTR (in -> out, counters from
+// ctr and c) stitched with the GHASH of the 16 blocks at g times the keys
+// pw, pk (16 consecutive powers in pairs, highest first) into acc,
+// unreduced. First: acc starts with these products and y is added to the
+// first block (the first chunk of a reduction group); otherwise they are
+// added to acc. Rounds 1-8 each carry one pair of GHASH blocks; the
+// out-of-order core overlaps the two chains.
+template <bool First>
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_chunk(const __m256i* rk, const __m128i* pw,
+                                                                    const __m128i* pk, __m256i& ctr,
+                                                                    std::uint32_t& c, __m128i y,
+                                                                    const std::uint8_t* g, const std::uint8_t* in,
+                                                                    std::uint8_t* out, gcm_vaes_acc& acc) noexcept {
+  const __m256i bs = vaes_bswap_mask();
+  __m256i b[8];
+  vaes_counters16(rk, ctr, c, b);
+  for (std::size_t r = 1; r < 9; ++r) {
+    for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
+    const std::size_t j = r - 1;
+    __m256i x = _mm256_shuffle_epi8(vaes_load(g + 32 * j), bs);
+    if (First && j == 0) x = _mm256_xor_si256(x, vaes_low(y));
+    const __m256i h = vaes_load(&pw[2 * j]);
+    const __m256i lo = _mm256_clmulepi64_epi128(x, h, 0x00);
+    const __m256i hi = _mm256_clmulepi64_epi128(x, h, 0x11);
+    const __m256i xf = _mm256_xor_si256(x, _mm256_shuffle_epi32(x, 0x4e));
+    const __m256i mid = _mm256_clmulepi64_epi128(xf, vaes_load(&pk[2 * j]), 0x00);
+    if (First && j == 0) {
+      acc = {lo, hi, mid};
+    } else {
+      acc.lo = _mm256_xor_si256(acc.lo, lo);
+      acc.hi = _mm256_xor_si256(acc.hi, hi);
+      acc.mid = _mm256_xor_si256(acc.mid, mid);
+    }
+  }
+  for (std::size_t r = 9; r < 14; ++r)
+    for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
+  vaes_last_round_store(rk, b, in, out);
+}
+
 // gcm_vaes_bulk: whole 256-byte chunks while len >= 256, AES-CTR and GHASH
 // stitched; in, out, len, ctr and y advance. in == out is allowed: a chunk's
 // input is read before its output is written, and encryption hashes the
-// previous chunk's output.
+// previous chunk's output. With hi (H^17..H^32; nullptr: none), chunks go in
+// pairs while 512 bytes are left, one reduction per 32 blocks,
+// Y' = (Y + X1) H^32 + X2 H^31 + ... + X32 H; otherwise one per 16.
+//
+// Measured (docs/benchmarks.md, AES): on Zen 3 the loop is bound by the two
+// pipes that run both VAESENC and VPCLMULQDQ (a ymm CLMUL costs about 1.4
+// AES slots here) and by the chain from one reduction to the next group's
+// first product; a reduction per 32 blocks halves that chain's share.
+// Inline assembly with every value in a fixed register, 10 ymm chains and
+// other orders of the GHASH steps measured no better than these intrinsics.
 template <bool Encrypt>
 [[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_bulk(const __m256i* rk, const gcm_vaes_powers& hp,
-                                                                   __m256i& ctr, __m128i& y,
-                                                                   const std::uint8_t*& in, std::uint8_t*& out,
-                                                                   std::size_t& len) noexcept {
-  const __m256i bs = vaes_bswap_mask();
-  const std::uint8_t* g = nullptr;  // the chunk hashed in this iteration
+                                                                   const gcm_vaes_powers_hi* hi, __m256i& ctr,
+                                                                   __m128i& y, const std::uint8_t*& in,
+                                                                   std::uint8_t*& out, std::size_t& len) noexcept {
+  std::uint32_t c = static_cast<std::uint32_t>(_mm256_extract_epi32(ctr, 0));
+  const std::uint8_t* g = nullptr;  // the chunk hashed next
   if constexpr (Encrypt) {          // the first chunk: AES only
     __m256i b[8];
-    for (std::size_t i = 0; i < 8; ++i) {
-      b[i] = _mm256_shuffle_epi8(ctr, bs);
-      ctr = _mm256_add_epi32(ctr, vaes_counter_step(2));
-    }
-    vaes_encrypt_n<8>(rk, b);
-    for (std::size_t i = 0; i < 8; ++i) vaes_store(out + 32 * i, _mm256_xor_si256(b[i], vaes_load(in + 32 * i)));
+    vaes_counters16(rk, ctr, c, b);
+    for (std::size_t r = 1; r < 14; ++r)
+      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
+    vaes_last_round_store(rk, b, in, out);
     g = out;
     in += 256;
     out += 256;
     len -= 256;
   }
   while (len >= 256) {
-    if constexpr (!Encrypt) g = in;
-    __m256i b[8];
-    for (std::size_t i = 0; i < 8; ++i) {
-      b[i] = _mm256_xor_si256(_mm256_shuffle_epi8(ctr, bs), rk[0]);
-      ctr = _mm256_add_epi32(ctr, vaes_counter_step(2));
-    }
-    gcm_vaes_acc acc = gcm_vaes_acc_zero();
-    __m256i yy = vaes_low(y);
-    // Rounds 1-8 each carry one pair of GHASH blocks; the out-of-order core
-    // overlaps the two chains (AES on the AES units, CLMUL and XOR beside).
-    for (std::size_t r = 1; r < 9; ++r) {
-      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
-      gcm_vaes_ghash_pair(acc, hp, g + 32 * (r - 1), 2 * (r - 1), yy);
-      yy = _mm256_setzero_si256();
-    }
-    for (std::size_t r = 9; r < 14; ++r)
-      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
-    for (std::size_t i = 0; i < 8; ++i) {
-      b[i] = _mm256_aesenclast_epi128(b[i], rk[14]);
-      vaes_store(out + 32 * i, _mm256_xor_si256(b[i], vaes_load(in + 32 * i)));
+    gcm_vaes_acc acc = gcm_vaes_acc_zero();  // set by the first chunk (zeroing idioms: free)
+    if (hi != nullptr && len >= 512) {
+      if constexpr (!Encrypt) g = in;
+      gcm_vaes_chunk<true>(rk, hi->pw, hi->pk, ctr, c, y, g, in, out, acc);  // H^32..H^17
+      if constexpr (Encrypt) g = out;  // hashed by the second chunk
+      in += 256;
+      out += 256;
+      len -= 256;
+      if constexpr (!Encrypt) g = in;
+      gcm_vaes_chunk<false>(rk, hp.pw, hp.pk, ctr, c, y, g, in, out, acc);  // H^16..H^1
+    } else {
+      if constexpr (!Encrypt) g = in;
+      gcm_vaes_chunk<true>(rk, hp.pw, hp.pk, ctr, c, y, g, in, out, acc);
     }
     y = gcm_vaes_acc_reduce(acc);
     if constexpr (Encrypt) g = out;
@@ -320,11 +414,15 @@ struct gcm_vaes_feed {
 
   if (len >= 256) {
     gcm_vaes_flush(f, hp, y);
+    gcm_vaes_powers_hi hi;
+    const bool pairs = len >= gcm_vaes_pairs_min;
+    if (pairs) gcm_vaes_powers_hi_init(hp, hi);
     if (encrypt) {
-      gcm_vaes_bulk<true>(rk, hp, ctr, y, in, out, len);
+      gcm_vaes_bulk<true>(rk, hp, pairs ? &hi : nullptr, ctr, y, in, out, len);
     } else {
-      gcm_vaes_bulk<false>(rk, hp, ctr, y, in, out, len);
+      gcm_vaes_bulk<false>(rk, hp, pairs ? &hi : nullptr, ctr, y, in, out, len);
     }
+    if (pairs) secure_wipe(&hi, sizeof hi);
   }
 
   // The last 0..255 bytes and E_K(J0): one batch, one AES latency.
