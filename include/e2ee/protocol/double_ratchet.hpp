@@ -46,7 +46,7 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
+#include "../detail/chrono.hpp"  // std::chrono (not all of <chrono>)
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -22,7 +22,7 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
+#include "../detail/chrono.hpp"  // std::chrono (not all of <chrono>)
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
