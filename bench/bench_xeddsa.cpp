@@ -7,6 +7,10 @@
 //                             computed once, as a group sender keeps it); the
 //                             libsignal row is its curve25519_sign (no such API)
 //   xeddsa_verify/<impl>/64   verification of that signature
+//   xeddsa_verify_prepared/<impl>/64  the same through xeddsa::verifying_key
+//                             (the key converted once, as a group receiver
+//                             keeps it per sender); the libsignal row is its
+//                             curve25519_verify (no such API)
 //
 // Both sides get the same key, message and random bytes, so the signatures
 // are compared byte for byte. libsignal-protocol-c allocates a working buffer
@@ -98,6 +102,26 @@ struct e2ee_xeddsa_verify {
   std::array<std::uint8_t, 1> out_{};
 };
 
+struct e2ee_xeddsa_verify_prepared {
+  e2ee_xeddsa_verify_prepared()
+      : vk_(*e2ee::xeddsa::verifying_key::from_x25519(e2ee::x25519::public_key(signing_key()))),
+        msg_(pattern(msg_size, 23)) {
+    sig_ = e2ee::xeddsa::sign(signing_key(), msg_, fixed_pattern<64>(22));
+  }
+  bool operator()() noexcept {
+    const std::uint8_t* m = msg_.data();
+    keep(m);
+    out_[0] = vk_.verify(cspan(m, msg_.size()), sig_) ? 1 : 0;
+    keep(out_);
+    return true;
+  }
+  cspan result() const noexcept { return out_; }
+  e2ee::xeddsa::verifying_key vk_;
+  e2ee::xeddsa::signature sig_{};
+  bytes msg_;
+  std::array<std::uint8_t, 1> out_{};
+};
+
 #if defined(E2EE_BENCH_LIBSIGNAL_C)
 struct libsignal_xeddsa_sign {
   libsignal_xeddsa_sign() : sk_(signing_key()), z_(fixed_pattern<64>(22)), msg_(pattern(msg_size, 23)) {}
@@ -182,6 +206,7 @@ void register_xeddsa() {
   register_op<e2ee_xeddsa_sign, l_sign>("xeddsa_sign");
   register_op<e2ee_xeddsa_sign_key, l_sign>("xeddsa_sign_key");
   register_op<e2ee_xeddsa_verify, l_verify>("xeddsa_verify");
+  register_op<e2ee_xeddsa_verify_prepared, l_verify>("xeddsa_verify_prepared");
 }
 
 const registrar reg_xeddsa(&register_xeddsa, 45);

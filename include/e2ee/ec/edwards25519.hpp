@@ -13,8 +13,7 @@
 // in constant evaluation and when E2EE_CPU_DISABLE removes bmi2 or adx.
 //
 // Precomputed tables, all computed by the compiler from the base point (no
-// pasted literals), each in a separate constant evaluation small enough for
-// clang's default -fconstexpr-steps (1,048,576) and GCC's defaults:
+// pasted literals), in one constant evaluation (see "compile-time tables"):
 //   comb_table     32 x 8 affine points (j+1)·256^i·B, fixed-base comb for
 //                  secret scalars (key generation, signing, X25519 public key);
 //   base_naf_table the 64 odd multiples 1·B .. 127·B, for width-8 wNAF in
@@ -213,8 +212,6 @@ constexpr p3 mul_by_cofactor(const p3& p) noexcept {
   return to_p3(dbl(q));
 }
 
-// ---- compile-time tables ----
-
 // to_affine_niels: the points p[0..N-1] in niels form, with one inversion for
 // all of them (Montgomery's trick: invert the product of the Z, then peel
 // the inverses off with the prefix products). Public points only (tables).
@@ -233,88 +230,221 @@ constexpr std::array<niels, N> to_affine_niels(const std::array<p3, N>& p) noexc
   return out;
 }
 
-// The comb table in four chains of small constant evaluations (each far
-// inside clang's default -fconstexpr-steps), with ONE field inversion for all
-// 256 points instead of one per row (an inversion is ~265 multiplications,
-// the rest of a row ~190): this is what every translation unit that includes
-// the header pays.
+// ---- compile-time tables ----
 //
-// comb_proj<I>: row I projective, (j+1)·P for j = 0..7 of P = 256^I·B, and
-// 256·P, where row I+1 starts. 2P, 4P, 8P by doubling, 3P = 2P+P, 5P = 4P+P,
-// 6P = 2·3P, 7P = 6P+P, then 256P = 2^5·8P.
-struct comb_proj_row {
-  std::array<p3, 8> m;
-  p3 next;
+// Every translation unit that includes this header evaluates them (the
+// non-template functions below refer to them, which makes the compiler
+// compute them), so their cost is what including the Curve25519 headers
+// costs: they are built by one constant evaluation written for the
+// compilers' constant evaluators, not with the field code above.
+// GCC 12 and Clang 14 interpret constexpr code about 1,000 times slower
+// than it runs; a call through std::array operator[] or a struct copy costs
+// as much as the arithmetic, so table_fe keeps its limbs in plain members,
+// every operation is written out, and every point of both tables comes out
+// of one batch inversion. About 5,600 field multiplications in all.
+
+namespace tablegen {
+
+__extension__ using u128 = unsigned __int128;
+
+// table_fe: radix 2^51 like f::tight, every limb < 2^51 + 2^15 after each
+// operation (products and sums carried at once).
+struct table_fe {
+  std::uint64_t l0, l1, l2, l3, l4;
 };
 
-constexpr comb_proj_row make_comb_proj_row(const p3& p) noexcept {
-  comb_proj_row r{};
-  const cached pc = to_cached(p);
-  r.m[0] = p;
-  r.m[1] = to_p3(dbl(to_p2(p)));
-  r.m[2] = to_p3(add(r.m[1], pc));
-  r.m[3] = to_p3(dbl(to_p2(r.m[1])));
-  r.m[4] = to_p3(add(r.m[3], pc));
-  r.m[5] = to_p3(dbl(to_p2(r.m[2])));
-  r.m[6] = to_p3(add(r.m[5], pc));
-  r.m[7] = to_p3(dbl(to_p2(r.m[3])));
-  p2 q = to_p2(r.m[7]);
-  for (int k = 0; k < 4; ++k) q = to_p2(dbl(q));
-  r.next = to_p3(dbl(q));
-  return r;
+constexpr table_fe from_field(const f::tight& a) noexcept { return {a.v[0], a.v[1], a.v[2], a.v[3], a.v[4]}; }
+
+// carry5: five sums (each < 2^63) to limbs < 2^51 + 2^15 (top carry folded
+// times 19).
+constexpr table_fe carry5(std::uint64_t a0, std::uint64_t a1, std::uint64_t a2, std::uint64_t a3,
+                          std::uint64_t a4) noexcept {
+  a1 += a0 >> 51;
+  a2 += a1 >> 51;
+  a3 += a2 >> 51;
+  a4 += a3 >> 51;
+  a0 = (a0 & f::mask51) + 19 * (a4 >> 51);
+  return {a0 & f::mask51, (a1 & f::mask51) + (a0 >> 51), a2 & f::mask51, a3 & f::mask51, a4 & f::mask51};
 }
 
-template <std::size_t I>
-inline constexpr comb_proj_row comb_proj = make_comb_proj_row(comb_proj<I - 1>.next);
-template <>
-inline constexpr comb_proj_row comb_proj<0> = make_comb_proj_row(base_point);
-
-// comb_zprod<I>: the product of the Z of rows 0..I; comb_zprod<-1> is 1.
-constexpr f::tight row_z_product(const comb_proj_row& r) noexcept {
-  f::tight z = r.m[0].z;
-  for (std::size_t j = 1; j < 8; ++j) z = f::mul(z, r.m[j].z);
-  return z;
+constexpr table_fe add(const table_fe& a, const table_fe& b) noexcept {
+  return carry5(a.l0 + b.l0, a.l1 + b.l1, a.l2 + b.l2, a.l3 + b.l3, a.l4 + b.l4);
 }
-template <std::ptrdiff_t I>
-inline constexpr f::tight comb_zprod = f::mul(comb_zprod<I - 1>, row_z_product(comb_proj<static_cast<std::size_t>(I)>));
-template <>
-inline constexpr f::tight comb_zprod<-1> = f::one;
+// sub: a + 2p - b (2p's limbs exceed any limb of b).
+constexpr table_fe sub(const table_fe& a, const table_fe& b) noexcept {
+  return carry5(a.l0 + 0xfffffffffffdaULL - b.l0, a.l1 + 0xffffffffffffeULL - b.l1, a.l2 + 0xffffffffffffeULL - b.l2,
+                a.l3 + 0xffffffffffffeULL - b.l3, a.l4 + 0xffffffffffffeULL - b.l4);
+}
 
-// comb_zinv<I> = 1 / comb_zprod<I>: the one inversion at row 31, then each
-// row's inverse from the next one's.
-template <std::size_t I>
-inline constexpr f::tight comb_zinv = f::mul(comb_zinv<I + 1>, row_z_product(comb_proj<I + 1>));
-template <>
-inline constexpr f::tight comb_zinv<31> = f::invert(comb_zprod<31>);
+constexpr table_fe carry_wide(u128 t0, u128 t1, u128 t2, u128 t3, u128 t4) noexcept {
+  t1 += static_cast<std::uint64_t>(t0 >> 51);
+  t2 += static_cast<std::uint64_t>(t1 >> 51);
+  t3 += static_cast<std::uint64_t>(t2 >> 51);
+  t4 += static_cast<std::uint64_t>(t3 >> 51);
+  const std::uint64_t r0 = (static_cast<std::uint64_t>(t0) & f::mask51) + 19 * static_cast<std::uint64_t>(t4 >> 51);
+  return {r0 & f::mask51, (static_cast<std::uint64_t>(t1) & f::mask51) + (r0 >> 51),
+          static_cast<std::uint64_t>(t2) & f::mask51, static_cast<std::uint64_t>(t3) & f::mask51,
+          static_cast<std::uint64_t>(t4) & f::mask51};
+}
 
-// affine_row: row I in niels form, given the inverse of the product of its
-// eight Z (Montgomery's trick within the row).
-constexpr std::array<niels, 8> affine_row(const comb_proj_row& r, f::tight inv) noexcept {
-  std::array<f::tight, 8> prefix{};
-  prefix[0] = r.m[0].z;
-  for (std::size_t j = 1; j < 8; ++j) prefix[j] = f::mul(prefix[j - 1], r.m[j].z);
-  std::array<niels, 8> out{};
-  for (std::size_t j = 8; j-- > 0;) {
-    const f::tight zinv = j == 0 ? inv : f::mul(inv, prefix[j - 1]);
-    if (j != 0) inv = f::mul(inv, r.m[j].z);
-    out[j] = to_niels(f::mul(r.m[j].x, zinv), f::mul(r.m[j].y, zinv));
+constexpr table_fe mul(const table_fe& a, const table_fe& b) noexcept {
+  const std::uint64_t b1 = 19 * b.l1, b2 = 19 * b.l2, b3 = 19 * b.l3, b4 = 19 * b.l4;
+  return carry_wide(
+      u128{a.l0} * b.l0 + u128{a.l1} * b4 + u128{a.l2} * b3 + u128{a.l3} * b2 + u128{a.l4} * b1,
+      u128{a.l0} * b.l1 + u128{a.l1} * b.l0 + u128{a.l2} * b4 + u128{a.l3} * b3 + u128{a.l4} * b2,
+      u128{a.l0} * b.l2 + u128{a.l1} * b.l1 + u128{a.l2} * b.l0 + u128{a.l3} * b4 + u128{a.l4} * b3,
+      u128{a.l0} * b.l3 + u128{a.l1} * b.l2 + u128{a.l2} * b.l1 + u128{a.l3} * b.l0 + u128{a.l4} * b4,
+      u128{a.l0} * b.l4 + u128{a.l1} * b.l3 + u128{a.l2} * b.l2 + u128{a.l3} * b.l1 + u128{a.l4} * b.l0);
+}
+
+constexpr table_fe square(const table_fe& a) noexcept {
+  const std::uint64_t d0 = 2 * a.l0, d1 = 2 * a.l1, d2 = 2 * a.l2, d3 = 2 * a.l3;
+  const std::uint64_t a3 = 19 * a.l3, a4 = 19 * a.l4;
+  return carry_wide(u128{a.l0} * a.l0 + u128{d1} * a4 + u128{d2} * a3,
+                    u128{d0} * a.l1 + u128{d2} * a4 + u128{a.l3} * a3,
+                    u128{d0} * a.l2 + u128{a.l1} * a.l1 + u128{d3} * a4,
+                    u128{d0} * a.l3 + u128{d1} * a.l2 + u128{a.l4} * a4,
+                    u128{d0} * a.l4 + u128{d1} * a.l3 + u128{a.l2} * a.l2);
+}
+
+constexpr table_fe square_n(table_fe a, int n) noexcept {
+  for (int i = 0; i < n; ++i) a = square(a);
+  return a;
+}
+
+// invert: a^(p-2), the addition chain of f::invert.
+constexpr table_fe invert(const table_fe& a) noexcept {
+  const table_fe a2 = square(a);
+  const table_fe a9 = mul(square_n(a2, 2), a);
+  const table_fe a11 = mul(a9, a2);
+  const table_fe e5 = mul(square(a11), a9);
+  const table_fe e10 = mul(square_n(e5, 5), e5);
+  const table_fe e20 = mul(square_n(e10, 10), e10);
+  const table_fe e40 = mul(square_n(e20, 20), e20);
+  const table_fe e50 = mul(square_n(e40, 10), e10);
+  const table_fe e100 = mul(square_n(e50, 50), e50);
+  const table_fe e200 = mul(square_n(e100, 100), e100);
+  const table_fe e250 = mul(square_n(e200, 50), e50);
+  return mul(square_n(e250, 5), a11);
+}
+
+// canonical: the f::tight with the value in [0, p) (as f::reduce_full).
+constexpr f::tight canonical(const table_fe& a) noexcept {
+  table_fe h = carry5(a.l0, a.l1, a.l2, a.l3, a.l4);  // limbs < 2^51 + 2^15, value < 2^255 + 2^220
+  h = carry5(h.l0, h.l1, h.l2, h.l3, h.l4);
+  std::uint64_t q = (h.l0 + 19) >> 51;
+  q = (h.l1 + q) >> 51;
+  q = (h.l2 + q) >> 51;
+  q = (h.l3 + q) >> 51;
+  q = (h.l4 + q) >> 51;  // 1 iff value >= p
+  std::uint64_t r0 = h.l0 + 19 * q, r1 = h.l1, r2 = h.l2, r3 = h.l3, r4 = h.l4;
+  r1 += r0 >> 51;
+  r2 += r1 >> 51;
+  r3 += r2 >> 51;
+  r4 += r3 >> 51;
+  return f::tight{{r0 & f::mask51, r1 & f::mask51, r2 & f::mask51, r3 & f::mask51, r4 & f::mask51}};
+}
+
+// ext: extended coordinates (X : Y : Z : T), as p3.
+struct ext {
+  table_fe x, y, z, t;
+};
+// addend: a point prepared for add, (Y+X, Y-X, Z, 2d·T), as cached.
+struct addend {
+  table_fe ypx, ymx, z, t2d;
+};
+
+// from_completed: (e, h, g, f) of the HWCD formulas to extended coordinates
+// (X = e·f, Y = h·g, Z = g·f, T = e·h); T is skipped when only a doubling
+// follows.
+constexpr ext from_completed(const table_fe& e, const table_fe& h, const table_fe& g, const table_fe& fc,
+                             bool with_t) noexcept {
+  return {mul(e, fc), mul(h, g), mul(g, fc), with_t ? mul(e, h) : table_fe{}};
+}
+
+// dbl: 2·P, the formulas of ed25519::dbl (T of P unused).
+constexpr ext dbl(const ext& p, bool with_t = true) noexcept {
+  const table_fe xx = square(p.x), yy = square(p.y), zz = square(p.z);
+  const table_fe h = add(yy, xx), g = sub(yy, xx);
+  return from_completed(sub(square(add(p.x, p.y)), h), h, g, sub(add(zz, zz), g), with_t);
+}
+
+constexpr addend to_addend(const ext& p, const table_fe& d2) noexcept {
+  return {add(p.y, p.x), sub(p.y, p.x), p.z, mul(p.t, d2)};
+}
+
+// add: P + Q, the formulas of ed25519::add.
+constexpr ext add(const ext& p, const addend& q) noexcept {
+  const table_fe a = mul(sub(p.y, p.x), q.ymx);
+  const table_fe b = mul(add(p.y, p.x), q.ypx);
+  const table_fe c = mul(p.t, q.t2d);
+  const table_fe zz = mul(p.z, q.z);
+  const table_fe d = add(zz, zz);
+  return from_completed(sub(b, a), add(b, a), add(d, c), sub(d, c), true);
+}
+
+// base_tables_t: the comb table (rows first) and the wNAF table.
+struct base_tables_t {
+  std::array<std::array<niels, 8>, 32> comb;
+  std::array<niels, 64> naf;
+};
+
+// build: all 320 points projective (comb row i: P = 256^i·B, then 2P, 3P =
+// 2P + P, 4P = 2·2P, 5P = 4P + P, 6P = 2·3P, 7P = 6P + P, 8P = 2·4P, and
+// 256P = 2^5·8P starts row i + 1; wNAF: B, then + 2B 63 times), then affine
+// with one inversion (Montgomery's trick), then niels form, canonical.
+constexpr base_tables_t build() noexcept {
+  constexpr std::size_t n = 32 * 8 + 64;
+  const table_fe d2 = from_field(curve_2d);
+  const ext b{from_field(base_point.x), from_field(base_point.y), from_field(base_point.z),
+              from_field(base_point.t)};
+  ext pts[n]{};
+  ext p = b;
+  for (std::size_t i = 0; i < 32; ++i) {
+    ext* m = pts + 8 * i;
+    const addend pa = to_addend(p, d2);
+    m[0] = p;
+    m[1] = dbl(p);
+    m[2] = add(m[1], pa);
+    m[3] = dbl(m[1]);
+    m[4] = add(m[3], pa);
+    m[5] = dbl(m[2]);
+    m[6] = add(m[5], pa);
+    m[7] = dbl(m[3], i != 31);
+    if (i != 31) {
+      p = dbl(m[7], false);
+      for (int k = 0; k < 3; ++k) p = dbl(p, false);
+      p = dbl(p);
+    }
+  }
+  pts[256] = b;
+  const addend b2 = to_addend(dbl(b), d2);
+  for (std::size_t j = 257; j < n; ++j) pts[j] = add(pts[j - 1], b2);
+
+  table_fe prefix[n]{};  // prefix[i] = z0·...·zi
+  prefix[0] = pts[0].z;
+  for (std::size_t i = 1; i < n; ++i) prefix[i] = mul(prefix[i - 1], pts[i].z);
+  table_fe inv = invert(prefix[n - 1]);
+  base_tables_t out{};
+  for (std::size_t i = n; i-- > 0;) {
+    const table_fe zinv = i == 0 ? inv : mul(inv, prefix[i - 1]);
+    if (i != 0) inv = mul(inv, pts[i].z);
+    const table_fe x = mul(pts[i].x, zinv), y = mul(pts[i].y, zinv);
+    const niels v{canonical(add(y, x)), canonical(sub(y, x)), canonical(mul(mul(x, y), d2))};
+    if (i < 256) out.comb[i / 8][i % 8] = v;
+    else out.naf[i - 256] = v;
   }
   return out;
 }
 
-template <std::size_t I>
-inline constexpr std::array<niels, 8> comb_affine =
-    affine_row(comb_proj<I>, f::mul(comb_zinv<I>, comb_zprod<static_cast<std::ptrdiff_t>(I) - 1>));
+}  // namespace tablegen
+
+inline constexpr tablegen::base_tables_t base_tables = tablegen::build();
 
 using comb_table_t = std::array<std::array<niels, 8>, 32>;
 
-template <std::size_t... I>
-constexpr comb_table_t gather_comb(std::index_sequence<I...>) noexcept {
-  return {comb_affine<I>...};
-}
-
-// comb_table[i][j] = (j+1)·256^i·B, affine, niels form.
-inline constexpr comb_table_t comb_table = gather_comb(std::make_index_sequence<32>{});
+// comb_table[i][j] = (j+1)·256^i·B, affine, niels form, canonical limbs.
+inline constexpr const comb_table_t& comb_table = base_tables.comb;
 
 // ---- constant-time scalar multiplication (secret scalars) ----
 
@@ -446,7 +576,14 @@ constexpr naf_digits wnaf_vartime(std::span<const std::uint8_t, 32> a) noexcept 
   constexpr std::uint64_t width = std::uint64_t{1} << W;
   std::uint64_t carry = 0;
   std::size_t pos = 0;
-  while (pos < naf_size) {  // a < 2^256: the last digit sits at position <= 256
+  std::size_t bits = 0;  // the bit length of a: past it only a carry makes a digit
+  for (std::size_t w = 4; w-- > 0;)
+    if (x[w] != 0) {
+      bits = 64 * w;
+      for (std::uint64_t top = x[w]; top != 0; top >>= 1) ++bits;
+      break;
+    }
+  while (pos < naf_size && (pos < bits || carry != 0)) {  // a < 2^256: the last digit sits at position <= 256
     const std::size_t word = pos / 64, bit = pos % 64;
     std::uint64_t buf = x[word] >> bit;
     if (bit + W > 64) buf |= x[word + 1] << (64 - bit);
@@ -483,15 +620,9 @@ constexpr std::array<cached, N> odd_multiples(const p3& p) noexcept {
   return t;
 }
 
-// base_naf_table: 1·B, 3·B, ..., 127·B, affine (width-8 wNAF of the B scalar).
-constexpr std::array<niels, 64> make_base_naf_table() noexcept {
-  std::array<p3, 64> m{};
-  m[0] = base_point;
-  const cached b2 = to_cached(dbl3(base_point));
-  for (std::size_t j = 1; j < 64; ++j) m[j] = to_p3(add(m[j - 1], b2));
-  return to_affine_niels(m);
-}
-inline constexpr std::array<niels, 64> base_naf_table = make_base_naf_table();
+// base_naf_table: 1·B, 3·B, ..., 127·B, affine, niels form, canonical limbs
+// (width-8 wNAF of the B scalar).
+inline constexpr const std::array<niels, 64>& base_naf_table = base_tables.naf;
 inline constexpr unsigned base_naf_width = 8;
 
 // add_digit_vartime: acc ± |d|·P from a table of odd multiples (d odd, public).

@@ -276,5 +276,95 @@ constexpr half_size reduce_basis_vartime(std::span<const std::uint8_t, 32> k) no
   return out;
 }
 
+
+// half_size_exact: for a public k < L, integers u >= 0 and v with
+// u ≡ v·k (mod 8L) and v odd, u < 2^130 and |v| < 2^128: the short
+// vector that lets a verifier check the cofactorless equation
+// S·B - k·A - R = O (XEdDSA, where torsion must count) with half-size
+// scalars. For any point X, [v]X = O iff X = O when gcd(v, 8L) = 1 (the
+// group of edwards25519 has order 8L), and [v](S·B - k·A - R) equals
+// (v·S mod L)·B - u·A - v·R because 8L·A = O. `ok` is false (rarely) when
+// the reduction could not give such a pair; the caller then checks the
+// equation directly. u and |v| little-endian (u in the low 17 bytes, |v| in
+// the low 16).
+struct half_size_exact {
+  std::array<std::uint8_t, 32> u{}, v{};
+  bool v_negative = false;
+  bool ok = false;
+};
+
+// reduce_basis_8l_vartime: half_size_exact of k by the extended Euclidean
+// algorithm on (8L, k), as reduce_basis_vartime on (L, k), stopped at the
+// first remainder below 2^stop_bits (its |t| < 8L/2^stop_bits); if that t
+// is even, the previous remainder and t (odd: consecutive t are coprime) if
+// that remainder is below 2^(stop_bits + 2), else one more step
+// (t_(i-1) - q·t_i, odd), with stop_bits = 128 (u and v of about 128 bits
+// each). The t are
+// kept as magnitudes with a sign (consecutive t alternate in sign, so each
+// update adds magnitudes).
+constexpr half_size_exact reduce_basis_8l_vartime(std::span<const std::uint8_t, 32> k) noexcept {
+  constexpr unsigned stop_bits = 128;
+  using lattice::words;
+  words a{0xc09318d2e7ae9f68ULL, 0xa6f7cef517bce6b2ULL, 0, 0x8000000000000000ULL};  // 8L
+  words b{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) b[i] |= std::uint64_t{k[8 * i + j]} << (8 * j);
+  u128 ta = 0, tb = 1;  // magnitudes; t_a has the sign opposite to t_b
+  bool neg_b = false;
+  bool overflow = false;
+  // divide: a = a mod b, |t_a| += quotient·|t_b| (with an overflow check).
+  const auto divide = [&](words& x, const words& y, u128& tx, const u128 ty) constexpr {
+    constexpr u128 max = ~u128{0};
+    while (!lattice::less(x, y)) {
+      const unsigned nx = lattice::bit_length(x);
+      const unsigned shift = nx > 63 ? nx - 63 : 0;
+      const std::uint64_t top_x = lattice::extract(x, shift), top_y = lattice::extract(y, shift);
+      u128 add = 0;
+      if (top_y >= (std::uint64_t{1} << 31)) {
+        std::uint64_t q = top_x / (top_y + 1);
+        if (q == 0) q = 1;
+        lattice::subtract_multiple(x, y, q);
+        if (ty != 0 && ty > max / q) overflow = true;
+        add = ty * q;
+      } else {
+        unsigned s = nx - lattice::bit_length(y);
+        words d = lattice::shift_left(y, s);
+        if (lattice::less(x, d)) d = lattice::shift_left(y, --s);
+        lattice::subtract(x, d);
+        if (s >= 128 || (ty != 0 && (ty >> (127 - s)) > 1)) overflow = true;
+        add = s >= 128 ? 0 : ty << s;
+      }
+      if (tx > max - add) overflow = true;
+      tx += add;
+    }
+  };
+  while (lattice::bit_length(b) > stop_bits) {
+    divide(a, b, ta, tb);
+    std::swap(a, b);
+    std::swap(ta, tb);
+    neg_b = !neg_b;
+  }
+  if ((tb & 1) == 0) {  // then t_a is odd (b = 0 only for k = 0, where t_b = 1)
+    if (lattice::bit_length(a) <= stop_bits + 2) {  // the previous vector is short enough
+      std::swap(a, b);
+      std::swap(ta, tb);
+      neg_b = !neg_b;
+    } else {  // one more step: t_a - q·t_b is odd
+      divide(a, b, ta, tb);
+      std::swap(a, b);
+      std::swap(ta, tb);
+      neg_b = !neg_b;
+    }
+  }
+  half_size_exact out;
+  out.ok = !overflow && (tb & 1) == 1 && lattice::bit_length(b) <= stop_bits + 2;  // u < 2^130, |v| = tb < 2^128
+  out.v_negative = neg_b;
+  for (std::size_t j = 0; j < 32; ++j) {
+    out.u[j] = static_cast<std::uint8_t>(b[j / 8] >> (8 * (j % 8)));
+    out.v[j] = static_cast<std::uint8_t>(j < 16 ? tb >> (8 * j) : 0);
+  }
+  return out;
+}
+
 }  // namespace detail::sc25519
 E2EE_NAMESPACE_END

@@ -35,8 +35,10 @@
 //
 // Repeated signing with one key (a Sender Keys chain signs every group
 // message): xeddsa::signing_key computes A once and keeps it with the
-// clamped scalar, so each of its signatures costs one fixed-base
-// multiplication instead of two; same bytes as sign.
+// secret as given (clamped on a wiped copy per signature), so each of its
+// signatures costs one fixed-base multiplication instead of two; same bytes
+// as sign. Repeated verification under one key: xeddsa::verifying_key
+// (below) decodes A once and keeps tables of its multiples.
 //
 // Kernels: sign's fixed-base multiplications and verify run on
 // best_x25519_impl()'s field (the MULX/ADX Edwards kernel with BMI2/ADX,
@@ -53,6 +55,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -195,6 +198,44 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
   return std::equal(check.begin(), check.end(), r_enc.begin());
 }
 
+// prepare_portable: for verifying_key: enc(y) (bit 255 clear) and the
+// non-negative x of the Edwards point of u; false where verify_portable
+// rejects every signature (u = -1, or no x).
+constexpr bool prepare_portable(std::span<const std::uint8_t, 32> x25519_public, std::array<std::uint8_t, 32>& y_enc,
+                                std::array<std::uint8_t, 32>& x_enc) noexcept {
+  const f::tight u = f::from_bytes(x25519_public);
+  if (is_minus_one_vartime(u)) return false;
+  const f::tight y = edwards_y_from_montgomery_u(u);
+  ge::p3 a{};
+  if (!decode_point_vartime(y, 0, a)) return false;
+  y_enc = f::to_bytes(y);
+  x_enc = f::to_bytes(a.x);
+  return true;
+}
+
+// verify_prepared_portable: verify_portable with A's y and non-negative x
+// given (prepare_portable); A's sign from the signature.
+constexpr bool verify_prepared_portable(std::span<const std::uint8_t, 32> y_enc, std::span<const std::uint8_t, 32> x_enc,
+                                        std::span<const std::uint8_t> msg,
+                                        std::span<const std::uint8_t, 64> sig) noexcept {
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc{};
+  std::copy(y_enc.begin(), y_enc.end(), a_enc.begin());
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  const f::tight y = f::from_bytes(y_enc);
+  f::tight x = f::from_bytes(x_enc);
+  f::cneg(x, ct::mask<std::uint64_t>::from_bit(sign_bit));  // x = 0 stays 0
+  const ge::p3 a{x, y, f::one, f::mul(x, y)};
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+  const auto check = ge::encode(ge::double_scalarmult_vartime(h, ge::neg(a), s));
+  return std::equal(check.begin(), check.end(), r_enc.begin());
+}
+
 #if E2EE_HAVE_X86_KERNELS
 // verify_mulx: the same verdicts on the MULX/ADX field (run time only),
 // with the three exponentiations of verify_portable (the inversion for y,
@@ -205,9 +246,14 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
 //     does not wait for y; 1/e = (e^((p-5)/8))^8·e^3 comes from the same
 //     kind of exponentiation;
 //   - instead of encoding P = s·B - h·A, R is decoded (strictly: y < p, x
-//     exists, no x = 0 with sign 1) and compared with P projectively.
-//     enc(P) = R bytes iff R decodes strictly to P: enc(P) is always
-//     canonical, and a point is the only one with its encoding.
+//     exists, no x = 0 with sign 1) and P = R is checked: enc(P) = R bytes
+//     iff R decodes strictly to P (enc(P) is always canonical, and a point
+//     is the only one with its encoding);
+//   - P = R is checked as [v](s·B - h·A - R) = O with half-size scalars
+//     (gm::exact_check_vartime: u ≡ v·h mod 8L, v odd, about 128 bits
+//     each; about 128 doublings instead of 253). This is the exact,
+//     cofactorless equation, torsion included: v is prime to the group
+//     order 8L, so [v]X = O only for X = O.
 [[gnu::target("bmi2,adx")]] inline bool verify_mulx(std::span<const std::uint8_t, 32> x25519_public,
                                                      std::span<const std::uint8_t> msg,
                                                      std::span<const std::uint8_t, 64> sig) noexcept {
@@ -261,9 +307,87 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
   if (sign_bit == 1) fm::neg(xa, xa);  // x = 0 with sign 1 stays 0 (ref10)
   gm::p3 a{xa, y, fm::one, {}};
   fm::mul(a.t, xa, y);
+  gm::p3 r{xr, yr, fm::one, {}};
+  fm::mul(r.t, xr, yr);
   const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
-  const gm::p3 p = gm::double_scalarmult_vartime(h, gm::neg(a), s);
-  return gm::equals_affine_vartime(p, xr, yr);
+  return gm::exact_check_vartime(h, a, r, s);  // s·B - h·A = R, half-size scalars
+}
+
+// prepare_mulx: prepare_portable on the MULX/ADX field, the inversion for y
+// and the square root for x run interleaved (as in verify_mulx), plus the
+// tables of odd multiples of A (x non-negative), 2^64·A, 2^128·A, 2^192·A.
+[[gnu::target("bmi2,adx")]] inline bool prepare_mulx(std::span<const std::uint8_t, 32> x25519_public,
+                                                      std::array<std::uint8_t, 32>& y_enc,
+                                                      std::array<std::uint8_t, 32>& x_enc,
+                                                      e2ee::detail::ed25519_mulx::prepared_tables& tables) noexcept {
+  namespace fm = e2ee::detail::f25519_mulx;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  const fm::fe64 u = fm::from_bytes(x25519_public);
+  fm::fe64 num, den;
+  fm::add(den, u, fm::one);
+  if (fm::is_zero_mask(den).declassify()) return false;  // u = -1
+  fm::sub(num, u, fm::one);
+  fm::fe64 nn, ee, ua, va, t;
+  fm::sqr(nn, num);
+  fm::sqr(ee, den);
+  fm::sub(ua, nn, ee);
+  fm::mul(va, nn, gm::curve_d);
+  fm::add(va, va, ee);
+  fm::fe64xn<2> base, w;
+  fm::fe64 va3;
+  base[0] = den;
+  gm::sqrt_ratio_setup(ua, va, va3, base[1]);
+  fm::pow22523_xn(w, base);
+  fm::fe64 xa, y;
+  if (!gm::sqrt_ratio_finish_vartime(ua, va, va3, w[1], xa)) return false;
+  fm::sqr(t, den);  // 1/den = w0^8·den^3
+  fm::mul(t, t, den);
+  fm::sqr_n(w[0], w[0], 3);
+  fm::mul(t, t, w[0]);
+  fm::mul(y, num, t);
+  y_enc = fm::to_bytes(y);
+  x_enc = fm::to_bytes(xa);
+  gm::p3 a{xa, y, fm::one, {}};
+  fm::mul(a.t, xa, y);
+  gm::prepare_tables_vartime(a, tables);
+  return true;
+}
+
+// verify_prepared_mulx: verify_prepared_portable's verdict on the MULX/ADX
+// field. With A's prepared tables: P = s·B - h·A by
+// gm::double_scalarmult_prepared_vartime (64 doublings, no R decoding),
+// then enc(P) compared with the R bytes, exactly as verify_portable.
+// Without (a key prepared on the portable field): as verify_mulx, R decoded
+// strictly and the exact equation checked with half-size scalars.
+[[gnu::target("bmi2,adx")]] inline bool verify_prepared_mulx(std::span<const std::uint8_t, 32> y_enc,
+                                                              std::span<const std::uint8_t, 32> x_enc,
+                                                              const e2ee::detail::ed25519_mulx::prepared_tables* tables,
+                                                              std::span<const std::uint8_t> msg,
+                                                              std::span<const std::uint8_t, 64> sig) noexcept {
+  namespace fm = e2ee::detail::f25519_mulx;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc{};
+  std::copy(y_enc.begin(), y_enc.end(), a_enc.begin());
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  if (tables != nullptr) {
+    const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+    const gm::p3 p = gm::double_scalarmult_prepared_vartime(h, *tables, sign_bit == 1, s);
+    const auto check = gm::encode(p);
+    return std::equal(check.begin(), check.end(), r_enc.begin());
+  }
+  gm::p3 r{};
+  if (!gm::decode_vartime(r_enc, r)) return false;  // strict: enc(P) is canonical
+  gm::p3 a{fm::from_bytes(x_enc), fm::from_bytes(y_enc), fm::one, {}};
+  if (sign_bit == 1) fm::neg(a.x, a.x);  // x = 0 stays 0
+  fm::mul(a.t, a.x, a.y);
+  const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+  return gm::exact_check_vartime(h, a, r, s);
 }
 #endif
 
@@ -308,30 +432,35 @@ inline result<signature> sign(std::span<const std::uint8_t, 32> x25519_secret,
 }
 
 // signing_key: an X25519 secret key prepared for repeated XEdDSA signing
-// (Sender Keys sign every group message with one key). It holds the clamped
-// scalar a and the encoding of the Edwards point A = a·B, so each sign skips
-// the fixed-base multiplication xeddsa::sign spends on A: one instead of two
-// (about 40% of a signature). Signatures are byte-identical to
-// xeddsa::sign(x25519_secret, msg, random) for the same inputs; same constant
-// time and wiping. Move-only (the scalar is a secret<32>: clone() to copy);
-// the destructor wipes it. edwards_public() is public data (the point A with
-// its sign, as Signal carries it in bit 255 of each signature).
+// (Sender Keys sign every group message with one key). It holds the X25519
+// secret as given and the encoding of the Edwards point A = clamp(k)·B, so
+// each sign skips the fixed-base multiplication xeddsa::sign spends on A:
+// one instead of two (about 40% of a signature); the clamping itself (two
+// byte operations on a wiped copy) is redone per signature, so the secret
+// is held once and x25519_secret() gives back exactly the bytes the key was
+// built from (records store them). Signatures are byte-identical to
+// xeddsa::sign(x25519_secret, msg, random) for the same inputs; same
+// constant time and wiping. Move-only (the secret is a secret<32>: clone()
+// to copy); the destructor wipes it. edwards_public() is public data (the
+// point A with its sign, as Signal carries it in bit 255 of each signature).
 class signing_key {
  public:
-  constexpr explicit signing_key(std::span<const std::uint8_t, 32> x25519_secret) noexcept {
-    std::array<std::uint8_t, 32> a = detail::clamp(x25519_secret);
-    a_ = secret<32>(std::span<const std::uint8_t, 32>(a));
-    a_enc_ = e2ee::detail::ed25519::scalarmult_base_encoded(a);
-    e2ee::wipe(a);
-  }
+  constexpr explicit signing_key(std::span<const std::uint8_t, 32> x25519_secret) noexcept
+      : k_(x25519_secret), a_enc_(edwards_of(x25519_secret)) {}
+  // The secret moved in (the source is wiped), without another copy.
+  constexpr explicit signing_key(secret<32>&& x25519_secret) noexcept
+      : k_(std::move(x25519_secret)), a_enc_(edwards_of(k_.expose())) {}
   constexpr signing_key(signing_key&&) noexcept = default;
   constexpr signing_key& operator=(signing_key&&) noexcept = default;
-  constexpr signing_key clone() const noexcept { return signing_key(a_.clone(), a_enc_); }
+  constexpr signing_key clone() const noexcept { return signing_key(k_.clone(), a_enc_); }
 
   // sign: as xeddsa::sign with the key this object was built from; `random`
   // must be 64 fresh random bytes per signature (see xeddsa::sign).
   constexpr signature sign(std::span<const std::uint8_t> msg, std::span<const std::uint8_t, 64> random) const noexcept {
-    return detail::sign_prepared(a_.expose(), a_enc_, msg, random);
+    std::array<std::uint8_t, 32> a = detail::clamp(k_.expose());
+    const signature sig = detail::sign_prepared(a, a_enc_, msg, random);
+    e2ee::wipe(a);
+    return sig;
   }
   // sign with the random bytes from `rng`; error::random_failure if it fails.
   template <random_source R>
@@ -351,13 +480,24 @@ class signing_key {
     return sign(msg, rng);
   }
 
+  // x25519_secret: the 32 secret bytes the key was built from, unclamped
+  // (for serializing the key; secret: wipe any copy).
+  constexpr std::span<const std::uint8_t, 32> x25519_secret() const noexcept { return k_.expose(); }
   // edwards_public: enc(A) with A's sign bit, A = clamp(k)·B.
   constexpr const std::array<std::uint8_t, 32>& edwards_public() const noexcept { return a_enc_; }
 
  private:
-  constexpr signing_key(secret<32>&& a, const std::array<std::uint8_t, 32>& a_enc) noexcept
-      : a_(std::move(a)), a_enc_(a_enc) {}
-  secret<32> a_;
+  constexpr signing_key(secret<32>&& k, const std::array<std::uint8_t, 32>& a_enc) noexcept
+      : k_(std::move(k)), a_enc_(a_enc) {}
+  // edwards_of: enc(clamp(k)·B); the clamped copy is wiped.
+  static constexpr std::array<std::uint8_t, 32> edwards_of(std::span<const std::uint8_t, 32> k) noexcept {
+    std::array<std::uint8_t, 32> a = detail::clamp(k);
+    const std::array<std::uint8_t, 32> a_enc = e2ee::detail::ed25519::scalarmult_base_encoded(a);
+    e2ee::wipe(a);
+    return a_enc;
+  }
+
+  secret<32> k_;  // the X25519 secret as given (clamped per signature)
   std::array<std::uint8_t, 32> a_enc_{};
 };
 
@@ -373,6 +513,65 @@ constexpr bool verify(std::span<const std::uint8_t, 32> x25519_public, std::span
 #endif
   return detail::verify_portable(x25519_public, msg, sig);
 }
+
+// verifying_key: an X25519 public key prepared once for repeated XEdDSA
+// verification (a Sender Keys receiver checks every group message of a
+// sender under one key). from_x25519 maps u to the Edwards y = (u - 1)/(u + 1)
+// and finds A's non-negative x; on the MULX/ADX field it also builds tables
+// of odd multiples of A, 2^64·A, 2^128·A and 2^192·A (6 KB; the cost of
+// about one verification, once), so that each verify computes s·B - h·A
+// with a chain of 64 doublings and no decoding of R. verify gives exactly
+// xeddsa::verify's verdict
+// for the same key, message and signature (the sign of A still comes from
+// each signature's bit 255). Build it once per key and keep it (not per
+// message): it pays off from the second verification. Copyable; holds
+// public data only. Variable time (public inputs).
+class verifying_key {
+ public:
+  // from_x25519: the prepared key, or std::nullopt exactly for the keys
+  // under which xeddsa::verify rejects every signature: u ≡ -1 (mod p) (no
+  // Edwards image) and u with no point on edwards25519 ((y^2 - 1)/(d·y^2 + 1)
+  // not a square: u on the twist). Keys are read as xeddsa::verify reads
+  // them (bit 255 ignored, u >= p taken mod p); x25519_public() returns the
+  // 32 bytes as given.
+  static std::optional<verifying_key> from_x25519(std::span<const std::uint8_t, 32> x25519_public) noexcept {
+    verifying_key k;
+    std::copy(x25519_public.begin(), x25519_public.end(), k.u_.begin());
+#if E2EE_HAVE_X86_KERNELS
+    if (e2ee::detail::ed25519::mulx_enabled()) {
+      if (!detail::prepare_mulx(x25519_public, k.y_, k.x_, k.tables_)) return std::nullopt;
+      k.has_tables_ = true;
+      return k;
+    }
+#endif
+    if (!detail::prepare_portable(x25519_public, k.y_, k.x_)) return std::nullopt;
+    return k;
+  }
+
+  // verify: xeddsa::verify(x25519_public(), msg, sig), faster.
+  bool verify(std::span<const std::uint8_t> msg, std::span<const std::uint8_t, 64> sig) const noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (e2ee::detail::ed25519::mulx_enabled())
+      return detail::verify_prepared_mulx(y_, x_, has_tables_ ? &tables_ : nullptr, msg, sig);
+#endif
+    return detail::verify_prepared_portable(y_, x_, msg, sig);
+  }
+
+  // x25519_public: the key this object was made from, as given.
+  const std::array<std::uint8_t, 32>& x25519_public() const noexcept { return u_; }
+
+ private:
+  verifying_key() noexcept = default;
+  std::array<std::uint8_t, 32> u_{};  // the X25519 key as given
+  std::array<std::uint8_t, 32> y_{};  // enc(y) of A, bit 255 clear
+  std::array<std::uint8_t, 32> x_{};  // A's non-negative x, canonical
+#if E2EE_HAVE_X86_KERNELS
+  // Made when the key is prepared on the MULX/ADX field (else verify on it
+  // decodes A from y_ and x_ per call).
+  e2ee::detail::ed25519_mulx::prepared_tables tables_{};
+  bool has_tables_ = false;
+#endif
+};
 
 }  // namespace xeddsa
 E2EE_NAMESPACE_END

@@ -12,10 +12,9 @@
 // be (inline asm).
 //
 // Tables: the compile-time comb table and the wNAF table of B are the
-// portable ones converted to 4x64 limbs by the compiler (from_portable is
-// constexpr), so nothing is computed at run time and there is no
-// initialisation guard; the conversion is a few thousand integer operations
-// on top of building the portable tables.
+// portable ones (computed once, with canonical limbs) packed into 4x64 limbs
+// by the compiler, so nothing is computed at run time and there is no
+// initialisation guard; the packing is a few thousand shifts.
 //
 // Constant time: scalarmult_base selects comb entries by mask over a whole
 // row and negates by mask; every function ending in _vartime, and decode,
@@ -23,9 +22,6 @@
 #pragma once
 
 #include "../../core/config.hpp"
-// Outside the #if: scripts/amalgamate.py needs a header's first inclusion to
-// be unconditional, and this is scalar25519.hpp's first.
-#include "../../ec/scalar25519.hpp"
 
 #if E2EE_HAVE_X86_KERNELS
 
@@ -38,6 +34,7 @@
 #include "../../core/secret.hpp"
 #include "../../ec/edwards25519.hpp"
 #include "../../ec/field25519.hpp"
+#include "../../ec/scalar25519.hpp"
 #include "field25519_mulx.hpp"
 
 E2EE_NAMESPACE_BEGIN
@@ -510,20 +507,31 @@ E2EE_ED_MULX inline p3 mul_by_cofactor(const p3& p) noexcept {
 
 using comb_table_t = std::array<std::array<niels, 8>, 32>;
 
-constexpr comb_table_t convert_comb_table() noexcept {
-  comb_table_t t{};
-  for (std::size_t i = 0; i < 32; ++i)
-    for (std::size_t j = 0; j < 8; ++j) t[i][j] = from_portable(pg::comb_table[i][j]);
-  return t;
+// The tables of ec/edwards25519.hpp (computed there once, canonical limbs)
+// packed into 4x64 limbs: shifts only, since canonical limbs are < 2^51.
+namespace tablegen {
+constexpr fe64 pack(const pg::f::tight& a) noexcept {
+  const std::uint64_t l0 = a.v[0], l1 = a.v[1], l2 = a.v[2], l3 = a.v[3], l4 = a.v[4];
+  return fe64{{l0 | (l1 << 51), (l1 >> 13) | (l2 << 38), (l2 >> 26) | (l3 << 25), (l3 >> 39) | (l4 << 12)}};
 }
-inline constexpr comb_table_t comb_table = convert_comb_table();
+constexpr niels pack(const pg::niels& n) noexcept { return {pack(n.y_plus_x), pack(n.y_minus_x), pack(n.xy2d)}; }
 
-constexpr std::array<niels, 64> convert_base_naf_table() noexcept {
-  std::array<niels, 64> t{};
-  for (std::size_t j = 0; j < 64; ++j) t[j] = from_portable(pg::base_naf_table[j]);
+struct base_tables_t {
+  comb_table_t comb;
+  std::array<niels, 64> naf;
+};
+constexpr base_tables_t pack_tables() noexcept {
+  base_tables_t t{};
+  for (std::size_t i = 0; i < 32; ++i)
+    for (std::size_t j = 0; j < 8; ++j) t.comb[i][j] = pack(pg::comb_table[i][j]);
+  for (std::size_t j = 0; j < 64; ++j) t.naf[j] = pack(pg::base_naf_table[j]);
   return t;
 }
-inline constexpr std::array<niels, 64> base_naf_table = convert_base_naf_table();
+}  // namespace tablegen
+
+inline constexpr tablegen::base_tables_t base_tables = tablegen::pack_tables();
+inline constexpr const comb_table_t& comb_table = base_tables.comb;
+inline constexpr const std::array<niels, 64>& base_naf_table = base_tables.naf;
 
 // ---- constant-time fixed-base multiplication (secret scalars) ----
 
@@ -697,6 +705,178 @@ E2EE_ED_MULX inline bool cofactored_check_vartime(std::span<const std::uint8_t, 
     acc = to_p3(t);
   }
   return is_identity_vartime(mul_by_cofactor(acc));
+}
+
+// exact_check_tables: S·B - k·A - R = O exactly (cofactorless: XEdDSA,
+// where a torsion difference must reject), with the half-size scalars of
+// sc::reduce_basis_8l_vartime (h.ok): u ≡ v·k (mod 8L), v odd, so
+//   [|v|](S·B - k·A - R) = s_lo·B + s_hi·B' - sign(v)·u·A - |v|·R,
+// s_lo + 2^128·s_hi = |v|·S mod L, and [|v|]X = O iff X = O (|v| is prime
+// to the group order 8L). ta holds the odd multiples 1·A, 3·A, ... of A
+// (NA of them: a width log2(NA) + 2 wNAF for u); r is R. About 128
+// doublings instead of 253. Public inputs only.
+template <std::size_t NA>
+E2EE_ED_MULX inline bool exact_check_tables(const sc25519::half_size_exact& h, const std::array<cached, NA>& ta,
+                                            const p3& r, std::span<const std::uint8_t, 32> s) noexcept {
+  namespace sc = detail::sc25519;
+  static_assert(NA == 8 || NA == 16 || NA == 32 || NA == 64);
+  constexpr unsigned wa = NA == 8 ? 5 : NA == 16 ? 6 : NA == 32 ? 7 : 8;
+  const auto s2 = sc::to_bytes(sc::mul(sc::from_bytes(h.v), sc::from_bytes(s)));  // |v|·S mod L
+  std::array<std::uint8_t, 32> s_lo{}, s_hi{};
+  for (std::size_t j = 0; j < 16; ++j) {
+    s_lo[j] = s2[j];
+    s_hi[j] = s2[16 + j];
+  }
+  const pg::naf_digits nu = pg::wnaf_vartime<wa>(h.u);
+  const pg::naf_digits nv = pg::wnaf_vartime<5>(h.v);
+  const pg::naf_digits nlo = pg::wnaf_vartime<pg::base_naf_width>(s_lo);
+  const pg::naf_digits nhi = pg::wnaf_vartime<pg::base_naf_width>(s_hi);
+  const auto tr = odd_multiples<8>(neg(r));  // -|v|·R
+  const std::array<niels, 64>& tb2 = base128_table();
+  const bool flip_a = !h.v_negative;  // the A term is -sign(v)·u·A
+  std::size_t i = 136;  // every scalar is below 2^130: digits sit below bit 131
+  while (i > 0 && nu[i - 1] == 0 && nv[i - 1] == 0 && nlo[i - 1] == 0 && nhi[i - 1] == 0) --i;
+  if (i == 0) return true;  // every scalar 0: the sum is O
+  p1p1 t{};
+  p2 q = to_p2(identity);
+  for (; i-- > 0;) {
+    t = dbl(q);
+    if (nu[i] != 0) t = add_digit_vartime(to_p3(t), ta, static_cast<std::int8_t>(flip_a ? -nu[i] : nu[i]));
+    if (nv[i] != 0) t = add_digit_vartime(to_p3(t), tr, nv[i]);
+    if (nlo[i] != 0) t = add_digit_vartime(to_p3(t), base_naf_table, nlo[i]);
+    if (nhi[i] != 0) t = add_digit_vartime(to_p3(t), tb2, nhi[i]);
+    if (i != 0) q = to_p2(t);
+  }
+  return is_identity_vartime(to_p3(t));
+}
+
+// exact_check_vartime: S·B - k·A - R = O for public k < L, S < 2^253, A and
+// R, R affine (Z = 1, as decoded); exact_check_tables, or (when the
+// reduction gives no odd short v, rare) the full-size double-scalar
+// multiplication compared with R.
+E2EE_ED_MULX inline bool exact_check_vartime(std::span<const std::uint8_t, 32> k, const p3& a, const p3& r,
+                                             std::span<const std::uint8_t, 32> s) noexcept {
+  const sc25519::half_size_exact h = sc25519::reduce_basis_8l_vartime(k);
+  if (!h.ok) return equals_affine_vartime(double_scalarmult_vartime(k, neg(a), s), r.x, r.y);
+  return exact_check_tables(h, odd_multiples<8>(a), r, s);
+}
+
+// ---- prepared public keys (xeddsa::verifying_key) ----
+
+// base_shift_table: the 64 odd multiples of 2^shift·B, affine niels (the
+// width-8 wNAF table of a 64-bit slice of a B scalar), built at run time as
+// base128_table. base64_table / base192_table: built once (thread-safe
+// function-local statics, about 0.1 ms each). Public data.
+inline std::array<niels, 64> make_base_shift_table(unsigned shift) noexcept {
+  pg::p3 b = pg::base_point;
+  for (unsigned i = 0; i < shift; ++i) b = pg::dbl3(b);
+  std::array<pg::p3, 64> m{};
+  m[0] = b;
+  const pg::cached b2 = pg::to_cached(pg::dbl3(b));
+  for (std::size_t j = 1; j < 64; ++j) m[j] = pg::to_p3(pg::add(m[j - 1], b2));
+  const std::array<pg::niels, 64> t = pg::to_affine_niels(m);
+  std::array<niels, 64> out{};
+  for (std::size_t j = 0; j < 64; ++j) out[j] = from_portable(t[j]);
+  return out;
+}
+inline const std::array<niels, 64>& base64_table() noexcept {
+  static const std::array<niels, 64> table = make_base_shift_table(64);
+  return table;
+}
+inline const std::array<niels, 64>& base192_table() noexcept {
+  static const std::array<niels, 64> table = make_base_shift_table(192);
+  return table;
+}
+
+// prepared_tables: for a public point A, the odd multiples 1, 3, ..., 31 of
+// A, 2^64·A, 2^128·A and 2^192·A, affine niels (width-6 wNAF tables of the
+// four 64-bit slices of A's scalar in double_scalarmult_prepared_vartime).
+using prepared_tables = std::array<std::array<niels, 16>, 4>;
+
+// prepare_tables_vartime: prepared_tables of A: 192 doublings, 64
+// additions and one inversion (the 64 Z made 1 at once, Montgomery's
+// trick). Exact multiples: A may have any order. Public inputs only.
+E2EE_ED_MULX inline void prepare_tables_vartime(const p3& a, prepared_tables& out) noexcept {
+  std::array<p3, 64> m;
+  p3 base = a;
+  for (std::size_t j = 0; j < 4; ++j) {
+    if (j != 0) {
+      p2 q = to_p2(base);
+      for (int i = 0; i < 63; ++i) q = to_p2(dbl(q));
+      base = to_p3(dbl(q));
+    }
+    const cached twice = to_cached(dbl3(base));
+    m[16 * j] = base;
+    for (std::size_t i = 1; i < 16; ++i) m[16 * j + i] = to_p3(add(m[16 * j + i - 1], twice));
+  }
+  std::array<fe64, 64> prefix;  // prefix[i] = Z_0·...·Z_i
+  prefix[0] = m[0].z;
+  for (std::size_t i = 1; i < 64; ++i) fm::mul(prefix[i], prefix[i - 1], m[i].z);
+  fe64 inv;
+  invert_divsteps(inv, prefix[63]);
+  for (std::size_t i = 64; i-- > 0;) {
+    fe64 zi, x, y, t;
+    if (i != 0) {
+      fm::mul(zi, inv, prefix[i - 1]);  // 1/Z_i
+      fm::mul(inv, inv, m[i].z);        // 1/(Z_0·...·Z_(i-1))
+    } else {
+      zi = inv;
+    }
+    fm::mul(x, m[i].x, zi);
+    fm::mul(y, m[i].y, zi);
+    niels& n = out[i / 16][i % 16];
+    fm::add(n.y_plus_x, y, x);
+    fm::sub(n.y_minus_x, y, x);
+    fm::mul(t, x, y);
+    fm::mul(n.xy2d, t, curve_2d);
+  }
+}
+
+// double_scalarmult_prepared_vartime: s·B - k·A' for public s, k < 2^256,
+// with A' = A, or -A when negate_a, and A's prepared tables: both scalars
+// cut into four 64-bit slices (s_j·(2^(64j)·B), tables base_naf_table,
+// base64/128/192_table; k_j·(2^(64j)·A), the prepared tables), so the chain
+// has 64 doublings instead of 253, with no lattice reduction: the exact
+// s·B - k·A', torsion of A included.
+E2EE_ED_MULX inline p3 double_scalarmult_prepared_vartime(std::span<const std::uint8_t, 32> k,
+                                                          const prepared_tables& ta, bool negate_a,
+                                                          std::span<const std::uint8_t, 32> s) noexcept {
+  std::array<std::array<std::uint8_t, 32>, 4> sb{}, ka{};
+  for (std::size_t j = 0; j < 32; ++j) {
+    sb[j / 8][j % 8] = s[j];
+    ka[j / 8][j % 8] = k[j];
+  }
+  std::array<pg::naf_digits, 4> nb, na;
+  for (std::size_t j = 0; j < 4; ++j) {
+    nb[j] = pg::wnaf_vartime<pg::base_naf_width>(sb[j]);
+    na[j] = pg::wnaf_vartime<6>(ka[j]);
+  }
+  const std::array<const std::array<niels, 64>*, 4> tb{&base_naf_table, &base64_table(), &base128_table(),
+                                                       &base192_table()};
+  const bool flip_a = !negate_a;  // the A term is -k·A'
+  std::size_t i = 72;             // 64-bit slices: digits sit at positions <= 64
+  const auto any = [&](std::size_t pos) {
+    for (std::size_t j = 0; j < 4; ++j)
+      if (na[j][pos] != 0 || nb[j][pos] != 0) return true;
+    return false;
+  };
+  while (i > 0 && !any(i - 1)) --i;
+  if (i == 0) return identity;
+  p1p1 t{};
+  p2 q = to_p2(identity);
+  for (; i-- > 0;) {
+    t = dbl(q);
+    for (std::size_t j = 0; j < 4; ++j)
+      if (const std::int8_t d = na[j][i]; d != 0) {
+        const bool add_it = (d > 0) != flip_a;
+        const niels& n = ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)];
+        t = add_it ? madd(to_p3(t), n) : msub(to_p3(t), n);
+      }
+    for (std::size_t j = 0; j < 4; ++j)
+      if (nb[j][i] != 0) t = add_digit_vartime(to_p3(t), *tb[j], nb[j][i]);
+    if (i != 0) q = to_p2(t);
+  }
+  return to_p3(t);
 }
 
 #undef E2EE_ED_MULX
