@@ -55,6 +55,7 @@
 
 #include "bench_common.hpp"
 #include "signal_c_peer.hpp"
+#include "support/session_fixture.hpp"  // tests/support
 
 namespace {
 
@@ -129,47 +130,25 @@ void state_ratchet_message(benchmark::State& st, bool alternate) {
   if (!ok) st.SkipWithError("e2ee: message did not decrypt");
 }
 
-// Bob's keys (identity, signed prekey with its XEdDSA signature, one-time
-// prekey) and Alice's identity exist before the timed part.
-struct e2ee_keys {
-  std::optional<proto::key_pair> alice_identity, bob_identity;
-  std::optional<proto::signed_pre_key_record> signed_pre_key;
-  std::optional<proto::pre_key_record> pre_key;
-  bool ok = false;
-
-  explicit e2ee_keys(e2ee::os_random& rng) {
-    auto ika = proto::key_pair::generate(rng), ikb = proto::key_pair::generate(rng),
-         opk = proto::key_pair::generate(rng);
-    if (!ika || !ikb || !opk) return;
-    auto spk = proto::make_signed_pre_key(*ikb, 7, 0, rng);
-    if (!spk) return;
-    alice_identity.emplace(std::move(*ika));
-    bob_identity.emplace(std::move(*ikb));
-    signed_pre_key.emplace(std::move(*spk));
-    pre_key.emplace(proto::pre_key_record{31, std::move(*opk)});
-    ok = true;
+// make_pair: Alice and Bob of tests/support/session_fixture.hpp (identities,
+// Bob's signed prekey 7 with its XEdDSA signature and one-time prekey 31,
+// the bundle), or nullopt after SkipWithError if the keys could not be made.
+std::optional<test::session_pair> make_pair(benchmark::State& st, e2ee::os_random& rng) {
+  try {
+    return std::optional<test::session_pair>(std::in_place, rng);
+  } catch (const test::setup_error& e) {
+    st.SkipWithError(e.what());
+    return std::nullopt;
   }
-  proto::pre_key_bundle bundle() const {
-    proto::pre_key_bundle b;
-    b.registration_id = 2;
-    b.pre_key_id = pre_key->id;
-    b.pre_key = pre_key->key.public_key;
-    b.signed_pre_key_id = signed_pre_key->id;
-    b.signed_pre_key = signed_pre_key->key.public_key;
-    b.signed_pre_key_signature = signed_pre_key->signature;
-    b.identity_key = bob_identity->public_key;
-    return b;
-  }
-};
+}
 
 void state_session_setup(benchmark::State& st) {
   e2ee::os_random rng;
-  const e2ee_keys k(rng);
-  if (!k.ok) {
-    st.SkipWithError("e2ee: key generation failed");
-    return;
-  }
-  const proto::pre_key_bundle b = k.bundle();
+  const auto k = make_pair(st, rng);
+  if (!k) return;
+  const proto::pre_key_bundle& b = k->bundle;
+  const proto::key_pair& alice_identity = k->alice.store.identity_key_pair();
+  const proto::key_pair& bob_identity = k->bob.store.identity_key_pair();
   const bytes msg = e2ee_bench::pattern(message_size, 63);
   bool ok = true;
   run(st, 0, [&] {
@@ -180,7 +159,7 @@ void state_session_setup(benchmark::State& st) {
       ok = false;
       return;
     }
-    auto a = proto::session_state::initialize_alice(*k.alice_identity, *eka, b.identity_key, b.signed_pre_key,
+    auto a = proto::session_state::initialize_alice(alice_identity, *eka, b.identity_key, b.signed_pre_key,
                                                     std::span<const std::uint8_t, 32>(*b.pre_key), rng);
     if (!a) {
       ok = false;
@@ -194,7 +173,7 @@ void state_session_setup(benchmark::State& st) {
       ok = false;
       return;
     }
-    auto s = proto::session_state::initialize_bob(*k.bob_identity, k.signed_pre_key->key, &k.pre_key->key,
+    auto s = proto::session_state::initialize_bob(bob_identity, k->signed_pre_key().key, &k->pre_key()->key,
                                                   outer->identity_key, outer->base_key);
     auto d = s ? s->decrypt(outer->message, rng) : e2ee::result<bytes>(e2ee::error::no_session);
     ok &= d.has_value() && same(*d, msg);
@@ -211,95 +190,25 @@ proto::session_options modern_options() {
   return o;
 }
 
-const proto::address alice_address{"alice", 1}, bob_address{"bob", 1};
-
-struct api_parties {
-  e2ee_keys keys;
-  std::optional<proto::memory_store> alice, bob;
-
-  explicit api_parties(e2ee::os_random& rng) : keys(rng) { reset(); }
-  // Fresh stores: Alice knows nobody; Bob holds his signed and one-time prekeys.
-  void reset() {
-    if (!keys.ok) return;
-    alice.emplace(keys.alice_identity->clone(), 1);
-    bob.emplace(keys.bob_identity->clone(), 2);
-    const auto& spk = *keys.signed_pre_key;
-    bob->store_signed_pre_key({spk.id, spk.key.clone(), spk.signature, spk.timestamp});
-    bob->store_pre_key({keys.pre_key->id, keys.pre_key->key.clone()});
-  }
-  // session_setup's work: Alice processes the bundle and sends, Bob decrypts.
-  bool set_up(std::span<const std::uint8_t> msg, e2ee::os_random& rng, const proto::session_options& o = {}) {
-    if (!keys.ok || !proto::process_pre_key_bundle(*alice, bob_address, keys.bundle(), rng, o)) return false;
-    auto e = proto::encrypt(*alice, bob_address, msg);
-    if (!e) return false;
-    auto d = proto::decrypt(*bob, alice_address, e->type, e->bytes, rng);
-    return d.has_value() && same(*d, msg);
-  }
-};
-
-// copying_store: memory_store without the in-place capability
-// (session_store_in_place), so encrypt and decrypt take the
-// load_session / store_session path: a deep copy of the record per call.
-// e2ee:api_copy measures what the capability saves, in the same run.
-class copying_store {
- public:
-  explicit copying_store(proto::memory_store& s) noexcept : s_(s) {}
-  const proto::key_pair& identity_key_pair() const noexcept { return s_.identity_key_pair(); }
-  std::uint32_t local_registration_id() const noexcept { return s_.local_registration_id(); }
-  bool is_trusted_identity(const proto::address& a, std::span<const std::uint8_t, 32> k) const {
-    return s_.is_trusted_identity(a, k);
-  }
-  bool save_identity(const proto::address& a, std::span<const std::uint8_t, 32> k) { return s_.save_identity(a, k); }
-  const proto::pre_key_record* load_pre_key(std::uint32_t id) const { return s_.load_pre_key(id); }
-  bool remove_pre_key(std::uint32_t id) { return s_.remove_pre_key(id); }
-  const proto::signed_pre_key_record* load_signed_pre_key(std::uint32_t id) const {
-    return s_.load_signed_pre_key(id);
-  }
-  std::optional<proto::session_record> load_session(const proto::address& a) const { return s_.load_session(a); }
-  bool store_session(const proto::address& a, proto::session_record r) { return s_.store_session(a, std::move(r)); }
-
- private:
-  proto::memory_store& s_;
-};
-
 void api_ratchet_message(benchmark::State& st, bool alternate, const proto::session_options& o = {},
                          bool copying = false) {
   e2ee::os_random rng;
-  api_parties p(rng);
-  const bytes msg = e2ee_bench::pattern(message_size, 61);
-  const std::array<std::uint8_t, 1> hello{1};
-  bool ok = p.set_up(hello, rng, o);
-  if (ok) {  // Bob answers: established; Alice's next message is a plain SignalMessage
-    auto e = proto::encrypt(*p.bob, alice_address, hello);
-    ok = e && proto::decrypt(*p.alice, bob_address, e->type, e->bytes, rng).has_value();
-    auto f = proto::encrypt(*p.alice, bob_address, hello);
-    ok = ok && f && f->type == proto::message_type::whisper &&
-         proto::decrypt(*p.bob, alice_address, f->type, f->bytes, rng).has_value();
-  }
-  if (!ok) {
+  auto p = make_pair(st, rng);
+  if (!p) return;
+  if (!p->establish(rng, o)) {  // Alice's next message is a plain SignalMessage
     st.SkipWithError("e2ee: session set-up failed");
     return;
   }
-  bool alice_turn = true;
+  const bytes msg = e2ee_bench::pattern(message_size, 61);
+  bool ok = true, alice_turn = true;
   run(st, message_size, [&] {
-    auto& from = alice_turn ? *p.alice : *p.bob;
-    auto& to = alice_turn ? *p.bob : *p.alice;
-    const auto& to_address = alice_turn ? bob_address : alice_address;
-    const auto& from_address = alice_turn ? alice_address : bob_address;
-    const auto send = [&](auto& sender, auto& receiver) {
-      auto e = proto::encrypt(sender, to_address, msg);
-      if (!e) {
-        ok = false;
-        return;
-      }
-      auto d = proto::decrypt(receiver, from_address, e->type, e->bytes, rng);
-      ok &= d.has_value() && same(*d, msg);
-    };
+    auto& from = alice_turn ? p->alice : p->bob;
+    auto& to = alice_turn ? p->bob : p->alice;
     if (copying) {
-      copying_store f(from), t(to);
-      send(f, t);
+      test::copying_store f(from.store), t(to.store);
+      ok &= test::send(f, from, t, to, msg, rng);
     } else {
-      send(from, to);
+      ok &= test::send(from, to, msg, rng);
     }
     if (alternate) alice_turn = !alice_turn;
   });
@@ -308,15 +217,16 @@ void api_ratchet_message(benchmark::State& st, bool alternate, const proto::sess
 
 void api_session_setup(benchmark::State& st) {
   e2ee::os_random rng;
-  api_parties p(rng);
+  auto p = make_pair(st, rng);
+  if (!p) return;
   const bytes msg = e2ee_bench::pattern(message_size, 63);
-  bool ok = p.keys.ok && p.set_up(msg, rng);  // once untimed: fails loudly before the loop
+  bool ok = p->start(msg, rng);  // once untimed: fails loudly before the loop
   if (!ok) {
     st.SkipWithError("e2ee: session set-up failed");
     return;
   }
   run_reset(
-      st, 0, [&] { p.reset(); }, [&] { ok &= p.set_up(msg, rng); });
+      st, 0, [&] { p->reset(); }, [&] { ok &= p->start(msg, rng); });
   if (!ok) st.SkipWithError("e2ee: session set-up failed");
 }
 

@@ -504,8 +504,11 @@ TEST_CASE("sender keys: the kept signing key signs byte-identically to xeddsa::s
       REQUIRE(own.has_value());
       const auto& st = *own->newest();
       REQUIRE(st.signing_private.has_value());
-      CHECK(st.signing_private->signer().edwards_public() ==
-            e2ee::xeddsa::signing_key(st.signing_private->expose()).edwards_public());
+      // One copy of the secret: the signing key gives back the X25519 secret
+      // of the state's public key, and A is the one built from those bytes.
+      CHECK(e2ee::x25519::public_key(st.signing_private->x25519_secret()) == st.signing_key);
+      CHECK(st.signing_private->edwards_public() ==
+            e2ee::xeddsa::signing_key(st.signing_private->x25519_secret()).edwards_public());
       const auto pt = numbered("message ", i * i);
       test::rng before = g;  // the random bytes group_encrypt will draw
       auto msg = proto::group_encrypt(alice, name, pt, framing, g);
@@ -513,7 +516,7 @@ TEST_CASE("sender keys: the kept signing key signs byte-identically to xeddsa::s
       std::array<std::uint8_t, 64> z{};
       REQUIRE(before.fill(z));
       const auto signed_part = std::span<const std::uint8_t>(*msg).first(msg->size() - 64);
-      const auto want_sig = e2ee::xeddsa::sign(st.signing_private->expose(), signed_part, z);
+      const auto want_sig = e2ee::xeddsa::sign(st.signing_private->x25519_secret(), signed_part, z);
       CHECK(test::hex(std::span<const std::uint8_t>(*msg).last(64)) == test::hex(want_sig));
       // The message from the primitives: header fields, CBC body, signature.
       const auto mk = st.chain.message_key();
@@ -632,5 +635,89 @@ TEST_CASE("sender keys: group_encrypt and group_decrypt allocate only the output
       CHECK(enc == 1);
       CHECK(dec == 1);
     }
+  }
+}
+
+// A state kept in memory prepares its public signing key for XEdDSA
+// verification at its second verification, not per message; a state loaded
+// for one message (or cloned, or deserialized) is not prepared. The prepared
+// verdicts are xeddsa::verify's; a key no signature verifies under (u = -1,
+// which has no Edwards image, and a u on the twist) cannot be prepared: it
+// stays in the record byte for byte, and every message under it is
+// invalid_signature with the record unchanged, exactly as with xeddsa::verify.
+TEST_CASE("sender keys: the prepared verifying key; keys that cannot be prepared verify nothing",
+          "[protocol][sender_keys]") {
+  test::rng g(0x9e7a);
+  const auto dist = make_distribution(55);
+  std::array<std::uint8_t, 32> minus_one{};  // p - 1
+  minus_one.fill(0xff);
+  minus_one[0] = 0xec;
+  minus_one[31] = 0x7f;
+  std::array<std::uint8_t, 32> twist{};
+  do {
+    REQUIRE(g.fill(twist));
+    twist[31] &= 0x7f;
+  } while (e2ee::xeddsa::verifying_key::from_x25519(twist).has_value());
+  CHECK_FALSE(e2ee::xeddsa::verifying_key::from_x25519(minus_one).has_value());
+  for (const auto framing : {group_framing::libsignal_c, group_framing::rust}) {
+    INFO("framing " << (framing == group_framing::rust ? "rust" : "libsignal_c"));
+    proto::memory_sender_key_store alice, bob;
+    const proto::sender_key_name name{{"alice", 1}, dist};
+    const auto skdm = proto::create_sender_key_distribution(alice, name, framing, g);
+    REQUIRE(skdm.has_value());
+    REQUIRE(proto::process_sender_key_distribution(bob, name, *skdm, framing).has_value());
+    const auto msg = proto::group_encrypt(alice, name, numbered("group ", 1), framing, g);
+    REQUIRE(msg.has_value());
+    const auto m = proto::parse_sender_key_message(*msg, framing);
+    REQUIRE(m.has_value());
+
+    // Not prepared by loading, cloning or deserializing; prepared at the
+    // second verification, and the record's bytes do not change.
+    auto rec = bob.load_sender_key(name);
+    REQUIRE(rec.has_value());
+    const auto bytes = rec->serialize();
+    auto& st = *rec->newest();
+    CHECK_FALSE(st.prepared());
+    CHECK(st.verify(m->signed_part, m->signature));
+    CHECK_FALSE(st.prepared());
+    CHECK(st.verify(m->signed_part, m->signature));
+    CHECK(st.prepared());
+    CHECK(rec->serialize() == bytes);
+    CHECK_FALSE(st.clone().prepared());
+    const auto loaded = proto::sender_key_record::deserialize(bytes);
+    REQUIRE(loaded.has_value());
+    CHECK_FALSE(loaded->newest()->prepared());
+    // The prepared verdict is xeddsa::verify's, on the message and with
+    // each signature byte changed.
+    for (std::size_t i = 0; i < 64; ++i) {
+      auto sig = m->signature;
+      sig[i] ^= static_cast<std::uint8_t>(1u << (i % 8));
+      CHECK(st.verify(m->signed_part, sig) == e2ee::xeddsa::verify(st.signing_key, m->signed_part, sig));
+    }
+    CHECK(st.prepared());
+
+    for (const auto& bad : {minus_one, twist}) {
+      CHECK_FALSE(e2ee::xeddsa::verify(bad, m->signed_part, m->signature));
+      auto forged = *skdm;  // the signing key is the distribution's last field
+      std::copy(bad.begin(), bad.end(), forged.end() - 32);
+      proto::memory_sender_key_store carol;
+      REQUIRE(proto::process_sender_key_distribution(carol, name, forged, framing).has_value());
+      const auto before = carol.load_sender_key(name)->serialize();
+      auto unprepared = proto::sender_key_record::deserialize(before);
+      REQUIRE(unprepared.has_value());
+      CHECK(unprepared->newest()->signing_key == bad);
+      for (int k = 0; k < 3; ++k) {  // direct, then the failed preparation, then remembered
+        CHECK_FALSE(unprepared->newest()->verify(m->signed_part, m->signature));
+        CHECK_FALSE(unprepared->newest()->prepared());
+      }
+      CHECK(unprepared->serialize() == before);
+      for (int k = 0; k < 3; ++k) {  // in place: the same state each time
+        const auto r = proto::group_decrypt(carol, name, *msg, framing);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error() == error::invalid_signature);
+        CHECK(carol.load_sender_key(name)->serialize() == before);
+      }
+    }
+    REQUIRE(proto::group_decrypt(bob, name, *msg, framing).has_value());
   }
 }

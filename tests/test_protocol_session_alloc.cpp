@@ -14,6 +14,7 @@
 #include "support/alloc_counter.hpp"
 #include "support/bytes.hpp"
 #include "support/rng.hpp"
+#include "support/session_fixture.hpp"
 
 namespace {
 
@@ -21,62 +22,8 @@ using e2ee::error;
 using test::byte_vector;
 namespace proto = e2ee::protocol;
 
-// copying_store: memory_store without the in-place capability, so the API
-// takes its load_session / store_session path.
-class copying_store {
- public:
-  explicit copying_store(proto::memory_store& s) noexcept : s_(s) {}
-  const proto::key_pair& identity_key_pair() const noexcept { return s_.identity_key_pair(); }
-  std::uint32_t local_registration_id() const noexcept { return s_.local_registration_id(); }
-  bool is_trusted_identity(const proto::address& a, std::span<const std::uint8_t, 32> k) const {
-    return s_.is_trusted_identity(a, k);
-  }
-  bool save_identity(const proto::address& a, std::span<const std::uint8_t, 32> k) { return s_.save_identity(a, k); }
-  const proto::pre_key_record* load_pre_key(std::uint32_t id) const { return s_.load_pre_key(id); }
-  bool remove_pre_key(std::uint32_t id) { return s_.remove_pre_key(id); }
-  const proto::signed_pre_key_record* load_signed_pre_key(std::uint32_t id) const {
-    return s_.load_signed_pre_key(id);
-  }
-  std::optional<proto::session_record> load_session(const proto::address& a) const { return s_.load_session(a); }
-  bool store_session(const proto::address& a, proto::session_record r) { return s_.store_session(a, std::move(r)); }
-
- private:
-  proto::memory_store& s_;
-};
-static_assert(proto::protocol_store<copying_store> && !proto::session_store_in_place<copying_store>);
-
-struct user {
-  proto::memory_store store;
-  proto::address addr;
-};
-
-user make_user(test::rng& g, std::string name, std::uint32_t reg) {
-  auto id = proto::key_pair::generate(g);
-  REQUIRE(id.has_value());
-  return {proto::memory_store(std::move(*id), reg), proto::address{std::move(name), 1}};
-}
-
-proto::pre_key_bundle publish(user& bob, test::rng& g, std::uint32_t spk_id, std::uint32_t opk_id) {
-  auto spk = proto::make_signed_pre_key(bob.store.identity_key_pair(), spk_id, 1000, g);
-  auto opk = proto::key_pair::generate(g);
-  REQUIRE((spk && opk));
-  proto::pre_key_bundle b;
-  b.registration_id = bob.store.local_registration_id();
-  b.signed_pre_key_id = spk_id;
-  b.signed_pre_key = spk->key.public_key;
-  b.signed_pre_key_signature = spk->signature;
-  b.identity_key = bob.store.identity_key_pair().public_key;
-  b.pre_key_id = opk_id;
-  b.pre_key = opk->public_key;
-  bob.store.store_signed_pre_key(std::move(*spk));
-  bob.store.store_pre_key({opk_id, std::move(*opk)});
-  return b;
-}
-
-byte_vector record_bytes(const proto::memory_store& s, const proto::address& a) {
-  const auto r = s.load_session(a);
-  return r ? r->serialize() : byte_vector{};
-}
+using test::copying_store;
+using test::record_bytes;
 
 proto::session_options suite_options(int config) {
   proto::session_options o;
@@ -94,15 +41,14 @@ const char* config_name(int config) {
 // dozens of allocations.
 struct established {
   test::rng g;
-  user alice, bob;
-  explicit established(int config) : g(0x5e55 + static_cast<std::uint64_t>(config)),
-                                     alice(make_user(g, "alice", 1)), bob(make_user(g, "bob", 2)) {
+  test::session_pair p;
+  test::party& alice = p.alice;
+  test::party& bob = p.bob;
+  explicit established(int config) : g(0x5e55 + static_cast<std::uint64_t>(config)), p(g, 10, 20) {
     const auto o = suite_options(config);
     for (std::uint32_t round = 0; round < 2; ++round) {
-      REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 10 + round, 20 + round), g, o));
-      const auto first = proto::encrypt(alice.store, bob.addr, test::ascii("hello"));
-      REQUIRE(first.has_value());
-      REQUIRE(proto::decrypt(bob.store, alice.addr, first->type, first->bytes, g).has_value());
+      if (round > 0) p.republish(g, 10 + round, 20 + round);
+      REQUIRE(p.start(test::ascii("hello"), g, o));
       std::optional<proto::encrypted_message> last;
       for (int i = 0; i < 5; ++i) {
         auto m = proto::encrypt(bob.store, alice.addr, test::ascii("answer"));
@@ -271,13 +217,11 @@ TEST_CASE("session: a replay that lands on an archived session is duplicate_mess
   for (int config = 0; config < 3; ++config) {
     INFO(config_name(config));
     test::rng g(0xa4c + static_cast<std::uint64_t>(config));
-    user alice = make_user(g, "alice", 1), bob = make_user(g, "bob", 2);
+    test::session_pair p(g, 1, 1);
+    test::party &alice = p.alice, &bob = p.bob;
     const auto o = suite_options(config);
     // Session 1: Alice writes, Bob reads and answers, Alice writes again.
-    REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 1, 1), g, o));
-    const auto m1 = proto::encrypt(alice.store, bob.addr, test::ascii("one"));
-    REQUIRE(m1.has_value());
-    REQUIRE(proto::decrypt(bob.store, alice.addr, m1->type, m1->bytes, g).has_value());
+    REQUIRE(p.start(test::ascii("one"), g, o));
     const auto answer = proto::encrypt(bob.store, alice.addr, test::ascii("answer"));
     REQUIRE(answer.has_value());
     REQUIRE(proto::decrypt(alice.store, bob.addr, answer->type, answer->bytes, g).has_value());
@@ -285,10 +229,8 @@ TEST_CASE("session: a replay that lands on an archived session is duplicate_mess
     REQUIRE(m2.has_value());
     REQUIRE(proto::decrypt(bob.store, alice.addr, m2->type, m2->bytes, g).has_value());
     // Session 2 replaces it at both ends; session 1 is archived.
-    REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 2, 2), g, o));
-    const auto n1 = proto::encrypt(alice.store, bob.addr, test::ascii("new"));
-    REQUIRE(n1.has_value());
-    REQUIRE(proto::decrypt(bob.store, alice.addr, n1->type, n1->bytes, g).has_value());
+    p.republish(g, 2, 2);
+    REQUIRE(p.start(test::ascii("new"), g, o));
     REQUIRE(bob.store.load_session(alice.addr)->archived_count() == 1);
     // m2 again: the current session cannot read it (invalid_mac there), the
     // archived one has used its key: duplicate_message, as libsignal says.

@@ -15,6 +15,7 @@
 
 #include "support/bytes.hpp"
 #include "support/rng.hpp"
+#include "support/session_fixture.hpp"
 
 namespace {
 
@@ -30,41 +31,9 @@ byte_vector numbered(const char* prefix, int n) {
   return text(s);
 }
 
-struct user {
-  proto::memory_store store;
-  proto::address addr;
-};
-
-user make_user(test::rng& g, std::string name, std::uint32_t reg) {
-  auto id = proto::key_pair::generate(g);
-  REQUIRE(id.has_value());
-  return {proto::memory_store(std::move(*id), reg), proto::address{std::move(name), 1}};
-}
-
-proto::pre_key_bundle publish(user& bob, test::rng& g, std::uint32_t spk_id, std::optional<std::uint32_t> opk_id) {
-  auto spk = proto::make_signed_pre_key(bob.store.identity_key_pair(), spk_id, 1000, g);
-  REQUIRE(spk.has_value());
-  proto::pre_key_bundle b;
-  b.registration_id = bob.store.local_registration_id();
-  b.signed_pre_key_id = spk_id;
-  b.signed_pre_key = spk->key.public_key;
-  b.signed_pre_key_signature = spk->signature;
-  b.identity_key = bob.store.identity_key_pair().public_key;
-  bob.store.store_signed_pre_key(std::move(*spk));
-  if (opk_id) {
-    auto k = proto::key_pair::generate(g);
-    REQUIRE(k.has_value());
-    b.pre_key_id = *opk_id;
-    b.pre_key = k->public_key;
-    bob.store.store_pre_key({*opk_id, std::move(*k)});
-  }
-  return b;
-}
-
-byte_vector record_bytes(const proto::memory_store& s, const proto::address& a) {
-  const auto r = s.load_session(a);
-  return r ? r->serialize() : byte_vector{};
-}
+using user = test::party;
+using test::publish;
+using test::record_bytes;
 
 proto::session_options modern_options(bool header_encryption) {
   proto::session_options o;
@@ -126,8 +95,8 @@ TEST_CASE("session api: modern conversations with reordering and duplicates", "[
   for (const bool he : {false, true}) {
     for (const bool with_opk : {false, true}) {
       CAPTURE(he, with_opk);
-      auto alice = make_user(g, "alice", 11);
-      auto bob = make_user(g, "bob", 22);
+      auto alice = test::make_party(g, "alice", 11);
+      auto bob = test::make_party(g, "bob", 22);
       const auto bundle = publish(bob, g, 5, with_opk ? std::optional<std::uint32_t>(50) : std::nullopt);
       REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, bundle, g, modern_options(he)).has_value());
       const auto rec = alice.store.load_session(bob.addr);
@@ -186,8 +155,8 @@ TEST_CASE("session api: modern PreKey messages, tampered or malformed, are refus
   test::rng g(0x7a3e);
   for (const bool he : {false, true}) {
     CAPTURE(he);
-    auto alice = make_user(g, "alice", 11);
-    auto bob = make_user(g, "bob", 22);
+    auto alice = test::make_party(g, "alice", 11);
+    auto bob = test::make_party(g, "bob", 22);
     REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 3, 30), g, modern_options(he))
                 .has_value());
     const auto m = send(alice, bob, 1);
@@ -238,8 +207,8 @@ TEST_CASE("session api: modern PreKey messages, tampered or malformed, are refus
 
 TEST_CASE("session api: the two suites never mix", "[protocol][session][modern]") {
   test::rng g(0x5a17);
-  auto alice = make_user(g, "alice", 11);
-  auto bob = make_user(g, "bob", 22);
+  auto alice = test::make_party(g, "alice", 11);
+  auto bob = test::make_party(g, "bob", 22);
   // A signal_v3 session, answered.
   REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 1, std::nullopt), g).has_value());
   auto v3 = send(alice, bob, 1);
@@ -273,7 +242,7 @@ TEST_CASE("session api: the two suites never mix", "[protocol][session][modern]"
   // A modern whisper message given to a v3 record, and the reverse, do not
   // parse there.
   const auto r = send(bob, alice, 4);
-  auto carol = make_user(g, "carol", 33);
+  auto carol = test::make_party(g, "carol", 33);
   REQUIRE(proto::process_pre_key_bundle(carol.store, bob.addr, publish(bob, g, 4, std::nullopt), g).has_value());
   CHECK_FALSE(proto::decrypt(carol.store, bob.addr, r.m.type, r.m.bytes, g).has_value());
 
@@ -304,8 +273,8 @@ TEST_CASE("session api: modern records round trip mid-conversation; corruption r
   test::rng g(0x2ec1);
   for (const bool he : {false, true}) {
     CAPTURE(he);
-    auto alice = make_user(g, "alice", 11);
-    auto bob = make_user(g, "bob", 22);
+    auto alice = test::make_party(g, "alice", 11);
+    auto bob = test::make_party(g, "bob", 22);
     REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 1, 10), g, modern_options(he))
                 .has_value());
     std::vector<sent> late;
@@ -355,12 +324,12 @@ TEST_CASE("session api: modern records round trip mid-conversation; corruption r
 
 TEST_CASE("session api: modern sessions and changed identities", "[protocol][session][modern]") {
   test::rng g(0x1de7);
-  auto alice = make_user(g, "alice", 11);
-  auto bob = make_user(g, "bob", 22);
+  auto alice = test::make_party(g, "alice", 11);
+  auto bob = test::make_party(g, "bob", 22);
   const auto bundle = publish(bob, g, 7, 70);
   SECTION("a bundle from a changed identity") {
     REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, bundle, g, modern_options(true)).has_value());
-    auto mallory = make_user(g, "bob", 22);
+    auto mallory = test::make_party(g, "bob", 22);
     const auto fake = publish(mallory, g, 7, std::nullopt);
     const auto before = record_bytes(alice.store, bob.addr);
     CHECK(proto::process_pre_key_bundle(alice.store, bob.addr, fake, g, modern_options(true)).error() ==
@@ -402,8 +371,8 @@ TEST_CASE("session api: an unanswered session is not used after 30 days", "[prot
   test::rng g(0x30d4);
   for (const bool use_modern : {false, true}) {
     CAPTURE(use_modern);
-    auto alice = make_user(g, "alice", 11);
-    auto bob = make_user(g, "bob", 22);
+    auto alice = test::make_party(g, "alice", 11);
+    auto bob = test::make_party(g, "bob", 22);
     auto start = use_modern ? modern_options(false) : proto::session_options{};
     start.now = t0;
     REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 1, 10), g, start).has_value());
@@ -439,8 +408,8 @@ TEST_CASE("session api: an unanswered session is not used after 30 days", "[prot
     REQUIRE(proto::decrypt(bob.store, alice.addr, fresh->type, fresh->bytes, g, at(t0 + 41 * day)).has_value());
 
     // An answered session has no age limit.
-    auto carol = make_user(g, "carol", 33);
-    auto dave = make_user(g, "dave", 44);
+    auto carol = test::make_party(g, "carol", 33);
+    auto dave = test::make_party(g, "dave", 44);
     start.now = t0;
     REQUIRE(proto::process_pre_key_bundle(carol.store, dave.addr, publish(dave, g, 1, std::nullopt), g, start)
                 .has_value());
@@ -461,8 +430,8 @@ TEST_CASE("session api: cached skipped keys expire after max_skipped_key_age", "
   test::rng g(0x5c1d);
   for (const bool use_modern : {false, true}) {
     CAPTURE(use_modern);
-    auto alice = make_user(g, "alice", 11);
-    auto bob = make_user(g, "bob", 22);
+    auto alice = test::make_party(g, "alice", 11);
+    auto bob = test::make_party(g, "bob", 22);
     auto start = use_modern ? modern_options(true) : proto::session_options{};
     start.now = t0;
     REQUIRE(proto::process_pre_key_bundle(alice.store, bob.addr, publish(bob, g, 1, std::nullopt), g, start)

@@ -35,7 +35,7 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
+#include "../detail/chrono.hpp"  // std::chrono (not all of <chrono>)
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -392,6 +392,59 @@ concept session_store_in_place = session_store<S> && requires(S& s, const addres
   { s.with_session(a, f) } -> std::convertible_to<bool>;
 };
 
+namespace detail {
+
+// stored_records: the records of one kind held in memory by their key, as
+// memory_store holds sessions and memory_sender_key_store sender keys:
+// load copies one out, store moves one in, and lend calls f(Record*) on
+// the stored record itself (nullptr if there is none) for the in-place
+// capability. A lent record is changed where it is stored, so there is
+// nothing to persist: lend always returns true.
+template <class Key, class Record>
+class stored_records {
+ public:
+  std::optional<Record> load(const Key& k) const {
+    const auto it = records_.find(k);
+    if (it == records_.end()) return std::nullopt;
+    return it->second.clone();
+  }
+  bool store(const Key& k, Record r) {
+    records_.insert_or_assign(k, std::move(r));
+    return true;
+  }
+  template <class F>
+  bool lend(const Key& k, F&& f) {
+    const auto it = records_.find(k);
+    (void)std::forward<F>(f)(it == records_.end() ? nullptr : &it->second);
+    return true;
+  }
+
+ private:
+  std::map<Key, Record> records_;
+};
+
+// with_stored_record: f(Record*) on one record of `store` (nullptr if
+// none), for any kind of record: with InPlace (the store lends its
+// records) through lend(store, f), else on the copy load(store) returns,
+// which save(store, std::move(copy)) writes back only if f returns true (f
+// changed it). Returns false only if the store failed to persist.
+// with_stored_session and with_stored_sender_key bind the three operations
+// to the store's calls for their kind (generic lambdas: the store is their
+// parameter, so lend is not instantiated for a store without it).
+template <bool InPlace, class Store, class Lend, class Load, class Save, class F>
+bool with_stored_record(Store& store, Lend&& lend, Load&& load, Save&& save, F&& f) {
+  if constexpr (InPlace) {
+    return lend(store, std::forward<F>(f));
+  } else {
+    auto loaded = load(store);
+    auto* record = loaded ? &*loaded : nullptr;
+    if (!f(record) || !record) return true;
+    return save(store, std::move(*loaded));
+  }
+}
+
+}  // namespace detail
+
 // memory_store: every store in memory; for tests, demos and as a model.
 class memory_store {
  public:
@@ -441,23 +494,12 @@ class memory_store {
     return true;
   }
 
-  std::optional<session_record> load_session(const address& a) const {
-    const auto it = sessions_.find(a);
-    if (it == sessions_.end()) return std::nullopt;
-    return it->second.clone();
-  }
-  bool store_session(const address& a, session_record r) {
-    sessions_.insert_or_assign(a, std::move(r));
-    return true;
-  }
+  std::optional<session_record> load_session(const address& a) const { return sessions_.load(a); }
+  bool store_session(const address& a, session_record r) { return sessions_.store(a, std::move(r)); }
   // with_session: session_store_in_place; the record is changed where it
   // is stored, so there is nothing to persist (always true).
   template <class F>
-  bool with_session(const address& a, F&& f) {
-    const auto it = sessions_.find(a);
-    (void)std::forward<F>(f)(it == sessions_.end() ? nullptr : &it->second);
-    return true;
-  }
+  bool with_session(const address& a, F&& f) { return sessions_.lend(a, std::forward<F>(f)); }
 
  private:
   key_pair identity_;
@@ -465,7 +507,7 @@ class memory_store {
   std::map<address, std::array<std::uint8_t, 32>> identities_;
   std::map<std::uint32_t, pre_key_record> pre_keys_;
   std::map<std::uint32_t, signed_pre_key_record> signed_pre_keys_;
-  std::map<address, session_record> sessions_;
+  detail::stored_records<address, session_record> sessions_;
 };
 static_assert(protocol_store<memory_store> && session_store_in_place<memory_store>);
 
@@ -503,20 +545,15 @@ bool trusted(Store& store, const address& remote, const basic_session_state<Suit
   return store.is_trusted_identity(remote, identity_u(s.remote_identity()));
 }
 
-// with_stored_session: f(session_record*) on the record stored for `remote`
-// (nullptr if none): in place if the store lends it, else on a loaded copy
-// that is stored back if f returns true (it changed it). false: storage
-// failure.
+// with_stored_session: with_stored_record on the session stored for
+// `remote`: in place if the store lends it (session_store_in_place), else
+// through load_session / store_session. false: storage failure.
 template <session_store Store, class F>
 bool with_stored_session(Store& store, const address& remote, F&& f) {
-  if constexpr (session_store_in_place<Store>) {
-    return store.with_session(remote, std::forward<F>(f));
-  } else {
-    auto loaded = store.load_session(remote);
-    session_record* record = loaded ? &*loaded : nullptr;
-    if (!f(record) || !record) return true;
-    return store.store_session(remote, std::move(*loaded));
-  }
+  return with_stored_record<session_store_in_place<Store>>(
+      store, [&](auto& s, auto&& g) { return s.with_session(remote, std::forward<decltype(g)>(g)); },
+      [&](auto& s) { return s.load_session(remote); },
+      [&](auto& s, session_record&& r) { return s.store_session(remote, std::move(r)); }, std::forward<F>(f));
 }
 
 // place_new: `s` becomes the current state of the record stored for
