@@ -16,7 +16,6 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <chrono>
 #include <cmath>
 #include <compare>
 #include <concepts>
@@ -26,6 +25,8 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -668,8 +669,11 @@ E2EE_NAMESPACE_END
 // GCC 12 groups the intrinsics as "+crypto" (AESE/AESD/AESMC/AESIMC, PMULL,
 // SHA256H/H2/SU0/SU1) and "arch=armv8.2-a+sha3" (SHA512H/H2/SU0/SU1); Clang
 // names the extensions "aes", "sha2" and "sha3" and from version 16 declares
-// its intrinsics with target attributes too (older Clang only with -march, so
-// it builds the portable paths). Only GCC is tested here (cross build).
+// its intrinsics with target attributes too. Older Clang declares them only
+// when the build's -march has the extensions (__ARM_FEATURE_AES, _SHA2 and
+// _SHA512, e.g. -march=armv8.2-a+crypto+sha3): it then builds the kernels,
+// else the portable paths. scripts/arm.sh tests GCC (default -march) and
+// Clang 14 (with that -march) under qemu.
 
 // Apple clang numbers its versions apart: Apple clang 15 is LLVM 16.
 #if defined(__clang__) && defined(__apple_build_version__)
@@ -680,7 +684,15 @@ E2EE_NAMESPACE_END
 #define E2EE_ARM_CLANG_TARGET_INTRINSICS 0
 #endif
 
-#if E2EE_HAVE_ARM_KERNELS && (!defined(__clang__) || E2EE_ARM_CLANG_TARGET_INTRINSICS)
+#if defined(__clang__) && defined(__ARM_FEATURE_AES) && defined(__ARM_FEATURE_SHA2) && \
+    defined(__ARM_FEATURE_SHA512)
+#define E2EE_ARM_CLANG_MARCH_INTRINSICS 1
+#else
+#define E2EE_ARM_CLANG_MARCH_INTRINSICS 0
+#endif
+
+#if E2EE_HAVE_ARM_KERNELS && \
+    (!defined(__clang__) || E2EE_ARM_CLANG_TARGET_INTRINSICS || E2EE_ARM_CLANG_MARCH_INTRINSICS)
 #define E2EE_HAVE_ARM_CRYPTO_KERNELS 1
 #else
 #define E2EE_HAVE_ARM_CRYPTO_KERNELS 0
@@ -714,7 +726,70 @@ E2EE_NAMESPACE_END
 
 #if E2EE_HAVE_X86_KERNELS
 
+// ==== file: e2ee/detail/x86/intrin.hpp ========================================
+
+// e2ee/detail/x86/intrin.hpp — the x86 intrinsics headers the kernels need,
+// instead of all of <immintrin.h>. Internal.
+//
+// <immintrin.h> declares every x86 extension (AVX-512 in all its forms, AMX,
+// ...): thousands of always-inline functions, each family under its own
+// target pragma. Measured at -O2 on an otherwise empty file, it costs about
+// 0.7 s of CPU with g++ 12 and 0.4 s with clang 14, a third of what including
+// <e2ee/e2ee.hpp> may cost in all (issue 8: under 2 s). The kernels use
+// SSE2 to SSE4.1, AES-NI and PCLMULQDQ, whose headers are meant to be included
+// on their own, and SHA, AVX, AVX2, VAES and VPCLMULQDQ, whose headers refuse
+// unless <immintrin.h> is including them. With the compilers this has been
+// checked with (GCC 12, Clang 14; see the condition below), this header
+// includes exactly those, with <immintrin.h>'s include guard defined for the
+// duration and removed afterwards, so a later #include <immintrin.h> by the
+// user still declares everything (the sub-headers keep their own guards).
+// Together they cost about 0.09 s with g++ and 0.12 s with clang. Any other
+// compiler or version, and any translation unit that included <immintrin.h>
+// first, gets <immintrin.h> itself.
+
+#if E2EE_HAVE_X86_KERNELS
+
+#if !defined(_MSC_VER) && !defined(__apple_build_version__) && !defined(__INTEL_COMPILER) && \
+    ((defined(__clang__) && __clang_major__ == 14) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ == 12))
+#define E2EE_X86_INTRIN_SUBSET 1
+#else
+#define E2EE_X86_INTRIN_SUBSET 0
+#endif
+
+#if E2EE_X86_INTRIN_SUBSET && !defined(_IMMINTRIN_H_INCLUDED) && !defined(__IMMINTRIN_H)
+#include <smmintrin.h>  // SSE2, SSE3, SSSE3, SSE4.1
+#include <wmmintrin.h>  // AES-NI, PCLMULQDQ
+#if defined(__clang__)
+#define __IMMINTRIN_H
+#else
+#define _IMMINTRIN_H_INCLUDED
+// GCC's <vaesintrin.h> and <vpclmulqdqintrin.h> also declare their 512-bit
+// forms, with these types of <avx512fintrin.h> (declared the same way there,
+// so a later <immintrin.h> redeclares them harmlessly).
+// check_headers.py: global scope on purpose (these are GCC's own names).
+typedef long long __v8di __attribute__((__vector_size__(64)));
+typedef char __v64qi __attribute__((__vector_size__(64)));
+typedef long long __m512i __attribute__((__vector_size__(64), __may_alias__));
+#endif
+#include <avxintrin.h>
+#include <avx2intrin.h>
+#include <shaintrin.h>
+#include <vaesintrin.h>
+#include <vpclmulqdqintrin.h>
+#if defined(__clang__)
+#undef __IMMINTRIN_H
+#else
+#undef _IMMINTRIN_H_INCLUDED
+#endif
+#else
 #include <immintrin.h>
+#endif
+
+#undef E2EE_X86_INTRIN_SUBSET
+
+#endif  // E2EE_HAVE_X86_KERNELS
+
+// ==== continued: e2ee/detail/x86/aes_aesni.hpp ================================
 
 E2EE_NAMESPACE_BEGIN
 namespace detail {
@@ -1423,13 +1498,18 @@ class aes256 {
   }
   aes256(const aes256&) = delete;
   aes256& operator=(const aes256&) = delete;
-  constexpr ~aes256() {
-    if (std::is_constant_evaluated() || impl_ == aes_impl::portable) {
-      e2ee::wipe(bs_);
-    } else {
-      secure_wipe(enc_keys(), 2 * schedule_size);
+  // Moves copy the schedule and wipe the source's: a moved-from aes256 holds
+  // no key material and may only be destroyed or assigned to.
+  aes256(aes256&& o) noexcept : impl_(o.impl_) { take(o); }
+  aes256& operator=(aes256&& o) noexcept {
+    if (this != &o) {
+      wipe_schedule();
+      impl_ = o.impl_;
+      take(o);
     }
+    return *this;
   }
+  constexpr ~aes256() { wipe_schedule(); }
 
   // encrypt_block / decrypt_block: one block; in and out may be the same.
   constexpr void encrypt_block(std::span<const std::uint8_t, block_size> in,
@@ -1507,6 +1587,24 @@ class aes256 {
   // then the Equivalent Inverse Cipher keys. Not zero-initialised: the constructor
   // writes what the chosen kernel reads (set-up per message stays cheap).
   static constexpr std::size_t schedule_size = 240;
+
+  // take: o's schedule into this one (impl_ already o's), o's wiped. The
+  // kernels copy only the bytes they use: the rest is never written.
+  void take(aes256& o) noexcept {
+    if (impl_ == aes_impl::portable) {
+      bs_ = o.bs_;
+    } else {
+      std::memcpy(enc_keys(), o.enc_keys(), 2 * schedule_size);
+    }
+    o.wipe_schedule();
+  }
+  constexpr void wipe_schedule() noexcept {
+    if (std::is_constant_evaluated() || impl_ == aes_impl::portable) {
+      e2ee::wipe(bs_);
+    } else {
+      secure_wipe(enc_keys(), 2 * schedule_size);
+    }
+  }
   std::uint8_t* enc_keys() noexcept { return reinterpret_cast<std::uint8_t*>(bs_.data()); }
   const std::uint8_t* enc_keys() const noexcept { return reinterpret_cast<const std::uint8_t*>(bs_.data()); }
   std::uint8_t* dec_keys() noexcept { return enc_keys() + schedule_size; }
@@ -1541,8 +1639,6 @@ E2EE_NAMESPACE_END
 // many as the call needs; a key used once takes gcm_crypt_once_clmul.
 
 #if E2EE_HAVE_X86_KERNELS
-
-#include <immintrin.h>
 
 E2EE_NAMESPACE_BEGIN
 namespace detail {
@@ -2104,8 +2200,6 @@ E2EE_NAMESPACE_END
 
 #if E2EE_HAVE_X86_KERNELS
 
-#include <immintrin.h>
-
 E2EE_NAMESPACE_BEGIN
 namespace detail {
 
@@ -2285,51 +2379,145 @@ template <std::size_t N>
   }
 }
 
+// vaes_counters16: the 16 counter blocks of one bulk iteration, round key 0
+// applied, from ctr (byte-reversed, lanes n and n+1), which advances by 16;
+// c is the counter word of lane 0 (public: it derives from the nonce and
+// the position). While the low byte of the 16 counters does not wrap
+// (c mod 256 <= 240, 15 of 16 iterations), one byte swap serves all eight
+// registers: big-endian, the low byte is the top byte of dword 3, and a
+// lane add there cannot carry. Otherwise each pair is swapped on its own.
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void vaes_counters16(const __m256i* rk, __m256i& ctr, std::uint32_t& c,
+                                                                     __m256i* b) noexcept {
+  const __m256i bs = vaes_bswap_mask();
+  if ((c & 0xff) <= 240) {
+    const __m256i base = _mm256_shuffle_epi8(ctr, bs);
+    for (std::size_t i = 0; i < 8; ++i) {
+      const int k = static_cast<int>(2 * i) << 24;
+      b[i] = _mm256_xor_si256(_mm256_add_epi32(base, _mm256_set_epi32(k, 0, 0, 0, k, 0, 0, 0)), rk[0]);
+    }
+    ctr = _mm256_add_epi32(ctr, vaes_counter_step(16));
+  } else {
+    for (std::size_t i = 0; i < 8; ++i) {
+      b[i] = _mm256_xor_si256(_mm256_shuffle_epi8(ctr, bs), rk[0]);
+      ctr = _mm256_add_epi32(ctr, vaes_counter_step(2));
+    }
+  }
+  c += 16;
+}
+
+// vaes_last_round_store: out = AESENCLAST(b, K14 ^ in) = E_K(counter) ^ in
+// for 8 ymm: the XOR with the input is folded into the last round key, off
+// the AES chain.
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void vaes_last_round_store(const __m256i* rk, const __m256i* b,
+                                                                           const std::uint8_t* in,
+                                                                           std::uint8_t* out) noexcept {
+  for (std::size_t i = 0; i < 8; ++i)
+    vaes_store(out + 32 * i, _mm256_aesenclast_epi128(b[i], _mm256_xor_si256(rk[14], vaes_load(in + 32 * i))));
+}
+
+// gcm_vaes_powers_hi: H^17..H^32 for the bulk loop's 32-block reduction
+// groups, in gcm_vaes_powers' layout: pw[16 - i] = H^(16 + i) x^-1, pk[i] =
+// gcm_kfold(pw[i]). Made from a full gcm_vaes_powers (H^1..H^16) with eight
+// ymm products (about 100 cycles with the wipe), so only for at least
+// gcm_vaes_pairs_min bytes: the pairs save about 0.02 cycles per byte.
+inline constexpr std::size_t gcm_vaes_pairs_min = 8192;
+struct gcm_vaes_powers_hi {
+  alignas(32) __m128i pw[16];
+  alignas(32) __m128i pk[16];
+};
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_powers_hi_init(const gcm_vaes_powers& hp,
+                                                                             gcm_vaes_powers_hi& hi) noexcept {
+  const __m256i h16 = _mm256_broadcastsi128_si256(hp.pw[0]);
+  for (std::size_t j = 0; j < 8; ++j)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(&hi.pw[2 * j]),
+                       gcm_mul_prime_ymm(_mm256_load_si256(reinterpret_cast<const __m256i*>(&hp.pw[2 * j])), h16));
+  for (std::size_t i = 0; i < 16; ++i) hi.pk[i] = gcm_kfold(hi.pw[i]);
+}
+
+// gcm_vaes_chunk: one 256-byte chunk of AES-CTR (in -> out, counters from
+// ctr and c) stitched with the GHASH of the 16 blocks at g times the keys
+// pw, pk (16 consecutive powers in pairs, highest first) into acc,
+// unreduced. First: acc starts with these products and y is added to the
+// first block (the first chunk of a reduction group); otherwise they are
+// added to acc. Rounds 1-8 each carry one pair of GHASH blocks; the
+// out-of-order core overlaps the two chains.
+template <bool First>
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_chunk(const __m256i* rk, const __m128i* pw,
+                                                                    const __m128i* pk, __m256i& ctr,
+                                                                    std::uint32_t& c, __m128i y,
+                                                                    const std::uint8_t* g, const std::uint8_t* in,
+                                                                    std::uint8_t* out, gcm_vaes_acc& acc) noexcept {
+  const __m256i bs = vaes_bswap_mask();
+  __m256i b[8];
+  vaes_counters16(rk, ctr, c, b);
+  for (std::size_t r = 1; r < 9; ++r) {
+    for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
+    const std::size_t j = r - 1;
+    __m256i x = _mm256_shuffle_epi8(vaes_load(g + 32 * j), bs);
+    if (First && j == 0) x = _mm256_xor_si256(x, vaes_low(y));
+    const __m256i h = vaes_load(&pw[2 * j]);
+    const __m256i lo = _mm256_clmulepi64_epi128(x, h, 0x00);
+    const __m256i hi = _mm256_clmulepi64_epi128(x, h, 0x11);
+    const __m256i xf = _mm256_xor_si256(x, _mm256_shuffle_epi32(x, 0x4e));
+    const __m256i mid = _mm256_clmulepi64_epi128(xf, vaes_load(&pk[2 * j]), 0x00);
+    if (First && j == 0) {
+      acc = {lo, hi, mid};
+    } else {
+      acc.lo = _mm256_xor_si256(acc.lo, lo);
+      acc.hi = _mm256_xor_si256(acc.hi, hi);
+      acc.mid = _mm256_xor_si256(acc.mid, mid);
+    }
+  }
+  for (std::size_t r = 9; r < 14; ++r)
+    for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
+  vaes_last_round_store(rk, b, in, out);
+}
+
 // gcm_vaes_bulk: whole 256-byte chunks while len >= 256, AES-CTR and GHASH
 // stitched; in, out, len, ctr and y advance. in == out is allowed: a chunk's
 // input is read before its output is written, and encryption hashes the
-// previous chunk's output.
+// previous chunk's output. With hi (H^17..H^32; nullptr: none), chunks go in
+// pairs while 512 bytes are left, one reduction per 32 blocks,
+// Y' = (Y + X1) H^32 + X2 H^31 + ... + X32 H; otherwise one per 16.
+//
+// Measured (docs/benchmarks.md, AES): on Zen 3 the loop is bound by the two
+// pipes that run both VAESENC and VPCLMULQDQ (a ymm CLMUL costs about 1.4
+// AES slots here) and by the chain from one reduction to the next group's
+// first product; a reduction per 32 blocks halves that chain's share.
+// Inline assembly with every value in a fixed register, 10 ymm chains and
+// other orders of the GHASH steps measured no better than these intrinsics.
 template <bool Encrypt>
 [[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_bulk(const __m256i* rk, const gcm_vaes_powers& hp,
-                                                                   __m256i& ctr, __m128i& y,
-                                                                   const std::uint8_t*& in, std::uint8_t*& out,
-                                                                   std::size_t& len) noexcept {
-  const __m256i bs = vaes_bswap_mask();
-  const std::uint8_t* g = nullptr;  // the chunk hashed in this iteration
+                                                                   const gcm_vaes_powers_hi* hi, __m256i& ctr,
+                                                                   __m128i& y, const std::uint8_t*& in,
+                                                                   std::uint8_t*& out, std::size_t& len) noexcept {
+  std::uint32_t c = static_cast<std::uint32_t>(_mm256_extract_epi32(ctr, 0));
+  const std::uint8_t* g = nullptr;  // the chunk hashed next
   if constexpr (Encrypt) {          // the first chunk: AES only
     __m256i b[8];
-    for (std::size_t i = 0; i < 8; ++i) {
-      b[i] = _mm256_shuffle_epi8(ctr, bs);
-      ctr = _mm256_add_epi32(ctr, vaes_counter_step(2));
-    }
-    vaes_encrypt_n<8>(rk, b);
-    for (std::size_t i = 0; i < 8; ++i) vaes_store(out + 32 * i, _mm256_xor_si256(b[i], vaes_load(in + 32 * i)));
+    vaes_counters16(rk, ctr, c, b);
+    for (std::size_t r = 1; r < 14; ++r)
+      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
+    vaes_last_round_store(rk, b, in, out);
     g = out;
     in += 256;
     out += 256;
     len -= 256;
   }
   while (len >= 256) {
-    if constexpr (!Encrypt) g = in;
-    __m256i b[8];
-    for (std::size_t i = 0; i < 8; ++i) {
-      b[i] = _mm256_xor_si256(_mm256_shuffle_epi8(ctr, bs), rk[0]);
-      ctr = _mm256_add_epi32(ctr, vaes_counter_step(2));
-    }
-    gcm_vaes_acc acc = gcm_vaes_acc_zero();
-    __m256i yy = vaes_low(y);
-    // Rounds 1-8 each carry one pair of GHASH blocks; the out-of-order core
-    // overlaps the two chains (AES on the AES units, CLMUL and XOR beside).
-    for (std::size_t r = 1; r < 9; ++r) {
-      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
-      gcm_vaes_ghash_pair(acc, hp, g + 32 * (r - 1), 2 * (r - 1), yy);
-      yy = _mm256_setzero_si256();
-    }
-    for (std::size_t r = 9; r < 14; ++r)
-      for (std::size_t i = 0; i < 8; ++i) b[i] = _mm256_aesenc_epi128(b[i], rk[r]);
-    for (std::size_t i = 0; i < 8; ++i) {
-      b[i] = _mm256_aesenclast_epi128(b[i], rk[14]);
-      vaes_store(out + 32 * i, _mm256_xor_si256(b[i], vaes_load(in + 32 * i)));
+    gcm_vaes_acc acc = gcm_vaes_acc_zero();  // set by the first chunk (zeroing idioms: free)
+    if (hi != nullptr && len >= 512) {
+      if constexpr (!Encrypt) g = in;
+      gcm_vaes_chunk<true>(rk, hi->pw, hi->pk, ctr, c, y, g, in, out, acc);  // H^32..H^17
+      if constexpr (Encrypt) g = out;  // hashed by the second chunk
+      in += 256;
+      out += 256;
+      len -= 256;
+      if constexpr (!Encrypt) g = in;
+      gcm_vaes_chunk<false>(rk, hp.pw, hp.pk, ctr, c, y, g, in, out, acc);  // H^16..H^1
+    } else {
+      if constexpr (!Encrypt) g = in;
+      gcm_vaes_chunk<true>(rk, hp.pw, hp.pk, ctr, c, y, g, in, out, acc);
     }
     y = gcm_vaes_acc_reduce(acc);
     if constexpr (Encrypt) g = out;
@@ -2394,11 +2582,15 @@ struct gcm_vaes_feed {
 
   if (len >= 256) {
     gcm_vaes_flush(f, hp, y);
+    gcm_vaes_powers_hi hi;
+    const bool pairs = len >= gcm_vaes_pairs_min;
+    if (pairs) gcm_vaes_powers_hi_init(hp, hi);
     if (encrypt) {
-      gcm_vaes_bulk<true>(rk, hp, ctr, y, in, out, len);
+      gcm_vaes_bulk<true>(rk, hp, pairs ? &hi : nullptr, ctr, y, in, out, len);
     } else {
-      gcm_vaes_bulk<false>(rk, hp, ctr, y, in, out, len);
+      gcm_vaes_bulk<false>(rk, hp, pairs ? &hi : nullptr, ctr, y, in, out, len);
     }
+    if (pairs) secure_wipe(&hi, sizeof hi);
   }
 
   // The last 0..255 bytes and E_K(J0): one batch, one AES latency.
@@ -3361,11 +3553,15 @@ namespace detail {
     __m256i c = _mm256_add_epi32(_mm256_broadcastsi128_si256(c0), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
     __m128i y = gcm_bswap(aesni_load(y_bytes));
     const std::size_t before = len;
+    gcm_vaes_powers_hi hi;
+    const bool pairs = len >= gcm_vaes_pairs_min;
+    if (pairs) gcm_vaes_powers_hi_init(hp, hi);
     if (encrypt) {
-      gcm_vaes_bulk<true>(rk, hp, c, y, in, out, len);
+      gcm_vaes_bulk<true>(rk, hp, pairs ? &hi : nullptr, c, y, in, out, len);
     } else {
-      gcm_vaes_bulk<false>(rk, hp, c, y, in, out, len);
+      gcm_vaes_bulk<false>(rk, hp, pairs ? &hi : nullptr, c, y, in, out, len);
     }
+    if (pairs) secure_wipe(&hi, sizeof hi);
     ctr += static_cast<std::uint32_t>((before - len) / 16);
     aesni_store(y_bytes, gcm_bswap(y));
   }
@@ -3871,38 +4067,52 @@ struct aes256_cbc {
 
   // ---- chained calls on a kept key ------------------------------------------------
 
+  // The chained objects share one private base (below): the kept key
+  // schedule, the chaining value, restart, chain and implementation.
+ private:
+  class chained {
+   public:
+    // restart: the next message under the same key, from a new IV.
+    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
+      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
+    }
+    // chain: the chaining value, the IV or the last ciphertext block (public).
+    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
+    aes_impl implementation() const noexcept { return aes_.implementation(); }
+
+   protected:
+    chained(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
+            aes_impl impl) noexcept
+        : aes_(key, impl) {
+      restart(iv);
+    }
+    // Moves take the schedule (aes256's move wipes the source's) and the chain.
+    chained(chained&&) noexcept = default;
+    chained& operator=(chained&&) noexcept = default;
+    ~chained() = default;
+
+    aes256 aes_;
+    std::array<std::uint8_t, iv_size> chain_{};
+  };
+
+ public:
   // encryptor: one CBC encryption under a key expanded once. update() takes
   // whole blocks and continues the chain; finish() pads the last part with
   // PKCS#7 and encrypts it. restart(iv) begins another message under the
-  // same key. The key (and the kept schedule) is wiped on destruction; a
-  // move expands the key again in the new object.
-  class encryptor {
+  // same key. The kept schedule is wiped on destruction; a move hands it to
+  // the new object and wipes the old one's.
+  class encryptor : private chained {
    public:
     encryptor(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
               aes_impl impl = best_aes_impl()) noexcept
-        : key_(key) {
-      aes_.emplace(key, impl);
-      restart(iv);
-    }
-    encryptor(encryptor&& o) noexcept : key_(o.key_.clone()), chain_(o.chain_) {
-      aes_.emplace(key_.expose(), o.implementation());
-    }
-    encryptor& operator=(encryptor&& o) noexcept {
-      if (this != &o) {
-        key_ = o.key_.clone();
-        aes_.emplace(key_.expose(), o.implementation());
-        chain_ = o.chain_;
-      }
-      return *this;
-    }
-    ~encryptor() = default;
+        : chained(key, iv, impl) {}
 
     // update: CBC-encrypts whole blocks after everything before. false (out
     // zeroed, chain unchanged) unless in.size() == out.size() and both are a
     // multiple of 16. in and out may be the same span; no other overlap.
     bool update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
       if (!sizes_ok(in, out)) return false;
-      encrypt_raw(*aes_, chain_, in.data(), out.data(), in.size() / block_size);
+      encrypt_raw(aes_, chain_, in.data(), out.data(), in.size() / block_size);
       return true;
     }
     // finish: the last part, of any length: pads it with PKCS#7 and encrypts
@@ -3914,54 +4124,30 @@ struct aes256_cbc {
         if (!out.empty()) secure_wipe(out.data(), out.size());
         return false;
       }
-      pad_encrypt(*aes_, chain_, in, out);
+      pad_encrypt(aes_, chain_, in, out);
       return true;
     }
-    // restart: the next message under the same key, from a new IV.
-    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
-      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
-    }
-    // chain: the chaining value, the IV or the last ciphertext block (public).
-    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
-    aes_impl implementation() const noexcept { return aes_->implementation(); }
-
-   private:
-    secret<key_size> key_;
-    std::optional<aes256> aes_;  // always engaged; optional only so a move can rebuild it
-    std::array<std::uint8_t, iv_size> chain_{};
+    using chained::chain;
+    using chained::implementation;
+    using chained::restart;
   };
 
   // decryptor: one CBC decryption under a key expanded once. update() takes
   // whole blocks and continues the chain; finish() decrypts the last part
   // and removes the PKCS#7 padding (constant time, as decrypt). The same
   // warning as for decrypt: authenticate the ciphertext first.
-  class decryptor {
+  class decryptor : private chained {
    public:
     decryptor(std::span<const std::uint8_t, key_size> key, std::span<const std::uint8_t, iv_size> iv,
               aes_impl impl = best_aes_impl()) noexcept
-        : key_(key) {
-      aes_.emplace(key, impl);
-      restart(iv);
-    }
-    decryptor(decryptor&& o) noexcept : key_(o.key_.clone()), chain_(o.chain_) {
-      aes_.emplace(key_.expose(), o.implementation());
-    }
-    decryptor& operator=(decryptor&& o) noexcept {
-      if (this != &o) {
-        key_ = o.key_.clone();
-        aes_.emplace(key_.expose(), o.implementation());
-        chain_ = o.chain_;
-      }
-      return *this;
-    }
-    ~decryptor() = default;
+        : chained(key, iv, impl) {}
 
     // update: CBC-decrypts whole blocks, raw (no padding removed). false (out
     // zeroed, chain unchanged) unless in.size() == out.size() and both are a
     // multiple of 16. in and out may be the same span; no other overlap.
     bool update(std::span<const std::uint8_t> in, std::span<std::uint8_t> out) noexcept {
       if (!sizes_ok(in, out)) return false;
-      decrypt_raw(*aes_, chain_, in.data(), out.data(), in.size() / block_size);
+      decrypt_raw(aes_, chain_, in.data(), out.data(), in.size() / block_size);
       return true;
     }
     // finish: the last part of the ciphertext (one or more whole blocks):
@@ -3976,19 +4162,12 @@ struct aes256_cbc {
         return std::nullopt;
       }
       const auto o = out.first(in.size());
-      decrypt_raw(*aes_, chain_, in.data(), o.data(), in.size() / block_size);
+      decrypt_raw(aes_, chain_, in.data(), o.data(), in.size() / block_size);
       return unpad(o);
     }
-    void restart(std::span<const std::uint8_t, iv_size> iv) noexcept {
-      for (std::size_t i = 0; i < iv_size; ++i) chain_[i] = iv[i];
-    }
-    std::span<const std::uint8_t, iv_size> chain() const noexcept { return chain_; }
-    aes_impl implementation() const noexcept { return aes_->implementation(); }
-
-   private:
-    secret<key_size> key_;
-    std::optional<aes256> aes_;  // always engaged; optional only so a move can rebuild it
-    std::array<std::uint8_t, iv_size> chain_{};
+    using chained::chain;
+    using chained::implementation;
+    using chained::restart;
   };
 
  private:
@@ -4406,8 +4585,8 @@ constexpr void sha2_zero(std::uint8_t* dst, std::size_t n) noexcept {
 //   compress_message(impl, h, p, blocks, tail, tail_blocks) (run time: a
 //   message's full blocks, then its padded tail, in one kernel call), and the
 //   optional register-only kernels, each returning false when `impl` has none:
-//   kernel_hmac_key_states, kernel_hmac_final_block, hmac_short, hkdf_short,
-//   hkdf_expand_short.
+//   kernel_finish, kernel_hash, kernel_hmac_key_states, kernel_hmac_final_block,
+//   hmac_short, hkdf_short, hkdf_expand_short.
 template <class Traits>
 class sha2_engine {
  public:
@@ -4420,7 +4599,13 @@ class sha2_engine {
       : impl_(std::is_constant_evaluated() ? Traits::impl_type::portable : impl) {}
   constexpr sha2_engine(const sha2_engine&) noexcept = default;
   constexpr sha2_engine& operator=(const sha2_engine&) noexcept = default;
-  constexpr ~sha2_engine() { wipe(); }
+  // Wipes what may be secret: the chaining value once a message was absorbed
+  // (total_ != 0; a fresh or finished object holds the initial value) and the
+  // block buffer once message bytes went into it.
+  constexpr ~sha2_engine() {
+    if (total_ != 0) e2ee::wipe(h_);
+    wipe_buffer();
+  }
 
   // update absorbs more message bytes.
   constexpr void update(std::span<const std::uint8_t> in) noexcept {
@@ -4430,7 +4615,7 @@ class sha2_engine {
     total_ += n;
     if (used != 0) {
       const std::size_t take = n < block_size - used ? n : block_size - used;
-      sha2_copy(buf_.data() + used, p, take);
+      sha2_copy(buf_.data() + used, p, take);  // buffered_ is set: used != 0
       p += take;
       n -= take;
       used += take;
@@ -4442,7 +4627,10 @@ class sha2_engine {
       p += n - n % block_size;
       n %= block_size;
     }
-    sha2_copy(buf_.data(), p, n);
+    if (n != 0) {
+      sha2_copy(buf_.data(), p, n);
+      buffered_ = true;
+    }
   }
 
   // finish pads the message and returns its digest. The state is wiped and the
@@ -4502,6 +4690,7 @@ class sha2_engine {
   // no object, no buffering of the full blocks. Run time only.
   static void hash_oneshot(impl_type impl, std::span<const std::uint8_t> msg,
                            std::uint8_t* out) noexcept {
+    if (Traits::kernel_hash(impl, msg, out)) return;
     const std::size_t full = msg.size() / block_size, rem = msg.size() % block_size;
     const std::size_t tail_blocks = rem < block_size - length_size ? 1 : 2;
     alignas(32) std::array<std::uint8_t, 2 * block_size> tail;  // last bytes and padding
@@ -4560,6 +4749,10 @@ class sha2_engine {
   // finish_into writes the digest to out[0..digest_size) and wipes the block
   // buffer and the state; the caller resets or resumes the object.
   constexpr void finish_into(std::uint8_t* out) noexcept {
+    if (!std::is_constant_evaluated() && Traits::kernel_finish(impl_, h_, buf_.data(), total_, out)) {
+      wipe();
+      return;
+    }
     pad_last();
     Traits::compress(impl_, h_, buf_.data(), 1);
     store_digest(h_, out);
@@ -4631,15 +4824,24 @@ class sha2_engine {
     wipe();
   }
 
+  // wipe clears the chaining value and, if message bytes went into it, the
+  // block buffer (padding and length are public).
   constexpr void wipe() noexcept {
     e2ee::wipe(h_);
-    e2ee::wipe(buf_);
+    wipe_buffer();
+  }
+  constexpr void wipe_buffer() noexcept {
+    if (buffered_) {
+      e2ee::wipe(buf_);
+      buffered_ = false;
+    }
   }
 
   chaining_value h_ = Traits::initial_value();
   std::uint64_t total_ = 0;  // bytes so far (messages up to 2^64 - 1 bytes)
   std::array<std::uint8_t, block_size> buf_{};
   impl_type impl_;
+  bool buffered_ = false;  // buf_ may hold message bytes: wipe it
 };
 
 }  // namespace detail
@@ -5293,6 +5495,13 @@ struct sha512_traits {
     sha512_compress_portable(h, tail, tail_blocks);
   }
 
+  static bool kernel_finish(impl_type, const chaining_value&, const std::uint8_t*, std::uint64_t,
+                            std::uint8_t*) noexcept {
+    return false;
+  }
+  static bool kernel_hash(impl_type, std::span<const std::uint8_t>, std::uint8_t*) noexcept {
+    return false;
+  }
   static bool kernel_hmac_key_states(impl_type, const std::uint8_t*, chaining_value&,
                                      chaining_value&) noexcept {
     return false;
@@ -5345,8 +5554,7 @@ E2EE_NAMESPACE_END
 // in constant evaluation and when E2EE_CPU_DISABLE removes bmi2 or adx.
 //
 // Precomputed tables, all computed by the compiler from the base point (no
-// pasted literals), each in a separate constant evaluation small enough for
-// clang's default -fconstexpr-steps (1,048,576) and GCC's defaults:
+// pasted literals), in one constant evaluation (see "compile-time tables"):
 //   comb_table     32 x 8 affine points (j+1)·256^i·B, fixed-base comb for
 //                  secret scalars (key generation, signing, X25519 public key);
 //   base_naf_table the 64 odd multiples 1·B .. 127·B, for width-8 wNAF in
@@ -5833,8 +6041,6 @@ constexpr p3 mul_by_cofactor(const p3& p) noexcept {
   return to_p3(dbl(q));
 }
 
-// ---- compile-time tables ----
-
 // to_affine_niels: the points p[0..N-1] in niels form, with one inversion for
 // all of them (Montgomery's trick: invert the product of the Z, then peel
 // the inverses off with the prefix products). Public points only (tables).
@@ -5853,88 +6059,221 @@ constexpr std::array<niels, N> to_affine_niels(const std::array<p3, N>& p) noexc
   return out;
 }
 
-// The comb table in four chains of small constant evaluations (each far
-// inside clang's default -fconstexpr-steps), with ONE field inversion for all
-// 256 points instead of one per row (an inversion is ~265 multiplications,
-// the rest of a row ~190): this is what every translation unit that includes
-// the header pays.
+// ---- compile-time tables ----
 //
-// comb_proj<I>: row I projective, (j+1)·P for j = 0..7 of P = 256^I·B, and
-// 256·P, where row I+1 starts. 2P, 4P, 8P by doubling, 3P = 2P+P, 5P = 4P+P,
-// 6P = 2·3P, 7P = 6P+P, then 256P = 2^5·8P.
-struct comb_proj_row {
-  std::array<p3, 8> m;
-  p3 next;
+// Every translation unit that includes this header evaluates them (the
+// non-template functions below refer to them, which makes the compiler
+// compute them), so their cost is what including the Curve25519 headers
+// costs: they are built by one constant evaluation written for the
+// compilers' constant evaluators, not with the field code above.
+// GCC 12 and Clang 14 interpret constexpr code about 1,000 times slower
+// than it runs; a call through std::array operator[] or a struct copy costs
+// as much as the arithmetic, so table_fe keeps its limbs in plain members,
+// every operation is written out, and every point of both tables comes out
+// of one batch inversion. About 5,600 field multiplications in all.
+
+namespace tablegen {
+
+__extension__ using u128 = unsigned __int128;
+
+// table_fe: radix 2^51 like f::tight, every limb < 2^51 + 2^15 after each
+// operation (products and sums carried at once).
+struct table_fe {
+  std::uint64_t l0, l1, l2, l3, l4;
 };
 
-constexpr comb_proj_row make_comb_proj_row(const p3& p) noexcept {
-  comb_proj_row r{};
-  const cached pc = to_cached(p);
-  r.m[0] = p;
-  r.m[1] = to_p3(dbl(to_p2(p)));
-  r.m[2] = to_p3(add(r.m[1], pc));
-  r.m[3] = to_p3(dbl(to_p2(r.m[1])));
-  r.m[4] = to_p3(add(r.m[3], pc));
-  r.m[5] = to_p3(dbl(to_p2(r.m[2])));
-  r.m[6] = to_p3(add(r.m[5], pc));
-  r.m[7] = to_p3(dbl(to_p2(r.m[3])));
-  p2 q = to_p2(r.m[7]);
-  for (int k = 0; k < 4; ++k) q = to_p2(dbl(q));
-  r.next = to_p3(dbl(q));
-  return r;
+constexpr table_fe from_field(const f::tight& a) noexcept { return {a.v[0], a.v[1], a.v[2], a.v[3], a.v[4]}; }
+
+// carry5: five sums (each < 2^63) to limbs < 2^51 + 2^15 (top carry folded
+// times 19).
+constexpr table_fe carry5(std::uint64_t a0, std::uint64_t a1, std::uint64_t a2, std::uint64_t a3,
+                          std::uint64_t a4) noexcept {
+  a1 += a0 >> 51;
+  a2 += a1 >> 51;
+  a3 += a2 >> 51;
+  a4 += a3 >> 51;
+  a0 = (a0 & f::mask51) + 19 * (a4 >> 51);
+  return {a0 & f::mask51, (a1 & f::mask51) + (a0 >> 51), a2 & f::mask51, a3 & f::mask51, a4 & f::mask51};
 }
 
-template <std::size_t I>
-inline constexpr comb_proj_row comb_proj = make_comb_proj_row(comb_proj<I - 1>.next);
-template <>
-inline constexpr comb_proj_row comb_proj<0> = make_comb_proj_row(base_point);
-
-// comb_zprod<I>: the product of the Z of rows 0..I; comb_zprod<-1> is 1.
-constexpr f::tight row_z_product(const comb_proj_row& r) noexcept {
-  f::tight z = r.m[0].z;
-  for (std::size_t j = 1; j < 8; ++j) z = f::mul(z, r.m[j].z);
-  return z;
+constexpr table_fe add(const table_fe& a, const table_fe& b) noexcept {
+  return carry5(a.l0 + b.l0, a.l1 + b.l1, a.l2 + b.l2, a.l3 + b.l3, a.l4 + b.l4);
 }
-template <std::ptrdiff_t I>
-inline constexpr f::tight comb_zprod = f::mul(comb_zprod<I - 1>, row_z_product(comb_proj<static_cast<std::size_t>(I)>));
-template <>
-inline constexpr f::tight comb_zprod<-1> = f::one;
+// sub: a + 2p - b (2p's limbs exceed any limb of b).
+constexpr table_fe sub(const table_fe& a, const table_fe& b) noexcept {
+  return carry5(a.l0 + 0xfffffffffffdaULL - b.l0, a.l1 + 0xffffffffffffeULL - b.l1, a.l2 + 0xffffffffffffeULL - b.l2,
+                a.l3 + 0xffffffffffffeULL - b.l3, a.l4 + 0xffffffffffffeULL - b.l4);
+}
 
-// comb_zinv<I> = 1 / comb_zprod<I>: the one inversion at row 31, then each
-// row's inverse from the next one's.
-template <std::size_t I>
-inline constexpr f::tight comb_zinv = f::mul(comb_zinv<I + 1>, row_z_product(comb_proj<I + 1>));
-template <>
-inline constexpr f::tight comb_zinv<31> = f::invert(comb_zprod<31>);
+constexpr table_fe carry_wide(u128 t0, u128 t1, u128 t2, u128 t3, u128 t4) noexcept {
+  t1 += static_cast<std::uint64_t>(t0 >> 51);
+  t2 += static_cast<std::uint64_t>(t1 >> 51);
+  t3 += static_cast<std::uint64_t>(t2 >> 51);
+  t4 += static_cast<std::uint64_t>(t3 >> 51);
+  const std::uint64_t r0 = (static_cast<std::uint64_t>(t0) & f::mask51) + 19 * static_cast<std::uint64_t>(t4 >> 51);
+  return {r0 & f::mask51, (static_cast<std::uint64_t>(t1) & f::mask51) + (r0 >> 51),
+          static_cast<std::uint64_t>(t2) & f::mask51, static_cast<std::uint64_t>(t3) & f::mask51,
+          static_cast<std::uint64_t>(t4) & f::mask51};
+}
 
-// affine_row: row I in niels form, given the inverse of the product of its
-// eight Z (Montgomery's trick within the row).
-constexpr std::array<niels, 8> affine_row(const comb_proj_row& r, f::tight inv) noexcept {
-  std::array<f::tight, 8> prefix{};
-  prefix[0] = r.m[0].z;
-  for (std::size_t j = 1; j < 8; ++j) prefix[j] = f::mul(prefix[j - 1], r.m[j].z);
-  std::array<niels, 8> out{};
-  for (std::size_t j = 8; j-- > 0;) {
-    const f::tight zinv = j == 0 ? inv : f::mul(inv, prefix[j - 1]);
-    if (j != 0) inv = f::mul(inv, r.m[j].z);
-    out[j] = to_niels(f::mul(r.m[j].x, zinv), f::mul(r.m[j].y, zinv));
+constexpr table_fe mul(const table_fe& a, const table_fe& b) noexcept {
+  const std::uint64_t b1 = 19 * b.l1, b2 = 19 * b.l2, b3 = 19 * b.l3, b4 = 19 * b.l4;
+  return carry_wide(
+      u128{a.l0} * b.l0 + u128{a.l1} * b4 + u128{a.l2} * b3 + u128{a.l3} * b2 + u128{a.l4} * b1,
+      u128{a.l0} * b.l1 + u128{a.l1} * b.l0 + u128{a.l2} * b4 + u128{a.l3} * b3 + u128{a.l4} * b2,
+      u128{a.l0} * b.l2 + u128{a.l1} * b.l1 + u128{a.l2} * b.l0 + u128{a.l3} * b4 + u128{a.l4} * b3,
+      u128{a.l0} * b.l3 + u128{a.l1} * b.l2 + u128{a.l2} * b.l1 + u128{a.l3} * b.l0 + u128{a.l4} * b4,
+      u128{a.l0} * b.l4 + u128{a.l1} * b.l3 + u128{a.l2} * b.l2 + u128{a.l3} * b.l1 + u128{a.l4} * b.l0);
+}
+
+constexpr table_fe square(const table_fe& a) noexcept {
+  const std::uint64_t d0 = 2 * a.l0, d1 = 2 * a.l1, d2 = 2 * a.l2, d3 = 2 * a.l3;
+  const std::uint64_t a3 = 19 * a.l3, a4 = 19 * a.l4;
+  return carry_wide(u128{a.l0} * a.l0 + u128{d1} * a4 + u128{d2} * a3,
+                    u128{d0} * a.l1 + u128{d2} * a4 + u128{a.l3} * a3,
+                    u128{d0} * a.l2 + u128{a.l1} * a.l1 + u128{d3} * a4,
+                    u128{d0} * a.l3 + u128{d1} * a.l2 + u128{a.l4} * a4,
+                    u128{d0} * a.l4 + u128{d1} * a.l3 + u128{a.l2} * a.l2);
+}
+
+constexpr table_fe square_n(table_fe a, int n) noexcept {
+  for (int i = 0; i < n; ++i) a = square(a);
+  return a;
+}
+
+// invert: a^(p-2), the addition chain of f::invert.
+constexpr table_fe invert(const table_fe& a) noexcept {
+  const table_fe a2 = square(a);
+  const table_fe a9 = mul(square_n(a2, 2), a);
+  const table_fe a11 = mul(a9, a2);
+  const table_fe e5 = mul(square(a11), a9);
+  const table_fe e10 = mul(square_n(e5, 5), e5);
+  const table_fe e20 = mul(square_n(e10, 10), e10);
+  const table_fe e40 = mul(square_n(e20, 20), e20);
+  const table_fe e50 = mul(square_n(e40, 10), e10);
+  const table_fe e100 = mul(square_n(e50, 50), e50);
+  const table_fe e200 = mul(square_n(e100, 100), e100);
+  const table_fe e250 = mul(square_n(e200, 50), e50);
+  return mul(square_n(e250, 5), a11);
+}
+
+// canonical: the f::tight with the value in [0, p) (as f::reduce_full).
+constexpr f::tight canonical(const table_fe& a) noexcept {
+  table_fe h = carry5(a.l0, a.l1, a.l2, a.l3, a.l4);  // limbs < 2^51 + 2^15, value < 2^255 + 2^220
+  h = carry5(h.l0, h.l1, h.l2, h.l3, h.l4);
+  std::uint64_t q = (h.l0 + 19) >> 51;
+  q = (h.l1 + q) >> 51;
+  q = (h.l2 + q) >> 51;
+  q = (h.l3 + q) >> 51;
+  q = (h.l4 + q) >> 51;  // 1 iff value >= p
+  std::uint64_t r0 = h.l0 + 19 * q, r1 = h.l1, r2 = h.l2, r3 = h.l3, r4 = h.l4;
+  r1 += r0 >> 51;
+  r2 += r1 >> 51;
+  r3 += r2 >> 51;
+  r4 += r3 >> 51;
+  return f::tight{{r0 & f::mask51, r1 & f::mask51, r2 & f::mask51, r3 & f::mask51, r4 & f::mask51}};
+}
+
+// ext: extended coordinates (X : Y : Z : T), as p3.
+struct ext {
+  table_fe x, y, z, t;
+};
+// addend: a point prepared for add, (Y+X, Y-X, Z, 2d·T), as cached.
+struct addend {
+  table_fe ypx, ymx, z, t2d;
+};
+
+// from_completed: (e, h, g, f) of the HWCD formulas to extended coordinates
+// (X = e·f, Y = h·g, Z = g·f, T = e·h); T is skipped when only a doubling
+// follows.
+constexpr ext from_completed(const table_fe& e, const table_fe& h, const table_fe& g, const table_fe& fc,
+                             bool with_t) noexcept {
+  return {mul(e, fc), mul(h, g), mul(g, fc), with_t ? mul(e, h) : table_fe{}};
+}
+
+// dbl: 2·P, the formulas of ed25519::dbl (T of P unused).
+constexpr ext dbl(const ext& p, bool with_t = true) noexcept {
+  const table_fe xx = square(p.x), yy = square(p.y), zz = square(p.z);
+  const table_fe h = add(yy, xx), g = sub(yy, xx);
+  return from_completed(sub(square(add(p.x, p.y)), h), h, g, sub(add(zz, zz), g), with_t);
+}
+
+constexpr addend to_addend(const ext& p, const table_fe& d2) noexcept {
+  return {add(p.y, p.x), sub(p.y, p.x), p.z, mul(p.t, d2)};
+}
+
+// add: P + Q, the formulas of ed25519::add.
+constexpr ext add(const ext& p, const addend& q) noexcept {
+  const table_fe a = mul(sub(p.y, p.x), q.ymx);
+  const table_fe b = mul(add(p.y, p.x), q.ypx);
+  const table_fe c = mul(p.t, q.t2d);
+  const table_fe zz = mul(p.z, q.z);
+  const table_fe d = add(zz, zz);
+  return from_completed(sub(b, a), add(b, a), add(d, c), sub(d, c), true);
+}
+
+// base_tables_t: the comb table (rows first) and the wNAF table.
+struct base_tables_t {
+  std::array<std::array<niels, 8>, 32> comb;
+  std::array<niels, 64> naf;
+};
+
+// build: all 320 points projective (comb row i: P = 256^i·B, then 2P, 3P =
+// 2P + P, 4P = 2·2P, 5P = 4P + P, 6P = 2·3P, 7P = 6P + P, 8P = 2·4P, and
+// 256P = 2^5·8P starts row i + 1; wNAF: B, then + 2B 63 times), then affine
+// with one inversion (Montgomery's trick), then niels form, canonical.
+constexpr base_tables_t build() noexcept {
+  constexpr std::size_t n = 32 * 8 + 64;
+  const table_fe d2 = from_field(curve_2d);
+  const ext b{from_field(base_point.x), from_field(base_point.y), from_field(base_point.z),
+              from_field(base_point.t)};
+  ext pts[n]{};
+  ext p = b;
+  for (std::size_t i = 0; i < 32; ++i) {
+    ext* m = pts + 8 * i;
+    const addend pa = to_addend(p, d2);
+    m[0] = p;
+    m[1] = dbl(p);
+    m[2] = add(m[1], pa);
+    m[3] = dbl(m[1]);
+    m[4] = add(m[3], pa);
+    m[5] = dbl(m[2]);
+    m[6] = add(m[5], pa);
+    m[7] = dbl(m[3], i != 31);
+    if (i != 31) {
+      p = dbl(m[7], false);
+      for (int k = 0; k < 3; ++k) p = dbl(p, false);
+      p = dbl(p);
+    }
+  }
+  pts[256] = b;
+  const addend b2 = to_addend(dbl(b), d2);
+  for (std::size_t j = 257; j < n; ++j) pts[j] = add(pts[j - 1], b2);
+
+  table_fe prefix[n]{};  // prefix[i] = z0·...·zi
+  prefix[0] = pts[0].z;
+  for (std::size_t i = 1; i < n; ++i) prefix[i] = mul(prefix[i - 1], pts[i].z);
+  table_fe inv = invert(prefix[n - 1]);
+  base_tables_t out{};
+  for (std::size_t i = n; i-- > 0;) {
+    const table_fe zinv = i == 0 ? inv : mul(inv, prefix[i - 1]);
+    if (i != 0) inv = mul(inv, pts[i].z);
+    const table_fe x = mul(pts[i].x, zinv), y = mul(pts[i].y, zinv);
+    const niels v{canonical(add(y, x)), canonical(sub(y, x)), canonical(mul(mul(x, y), d2))};
+    if (i < 256) out.comb[i / 8][i % 8] = v;
+    else out.naf[i - 256] = v;
   }
   return out;
 }
 
-template <std::size_t I>
-inline constexpr std::array<niels, 8> comb_affine =
-    affine_row(comb_proj<I>, f::mul(comb_zinv<I>, comb_zprod<static_cast<std::ptrdiff_t>(I) - 1>));
+}  // namespace tablegen
+
+inline constexpr tablegen::base_tables_t base_tables = tablegen::build();
 
 using comb_table_t = std::array<std::array<niels, 8>, 32>;
 
-template <std::size_t... I>
-constexpr comb_table_t gather_comb(std::index_sequence<I...>) noexcept {
-  return {comb_affine<I>...};
-}
-
-// comb_table[i][j] = (j+1)·256^i·B, affine, niels form.
-inline constexpr comb_table_t comb_table = gather_comb(std::make_index_sequence<32>{});
+// comb_table[i][j] = (j+1)·256^i·B, affine, niels form, canonical limbs.
+inline constexpr const comb_table_t& comb_table = base_tables.comb;
 
 // ---- constant-time scalar multiplication (secret scalars) ----
 
@@ -6066,7 +6405,14 @@ constexpr naf_digits wnaf_vartime(std::span<const std::uint8_t, 32> a) noexcept 
   constexpr std::uint64_t width = std::uint64_t{1} << W;
   std::uint64_t carry = 0;
   std::size_t pos = 0;
-  while (pos < naf_size) {  // a < 2^256: the last digit sits at position <= 256
+  std::size_t bits = 0;  // the bit length of a: past it only a carry makes a digit
+  for (std::size_t w = 4; w-- > 0;)
+    if (x[w] != 0) {
+      bits = 64 * w;
+      for (std::uint64_t top = x[w]; top != 0; top >>= 1) ++bits;
+      break;
+    }
+  while (pos < naf_size && (pos < bits || carry != 0)) {  // a < 2^256: the last digit sits at position <= 256
     const std::size_t word = pos / 64, bit = pos % 64;
     std::uint64_t buf = x[word] >> bit;
     if (bit + W > 64) buf |= x[word + 1] << (64 - bit);
@@ -6103,15 +6449,9 @@ constexpr std::array<cached, N> odd_multiples(const p3& p) noexcept {
   return t;
 }
 
-// base_naf_table: 1·B, 3·B, ..., 127·B, affine (width-8 wNAF of the B scalar).
-constexpr std::array<niels, 64> make_base_naf_table() noexcept {
-  std::array<p3, 64> m{};
-  m[0] = base_point;
-  const cached b2 = to_cached(dbl3(base_point));
-  for (std::size_t j = 1; j < 64; ++j) m[j] = to_p3(add(m[j - 1], b2));
-  return to_affine_niels(m);
-}
-inline constexpr std::array<niels, 64> base_naf_table = make_base_naf_table();
+// base_naf_table: 1·B, 3·B, ..., 127·B, affine, niels form, canonical limbs
+// (width-8 wNAF of the B scalar).
+inline constexpr const std::array<niels, 64>& base_naf_table = base_tables.naf;
 inline constexpr unsigned base_naf_width = 8;
 
 // add_digit_vartime: acc ± |d|·P from a table of odd multiples (d odd, public).
@@ -6310,17 +6650,13 @@ E2EE_NAMESPACE_END
 // be (inline asm).
 //
 // Tables: the compile-time comb table and the wNAF table of B are the
-// portable ones converted to 4x64 limbs by the compiler (from_portable is
-// constexpr), so nothing is computed at run time and there is no
-// initialisation guard; the conversion is a few thousand integer operations
-// on top of building the portable tables.
+// portable ones (computed once, with canonical limbs) packed into 4x64 limbs
+// by the compiler, so nothing is computed at run time and there is no
+// initialisation guard; the packing is a few thousand shifts.
 //
 // Constant time: scalarmult_base selects comb entries by mask over a whole
 // row and negates by mask; every function ending in _vartime, and decode,
 // is for public inputs only.
-
-// Outside the #if: scripts/amalgamate.py needs a header's first inclusion to
-// be unconditional, and this is scalar25519.hpp's first.
 
 // ==== file: e2ee/ec/scalar25519.hpp ===========================================
 
@@ -6586,6 +6922,95 @@ constexpr half_size reduce_basis_vartime(std::span<const std::uint8_t, 32> k) no
   for (std::size_t j = 0; j < 16; ++j) {
     out.u[j] = static_cast<std::uint8_t>(b[j / 8] >> (8 * (j % 8)));
     out.v[j] = static_cast<std::uint8_t>(v >> (8 * j));
+  }
+  return out;
+}
+
+// half_size_exact: for a public k < L, integers u >= 0 and v with
+// u ≡ v·k (mod 8L) and v odd, u < 2^130 and |v| < 2^128: the short
+// vector that lets a verifier check the cofactorless equation
+// S·B - k·A - R = O (XEdDSA, where torsion must count) with half-size
+// scalars. For any point X, [v]X = O iff X = O when gcd(v, 8L) = 1 (the
+// group of edwards25519 has order 8L), and [v](S·B - k·A - R) equals
+// (v·S mod L)·B - u·A - v·R because 8L·A = O. `ok` is false (rarely) when
+// the reduction could not give such a pair; the caller then checks the
+// equation directly. u and |v| little-endian (u in the low 17 bytes, |v| in
+// the low 16).
+struct half_size_exact {
+  std::array<std::uint8_t, 32> u{}, v{};
+  bool v_negative = false;
+  bool ok = false;
+};
+
+// reduce_basis_8l_vartime: half_size_exact of k by the extended Euclidean
+// algorithm on (8L, k), as reduce_basis_vartime on (L, k), stopped at the
+// first remainder below 2^stop_bits (its |t| < 8L/2^stop_bits); if that t
+// is even, the previous remainder and t (odd: consecutive t are coprime) if
+// that remainder is below 2^(stop_bits + 2), else one more step
+// (t_(i-1) - q·t_i, odd), with stop_bits = 128 (u and v of about 128 bits
+// each). The t are
+// kept as magnitudes with a sign (consecutive t alternate in sign, so each
+// update adds magnitudes).
+constexpr half_size_exact reduce_basis_8l_vartime(std::span<const std::uint8_t, 32> k) noexcept {
+  constexpr unsigned stop_bits = 128;
+  using lattice::words;
+  words a{0xc09318d2e7ae9f68ULL, 0xa6f7cef517bce6b2ULL, 0, 0x8000000000000000ULL};  // 8L
+  words b{};
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 8; ++j) b[i] |= std::uint64_t{k[8 * i + j]} << (8 * j);
+  u128 ta = 0, tb = 1;  // magnitudes; t_a has the sign opposite to t_b
+  bool neg_b = false;
+  bool overflow = false;
+  // divide: a = a mod b, |t_a| += quotient·|t_b| (with an overflow check).
+  const auto divide = [&](words& x, const words& y, u128& tx, const u128 ty) constexpr {
+    constexpr u128 max = ~u128{0};
+    while (!lattice::less(x, y)) {
+      const unsigned nx = lattice::bit_length(x);
+      const unsigned shift = nx > 63 ? nx - 63 : 0;
+      const std::uint64_t top_x = lattice::extract(x, shift), top_y = lattice::extract(y, shift);
+      u128 add = 0;
+      if (top_y >= (std::uint64_t{1} << 31)) {
+        std::uint64_t q = top_x / (top_y + 1);
+        if (q == 0) q = 1;
+        lattice::subtract_multiple(x, y, q);
+        if (ty != 0 && ty > max / q) overflow = true;
+        add = ty * q;
+      } else {
+        unsigned s = nx - lattice::bit_length(y);
+        words d = lattice::shift_left(y, s);
+        if (lattice::less(x, d)) d = lattice::shift_left(y, --s);
+        lattice::subtract(x, d);
+        if (s >= 128 || (ty != 0 && (ty >> (127 - s)) > 1)) overflow = true;
+        add = s >= 128 ? 0 : ty << s;
+      }
+      if (tx > max - add) overflow = true;
+      tx += add;
+    }
+  };
+  while (lattice::bit_length(b) > stop_bits) {
+    divide(a, b, ta, tb);
+    std::swap(a, b);
+    std::swap(ta, tb);
+    neg_b = !neg_b;
+  }
+  if ((tb & 1) == 0) {  // then t_a is odd (b = 0 only for k = 0, where t_b = 1)
+    if (lattice::bit_length(a) <= stop_bits + 2) {  // the previous vector is short enough
+      std::swap(a, b);
+      std::swap(ta, tb);
+      neg_b = !neg_b;
+    } else {  // one more step: t_a - q·t_b is odd
+      divide(a, b, ta, tb);
+      std::swap(a, b);
+      std::swap(ta, tb);
+      neg_b = !neg_b;
+    }
+  }
+  half_size_exact out;
+  out.ok = !overflow && (tb & 1) == 1 && lattice::bit_length(b) <= stop_bits + 2;  // u < 2^130, |v| = tb < 2^128
+  out.v_negative = neg_b;
+  for (std::size_t j = 0; j < 32; ++j) {
+    out.u[j] = static_cast<std::uint8_t>(b[j / 8] >> (8 * (j % 8)));
+    out.v[j] = static_cast<std::uint8_t>(j < 16 ? tb >> (8 * j) : 0);
   }
   return out;
 }
@@ -7964,20 +8389,31 @@ E2EE_ED_MULX inline p3 mul_by_cofactor(const p3& p) noexcept {
 
 using comb_table_t = std::array<std::array<niels, 8>, 32>;
 
-constexpr comb_table_t convert_comb_table() noexcept {
-  comb_table_t t{};
-  for (std::size_t i = 0; i < 32; ++i)
-    for (std::size_t j = 0; j < 8; ++j) t[i][j] = from_portable(pg::comb_table[i][j]);
-  return t;
+// The tables of ec/edwards25519.hpp (computed there once, canonical limbs)
+// packed into 4x64 limbs: shifts only, since canonical limbs are < 2^51.
+namespace tablegen {
+constexpr fe64 pack(const pg::f::tight& a) noexcept {
+  const std::uint64_t l0 = a.v[0], l1 = a.v[1], l2 = a.v[2], l3 = a.v[3], l4 = a.v[4];
+  return fe64{{l0 | (l1 << 51), (l1 >> 13) | (l2 << 38), (l2 >> 26) | (l3 << 25), (l3 >> 39) | (l4 << 12)}};
 }
-inline constexpr comb_table_t comb_table = convert_comb_table();
+constexpr niels pack(const pg::niels& n) noexcept { return {pack(n.y_plus_x), pack(n.y_minus_x), pack(n.xy2d)}; }
 
-constexpr std::array<niels, 64> convert_base_naf_table() noexcept {
-  std::array<niels, 64> t{};
-  for (std::size_t j = 0; j < 64; ++j) t[j] = from_portable(pg::base_naf_table[j]);
+struct base_tables_t {
+  comb_table_t comb;
+  std::array<niels, 64> naf;
+};
+constexpr base_tables_t pack_tables() noexcept {
+  base_tables_t t{};
+  for (std::size_t i = 0; i < 32; ++i)
+    for (std::size_t j = 0; j < 8; ++j) t.comb[i][j] = pack(pg::comb_table[i][j]);
+  for (std::size_t j = 0; j < 64; ++j) t.naf[j] = pack(pg::base_naf_table[j]);
   return t;
 }
-inline constexpr std::array<niels, 64> base_naf_table = convert_base_naf_table();
+}  // namespace tablegen
+
+inline constexpr tablegen::base_tables_t base_tables = tablegen::pack_tables();
+inline constexpr const comb_table_t& comb_table = base_tables.comb;
+inline constexpr const std::array<niels, 64>& base_naf_table = base_tables.naf;
 
 // ---- constant-time fixed-base multiplication (secret scalars) ----
 
@@ -8151,6 +8587,178 @@ E2EE_ED_MULX inline bool cofactored_check_vartime(std::span<const std::uint8_t, 
     acc = to_p3(t);
   }
   return is_identity_vartime(mul_by_cofactor(acc));
+}
+
+// exact_check_tables: S·B - k·A - R = O exactly (cofactorless: XEdDSA,
+// where a torsion difference must reject), with the half-size scalars of
+// sc::reduce_basis_8l_vartime (h.ok): u ≡ v·k (mod 8L), v odd, so
+//   [|v|](S·B - k·A - R) = s_lo·B + s_hi·B' - sign(v)·u·A - |v|·R,
+// s_lo + 2^128·s_hi = |v|·S mod L, and [|v|]X = O iff X = O (|v| is prime
+// to the group order 8L). ta holds the odd multiples 1·A, 3·A, ... of A
+// (NA of them: a width log2(NA) + 2 wNAF for u); r is R. About 128
+// doublings instead of 253. Public inputs only.
+template <std::size_t NA>
+E2EE_ED_MULX inline bool exact_check_tables(const sc25519::half_size_exact& h, const std::array<cached, NA>& ta,
+                                            const p3& r, std::span<const std::uint8_t, 32> s) noexcept {
+  namespace sc = detail::sc25519;
+  static_assert(NA == 8 || NA == 16 || NA == 32 || NA == 64);
+  constexpr unsigned wa = NA == 8 ? 5 : NA == 16 ? 6 : NA == 32 ? 7 : 8;
+  const auto s2 = sc::to_bytes(sc::mul(sc::from_bytes(h.v), sc::from_bytes(s)));  // |v|·S mod L
+  std::array<std::uint8_t, 32> s_lo{}, s_hi{};
+  for (std::size_t j = 0; j < 16; ++j) {
+    s_lo[j] = s2[j];
+    s_hi[j] = s2[16 + j];
+  }
+  const pg::naf_digits nu = pg::wnaf_vartime<wa>(h.u);
+  const pg::naf_digits nv = pg::wnaf_vartime<5>(h.v);
+  const pg::naf_digits nlo = pg::wnaf_vartime<pg::base_naf_width>(s_lo);
+  const pg::naf_digits nhi = pg::wnaf_vartime<pg::base_naf_width>(s_hi);
+  const auto tr = odd_multiples<8>(neg(r));  // -|v|·R
+  const std::array<niels, 64>& tb2 = base128_table();
+  const bool flip_a = !h.v_negative;  // the A term is -sign(v)·u·A
+  std::size_t i = 136;  // every scalar is below 2^130: digits sit below bit 131
+  while (i > 0 && nu[i - 1] == 0 && nv[i - 1] == 0 && nlo[i - 1] == 0 && nhi[i - 1] == 0) --i;
+  if (i == 0) return true;  // every scalar 0: the sum is O
+  p1p1 t{};
+  p2 q = to_p2(identity);
+  for (; i-- > 0;) {
+    t = dbl(q);
+    if (nu[i] != 0) t = add_digit_vartime(to_p3(t), ta, static_cast<std::int8_t>(flip_a ? -nu[i] : nu[i]));
+    if (nv[i] != 0) t = add_digit_vartime(to_p3(t), tr, nv[i]);
+    if (nlo[i] != 0) t = add_digit_vartime(to_p3(t), base_naf_table, nlo[i]);
+    if (nhi[i] != 0) t = add_digit_vartime(to_p3(t), tb2, nhi[i]);
+    if (i != 0) q = to_p2(t);
+  }
+  return is_identity_vartime(to_p3(t));
+}
+
+// exact_check_vartime: S·B - k·A - R = O for public k < L, S < 2^253, A and
+// R, R affine (Z = 1, as decoded); exact_check_tables, or (when the
+// reduction gives no odd short v, rare) the full-size double-scalar
+// multiplication compared with R.
+E2EE_ED_MULX inline bool exact_check_vartime(std::span<const std::uint8_t, 32> k, const p3& a, const p3& r,
+                                             std::span<const std::uint8_t, 32> s) noexcept {
+  const sc25519::half_size_exact h = sc25519::reduce_basis_8l_vartime(k);
+  if (!h.ok) return equals_affine_vartime(double_scalarmult_vartime(k, neg(a), s), r.x, r.y);
+  return exact_check_tables(h, odd_multiples<8>(a), r, s);
+}
+
+// ---- prepared public keys (xeddsa::verifying_key) ----
+
+// base_shift_table: the 64 odd multiples of 2^shift·B, affine niels (the
+// width-8 wNAF table of a 64-bit slice of a B scalar), built at run time as
+// base128_table. base64_table / base192_table: built once (thread-safe
+// function-local statics, about 0.1 ms each). Public data.
+inline std::array<niels, 64> make_base_shift_table(unsigned shift) noexcept {
+  pg::p3 b = pg::base_point;
+  for (unsigned i = 0; i < shift; ++i) b = pg::dbl3(b);
+  std::array<pg::p3, 64> m{};
+  m[0] = b;
+  const pg::cached b2 = pg::to_cached(pg::dbl3(b));
+  for (std::size_t j = 1; j < 64; ++j) m[j] = pg::to_p3(pg::add(m[j - 1], b2));
+  const std::array<pg::niels, 64> t = pg::to_affine_niels(m);
+  std::array<niels, 64> out{};
+  for (std::size_t j = 0; j < 64; ++j) out[j] = from_portable(t[j]);
+  return out;
+}
+inline const std::array<niels, 64>& base64_table() noexcept {
+  static const std::array<niels, 64> table = make_base_shift_table(64);
+  return table;
+}
+inline const std::array<niels, 64>& base192_table() noexcept {
+  static const std::array<niels, 64> table = make_base_shift_table(192);
+  return table;
+}
+
+// prepared_tables: for a public point A, the odd multiples 1, 3, ..., 31 of
+// A, 2^64·A, 2^128·A and 2^192·A, affine niels (width-6 wNAF tables of the
+// four 64-bit slices of A's scalar in double_scalarmult_prepared_vartime).
+using prepared_tables = std::array<std::array<niels, 16>, 4>;
+
+// prepare_tables_vartime: prepared_tables of A: 192 doublings, 64
+// additions and one inversion (the 64 Z made 1 at once, Montgomery's
+// trick). Exact multiples: A may have any order. Public inputs only.
+E2EE_ED_MULX inline void prepare_tables_vartime(const p3& a, prepared_tables& out) noexcept {
+  std::array<p3, 64> m;
+  p3 base = a;
+  for (std::size_t j = 0; j < 4; ++j) {
+    if (j != 0) {
+      p2 q = to_p2(base);
+      for (int i = 0; i < 63; ++i) q = to_p2(dbl(q));
+      base = to_p3(dbl(q));
+    }
+    const cached twice = to_cached(dbl3(base));
+    m[16 * j] = base;
+    for (std::size_t i = 1; i < 16; ++i) m[16 * j + i] = to_p3(add(m[16 * j + i - 1], twice));
+  }
+  std::array<fe64, 64> prefix;  // prefix[i] = Z_0·...·Z_i
+  prefix[0] = m[0].z;
+  for (std::size_t i = 1; i < 64; ++i) fm::mul(prefix[i], prefix[i - 1], m[i].z);
+  fe64 inv;
+  invert_divsteps(inv, prefix[63]);
+  for (std::size_t i = 64; i-- > 0;) {
+    fe64 zi, x, y, t;
+    if (i != 0) {
+      fm::mul(zi, inv, prefix[i - 1]);  // 1/Z_i
+      fm::mul(inv, inv, m[i].z);        // 1/(Z_0·...·Z_(i-1))
+    } else {
+      zi = inv;
+    }
+    fm::mul(x, m[i].x, zi);
+    fm::mul(y, m[i].y, zi);
+    niels& n = out[i / 16][i % 16];
+    fm::add(n.y_plus_x, y, x);
+    fm::sub(n.y_minus_x, y, x);
+    fm::mul(t, x, y);
+    fm::mul(n.xy2d, t, curve_2d);
+  }
+}
+
+// double_scalarmult_prepared_vartime: s·B - k·A' for public s, k < 2^256,
+// with A' = A, or -A when negate_a, and A's prepared tables: both scalars
+// cut into four 64-bit slices (s_j·(2^(64j)·B), tables base_naf_table,
+// base64/128/192_table; k_j·(2^(64j)·A), the prepared tables), so the chain
+// has 64 doublings instead of 253, with no lattice reduction: the exact
+// s·B - k·A', torsion of A included.
+E2EE_ED_MULX inline p3 double_scalarmult_prepared_vartime(std::span<const std::uint8_t, 32> k,
+                                                          const prepared_tables& ta, bool negate_a,
+                                                          std::span<const std::uint8_t, 32> s) noexcept {
+  std::array<std::array<std::uint8_t, 32>, 4> sb{}, ka{};
+  for (std::size_t j = 0; j < 32; ++j) {
+    sb[j / 8][j % 8] = s[j];
+    ka[j / 8][j % 8] = k[j];
+  }
+  std::array<pg::naf_digits, 4> nb, na;
+  for (std::size_t j = 0; j < 4; ++j) {
+    nb[j] = pg::wnaf_vartime<pg::base_naf_width>(sb[j]);
+    na[j] = pg::wnaf_vartime<6>(ka[j]);
+  }
+  const std::array<const std::array<niels, 64>*, 4> tb{&base_naf_table, &base64_table(), &base128_table(),
+                                                       &base192_table()};
+  const bool flip_a = !negate_a;  // the A term is -k·A'
+  std::size_t i = 72;             // 64-bit slices: digits sit at positions <= 64
+  const auto any = [&](std::size_t pos) {
+    for (std::size_t j = 0; j < 4; ++j)
+      if (na[j][pos] != 0 || nb[j][pos] != 0) return true;
+    return false;
+  };
+  while (i > 0 && !any(i - 1)) --i;
+  if (i == 0) return identity;
+  p1p1 t{};
+  p2 q = to_p2(identity);
+  for (; i-- > 0;) {
+    t = dbl(q);
+    for (std::size_t j = 0; j < 4; ++j)
+      if (const std::int8_t d = na[j][i]; d != 0) {
+        const bool add_it = (d > 0) != flip_a;
+        const niels& n = ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)];
+        t = add_it ? madd(to_p3(t), n) : msub(to_p3(t), n);
+      }
+    for (std::size_t j = 0; j < 4; ++j)
+      if (nb[j][i] != 0) t = add_digit_vartime(to_p3(t), *tb[j], nb[j][i]);
+    if (i != 0) q = to_p2(t);
+  }
+  return to_p3(t);
 }
 
 #undef E2EE_ED_MULX
@@ -8791,8 +9399,10 @@ E2EE_NAMESPACE_END
 //
 // Repeated signing with one key (a Sender Keys chain signs every group
 // message): xeddsa::signing_key computes A once and keeps it with the
-// clamped scalar, so each of its signatures costs one fixed-base
-// multiplication instead of two; same bytes as sign.
+// secret as given (clamped on a wiped copy per signature), so each of its
+// signatures costs one fixed-base multiplication instead of two; same bytes
+// as sign. Repeated verification under one key: xeddsa::verifying_key
+// (below) decodes A once and keeps tables of its multiples.
 //
 // Kernels: sign's fixed-base multiplications and verify run on
 // best_x25519_impl()'s field (the MULX/ADX Edwards kernel with BMI2/ADX,
@@ -8932,6 +9542,44 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
   return std::equal(check.begin(), check.end(), r_enc.begin());
 }
 
+// prepare_portable: for verifying_key: enc(y) (bit 255 clear) and the
+// non-negative x of the Edwards point of u; false where verify_portable
+// rejects every signature (u = -1, or no x).
+constexpr bool prepare_portable(std::span<const std::uint8_t, 32> x25519_public, std::array<std::uint8_t, 32>& y_enc,
+                                std::array<std::uint8_t, 32>& x_enc) noexcept {
+  const f::tight u = f::from_bytes(x25519_public);
+  if (is_minus_one_vartime(u)) return false;
+  const f::tight y = edwards_y_from_montgomery_u(u);
+  ge::p3 a{};
+  if (!decode_point_vartime(y, 0, a)) return false;
+  y_enc = f::to_bytes(y);
+  x_enc = f::to_bytes(a.x);
+  return true;
+}
+
+// verify_prepared_portable: verify_portable with A's y and non-negative x
+// given (prepare_portable); A's sign from the signature.
+constexpr bool verify_prepared_portable(std::span<const std::uint8_t, 32> y_enc, std::span<const std::uint8_t, 32> x_enc,
+                                        std::span<const std::uint8_t> msg,
+                                        std::span<const std::uint8_t, 64> sig) noexcept {
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc{};
+  std::copy(y_enc.begin(), y_enc.end(), a_enc.begin());
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  const f::tight y = f::from_bytes(y_enc);
+  f::tight x = f::from_bytes(x_enc);
+  f::cneg(x, ct::mask<std::uint64_t>::from_bit(sign_bit));  // x = 0 stays 0
+  const ge::p3 a{x, y, f::one, f::mul(x, y)};
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+  const auto check = ge::encode(ge::double_scalarmult_vartime(h, ge::neg(a), s));
+  return std::equal(check.begin(), check.end(), r_enc.begin());
+}
+
 #if E2EE_HAVE_X86_KERNELS
 // verify_mulx: the same verdicts on the MULX/ADX field (run time only),
 // with the three exponentiations of verify_portable (the inversion for y,
@@ -8942,9 +9590,14 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
 //     does not wait for y; 1/e = (e^((p-5)/8))^8·e^3 comes from the same
 //     kind of exponentiation;
 //   - instead of encoding P = s·B - h·A, R is decoded (strictly: y < p, x
-//     exists, no x = 0 with sign 1) and compared with P projectively.
-//     enc(P) = R bytes iff R decodes strictly to P: enc(P) is always
-//     canonical, and a point is the only one with its encoding.
+//     exists, no x = 0 with sign 1) and P = R is checked: enc(P) = R bytes
+//     iff R decodes strictly to P (enc(P) is always canonical, and a point
+//     is the only one with its encoding);
+//   - P = R is checked as [v](s·B - h·A - R) = O with half-size scalars
+//     (gm::exact_check_vartime: u ≡ v·h mod 8L, v odd, about 128 bits
+//     each; about 128 doublings instead of 253). This is the exact,
+//     cofactorless equation, torsion included: v is prime to the group
+//     order 8L, so [v]X = O only for X = O.
 [[gnu::target("bmi2,adx")]] inline bool verify_mulx(std::span<const std::uint8_t, 32> x25519_public,
                                                      std::span<const std::uint8_t> msg,
                                                      std::span<const std::uint8_t, 64> sig) noexcept {
@@ -8998,9 +9651,87 @@ constexpr bool verify_portable(std::span<const std::uint8_t, 32> x25519_public, 
   if (sign_bit == 1) fm::neg(xa, xa);  // x = 0 with sign 1 stays 0 (ref10)
   gm::p3 a{xa, y, fm::one, {}};
   fm::mul(a.t, xa, y);
+  gm::p3 r{xr, yr, fm::one, {}};
+  fm::mul(r.t, xr, yr);
   const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
-  const gm::p3 p = gm::double_scalarmult_vartime(h, gm::neg(a), s);
-  return gm::equals_affine_vartime(p, xr, yr);
+  return gm::exact_check_vartime(h, a, r, s);  // s·B - h·A = R, half-size scalars
+}
+
+// prepare_mulx: prepare_portable on the MULX/ADX field, the inversion for y
+// and the square root for x run interleaved (as in verify_mulx), plus the
+// tables of odd multiples of A (x non-negative), 2^64·A, 2^128·A, 2^192·A.
+[[gnu::target("bmi2,adx")]] inline bool prepare_mulx(std::span<const std::uint8_t, 32> x25519_public,
+                                                      std::array<std::uint8_t, 32>& y_enc,
+                                                      std::array<std::uint8_t, 32>& x_enc,
+                                                      e2ee::detail::ed25519_mulx::prepared_tables& tables) noexcept {
+  namespace fm = e2ee::detail::f25519_mulx;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  const fm::fe64 u = fm::from_bytes(x25519_public);
+  fm::fe64 num, den;
+  fm::add(den, u, fm::one);
+  if (fm::is_zero_mask(den).declassify()) return false;  // u = -1
+  fm::sub(num, u, fm::one);
+  fm::fe64 nn, ee, ua, va, t;
+  fm::sqr(nn, num);
+  fm::sqr(ee, den);
+  fm::sub(ua, nn, ee);
+  fm::mul(va, nn, gm::curve_d);
+  fm::add(va, va, ee);
+  fm::fe64xn<2> base, w;
+  fm::fe64 va3;
+  base[0] = den;
+  gm::sqrt_ratio_setup(ua, va, va3, base[1]);
+  fm::pow22523_xn(w, base);
+  fm::fe64 xa, y;
+  if (!gm::sqrt_ratio_finish_vartime(ua, va, va3, w[1], xa)) return false;
+  fm::sqr(t, den);  // 1/den = w0^8·den^3
+  fm::mul(t, t, den);
+  fm::sqr_n(w[0], w[0], 3);
+  fm::mul(t, t, w[0]);
+  fm::mul(y, num, t);
+  y_enc = fm::to_bytes(y);
+  x_enc = fm::to_bytes(xa);
+  gm::p3 a{xa, y, fm::one, {}};
+  fm::mul(a.t, xa, y);
+  gm::prepare_tables_vartime(a, tables);
+  return true;
+}
+
+// verify_prepared_mulx: verify_prepared_portable's verdict on the MULX/ADX
+// field. With A's prepared tables: P = s·B - h·A by
+// gm::double_scalarmult_prepared_vartime (64 doublings, no R decoding),
+// then enc(P) compared with the R bytes, exactly as verify_portable.
+// Without (a key prepared on the portable field): as verify_mulx, R decoded
+// strictly and the exact equation checked with half-size scalars.
+[[gnu::target("bmi2,adx")]] inline bool verify_prepared_mulx(std::span<const std::uint8_t, 32> y_enc,
+                                                              std::span<const std::uint8_t, 32> x_enc,
+                                                              const e2ee::detail::ed25519_mulx::prepared_tables* tables,
+                                                              std::span<const std::uint8_t> msg,
+                                                              std::span<const std::uint8_t, 64> sig) noexcept {
+  namespace fm = e2ee::detail::f25519_mulx;
+  namespace gm = e2ee::detail::ed25519_mulx;
+  std::array<std::uint8_t, 32> s{};
+  std::copy(sig.begin() + 32, sig.end(), s.begin());
+  s[31] = static_cast<std::uint8_t>(s[31] & 0x7fu);
+  if ((s[31] & 0xe0u) != 0) return false;  // s >= 2^253
+  const std::span<const std::uint8_t, 32> r_enc = sig.first<32>();
+  const std::uint64_t sign_bit = sig[63] >> 7;
+  std::array<std::uint8_t, 32> a_enc{};
+  std::copy(y_enc.begin(), y_enc.end(), a_enc.begin());
+  a_enc[31] = static_cast<std::uint8_t>(a_enc[31] | (sign_bit << 7));
+  if (tables != nullptr) {
+    const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+    const gm::p3 p = gm::double_scalarmult_prepared_vartime(h, *tables, sign_bit == 1, s);
+    const auto check = gm::encode(p);
+    return std::equal(check.begin(), check.end(), r_enc.begin());
+  }
+  gm::p3 r{};
+  if (!gm::decode_vartime(r_enc, r)) return false;  // strict: enc(P) is canonical
+  gm::p3 a{fm::from_bytes(x_enc), fm::from_bytes(y_enc), fm::one, {}};
+  if (sign_bit == 1) fm::neg(a.x, a.x);  // x = 0 stays 0
+  fm::mul(a.t, a.x, a.y);
+  const auto h = sc::to_bytes(hash_mod_l(r_enc, a_enc, msg, {}));
+  return gm::exact_check_vartime(h, a, r, s);
 }
 #endif
 
@@ -9045,30 +9776,35 @@ inline result<signature> sign(std::span<const std::uint8_t, 32> x25519_secret,
 }
 
 // signing_key: an X25519 secret key prepared for repeated XEdDSA signing
-// (Sender Keys sign every group message with one key). It holds the clamped
-// scalar a and the encoding of the Edwards point A = a·B, so each sign skips
-// the fixed-base multiplication xeddsa::sign spends on A: one instead of two
-// (about 40% of a signature). Signatures are byte-identical to
-// xeddsa::sign(x25519_secret, msg, random) for the same inputs; same constant
-// time and wiping. Move-only (the scalar is a secret<32>: clone() to copy);
-// the destructor wipes it. edwards_public() is public data (the point A with
-// its sign, as Signal carries it in bit 255 of each signature).
+// (Sender Keys sign every group message with one key). It holds the X25519
+// secret as given and the encoding of the Edwards point A = clamp(k)·B, so
+// each sign skips the fixed-base multiplication xeddsa::sign spends on A:
+// one instead of two (about 40% of a signature); the clamping itself (two
+// byte operations on a wiped copy) is redone per signature, so the secret
+// is held once and x25519_secret() gives back exactly the bytes the key was
+// built from (records store them). Signatures are byte-identical to
+// xeddsa::sign(x25519_secret, msg, random) for the same inputs; same
+// constant time and wiping. Move-only (the secret is a secret<32>: clone()
+// to copy); the destructor wipes it. edwards_public() is public data (the
+// point A with its sign, as Signal carries it in bit 255 of each signature).
 class signing_key {
  public:
-  constexpr explicit signing_key(std::span<const std::uint8_t, 32> x25519_secret) noexcept {
-    std::array<std::uint8_t, 32> a = detail::clamp(x25519_secret);
-    a_ = secret<32>(std::span<const std::uint8_t, 32>(a));
-    a_enc_ = e2ee::detail::ed25519::scalarmult_base_encoded(a);
-    e2ee::wipe(a);
-  }
+  constexpr explicit signing_key(std::span<const std::uint8_t, 32> x25519_secret) noexcept
+      : k_(x25519_secret), a_enc_(edwards_of(x25519_secret)) {}
+  // The secret moved in (the source is wiped), without another copy.
+  constexpr explicit signing_key(secret<32>&& x25519_secret) noexcept
+      : k_(std::move(x25519_secret)), a_enc_(edwards_of(k_.expose())) {}
   constexpr signing_key(signing_key&&) noexcept = default;
   constexpr signing_key& operator=(signing_key&&) noexcept = default;
-  constexpr signing_key clone() const noexcept { return signing_key(a_.clone(), a_enc_); }
+  constexpr signing_key clone() const noexcept { return signing_key(k_.clone(), a_enc_); }
 
   // sign: as xeddsa::sign with the key this object was built from; `random`
   // must be 64 fresh random bytes per signature (see xeddsa::sign).
   constexpr signature sign(std::span<const std::uint8_t> msg, std::span<const std::uint8_t, 64> random) const noexcept {
-    return detail::sign_prepared(a_.expose(), a_enc_, msg, random);
+    std::array<std::uint8_t, 32> a = detail::clamp(k_.expose());
+    const signature sig = detail::sign_prepared(a, a_enc_, msg, random);
+    e2ee::wipe(a);
+    return sig;
   }
   // sign with the random bytes from `rng`; error::random_failure if it fails.
   template <random_source R>
@@ -9088,13 +9824,24 @@ class signing_key {
     return sign(msg, rng);
   }
 
+  // x25519_secret: the 32 secret bytes the key was built from, unclamped
+  // (for serializing the key; secret: wipe any copy).
+  constexpr std::span<const std::uint8_t, 32> x25519_secret() const noexcept { return k_.expose(); }
   // edwards_public: enc(A) with A's sign bit, A = clamp(k)·B.
   constexpr const std::array<std::uint8_t, 32>& edwards_public() const noexcept { return a_enc_; }
 
  private:
-  constexpr signing_key(secret<32>&& a, const std::array<std::uint8_t, 32>& a_enc) noexcept
-      : a_(std::move(a)), a_enc_(a_enc) {}
-  secret<32> a_;
+  constexpr signing_key(secret<32>&& k, const std::array<std::uint8_t, 32>& a_enc) noexcept
+      : k_(std::move(k)), a_enc_(a_enc) {}
+  // edwards_of: enc(clamp(k)·B); the clamped copy is wiped.
+  static constexpr std::array<std::uint8_t, 32> edwards_of(std::span<const std::uint8_t, 32> k) noexcept {
+    std::array<std::uint8_t, 32> a = detail::clamp(k);
+    const std::array<std::uint8_t, 32> a_enc = e2ee::detail::ed25519::scalarmult_base_encoded(a);
+    e2ee::wipe(a);
+    return a_enc;
+  }
+
+  secret<32> k_;  // the X25519 secret as given (clamped per signature)
   std::array<std::uint8_t, 32> a_enc_{};
 };
 
@@ -9110,6 +9857,65 @@ constexpr bool verify(std::span<const std::uint8_t, 32> x25519_public, std::span
 #endif
   return detail::verify_portable(x25519_public, msg, sig);
 }
+
+// verifying_key: an X25519 public key prepared once for repeated XEdDSA
+// verification (a Sender Keys receiver checks every group message of a
+// sender under one key). from_x25519 maps u to the Edwards y = (u - 1)/(u + 1)
+// and finds A's non-negative x; on the MULX/ADX field it also builds tables
+// of odd multiples of A, 2^64·A, 2^128·A and 2^192·A (6 KB; the cost of
+// about one verification, once), so that each verify computes s·B - h·A
+// with a chain of 64 doublings and no decoding of R. verify gives exactly
+// xeddsa::verify's verdict
+// for the same key, message and signature (the sign of A still comes from
+// each signature's bit 255). Build it once per key and keep it (not per
+// message): it pays off from the second verification. Copyable; holds
+// public data only. Variable time (public inputs).
+class verifying_key {
+ public:
+  // from_x25519: the prepared key, or std::nullopt exactly for the keys
+  // under which xeddsa::verify rejects every signature: u ≡ -1 (mod p) (no
+  // Edwards image) and u with no point on edwards25519 ((y^2 - 1)/(d·y^2 + 1)
+  // not a square: u on the twist). Keys are read as xeddsa::verify reads
+  // them (bit 255 ignored, u >= p taken mod p); x25519_public() returns the
+  // 32 bytes as given.
+  static std::optional<verifying_key> from_x25519(std::span<const std::uint8_t, 32> x25519_public) noexcept {
+    verifying_key k;
+    std::copy(x25519_public.begin(), x25519_public.end(), k.u_.begin());
+#if E2EE_HAVE_X86_KERNELS
+    if (e2ee::detail::ed25519::mulx_enabled()) {
+      if (!detail::prepare_mulx(x25519_public, k.y_, k.x_, k.tables_)) return std::nullopt;
+      k.has_tables_ = true;
+      return k;
+    }
+#endif
+    if (!detail::prepare_portable(x25519_public, k.y_, k.x_)) return std::nullopt;
+    return k;
+  }
+
+  // verify: xeddsa::verify(x25519_public(), msg, sig), faster.
+  bool verify(std::span<const std::uint8_t> msg, std::span<const std::uint8_t, 64> sig) const noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (e2ee::detail::ed25519::mulx_enabled())
+      return detail::verify_prepared_mulx(y_, x_, has_tables_ ? &tables_ : nullptr, msg, sig);
+#endif
+    return detail::verify_prepared_portable(y_, x_, msg, sig);
+  }
+
+  // x25519_public: the key this object was made from, as given.
+  const std::array<std::uint8_t, 32>& x25519_public() const noexcept { return u_; }
+
+ private:
+  verifying_key() noexcept = default;
+  std::array<std::uint8_t, 32> u_{};  // the X25519 key as given
+  std::array<std::uint8_t, 32> y_{};  // enc(y) of A, bit 255 clear
+  std::array<std::uint8_t, 32> x_{};  // A's non-negative x, canonical
+#if E2EE_HAVE_X86_KERNELS
+  // Made when the key is prepared on the MULX/ADX field (else verify on it
+  // decodes A from y_ and x_ per call).
+  e2ee::detail::ed25519_mulx::prepared_tables tables_{};
+  bool has_tables_ = false;
+#endif
+};
 
 }  // namespace xeddsa
 E2EE_NAMESPACE_END
@@ -9265,8 +10071,6 @@ E2EE_NAMESPACE_END
 // independent states (HMAC's ipad and opad) interleave into the same 128 cycles.
 
 #if E2EE_HAVE_X86_KERNELS
-
-#include <immintrin.h>
 
 // Expects sha256_k from hash/sha256.hpp (included first).
 E2EE_NAMESPACE_BEGIN
@@ -9507,6 +10311,88 @@ struct sha256_shani_state {
   const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi8(w0, bswap));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), _mm_shuffle_epi8(w1, bswap));
+}
+
+// ---- the last block(s) of a message, built in registers --------------------------
+
+// sha256_shani_final_rounds compresses the end of a message of `total` bytes
+// into s: its last rem = total % 64 bytes, taken from block[0..rem), then the
+// padding and the bit length (FIPS 180-4, 5.1.1): one block, or two when
+// rem > 55. block[rem..64) is read but masked off in registers (any stale
+// bytes there are ignored); with rem == 0 block is not read at all and the
+// padding block is made from constants.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_final_rounds(
+    sha256_shani_state& s, const std::uint8_t* block, std::size_t rem, std::uint64_t total) noexcept {
+  const std::uint64_t bits = total << 3;
+  // W14 = high and W15 = low half of the length, in lanes 2 and 3.
+  const __m128i len = _mm_set_epi32(static_cast<int>(static_cast<std::uint32_t>(bits)),
+                                    static_cast<int>(static_cast<std::uint32_t>(bits >> 32)), 0, 0);
+  const __m128i zero = _mm_setzero_si128();
+  if (rem == 0) {
+    sha256_shani_rounds(s, _mm_set_epi32(0, 0, 0, static_cast<int>(0x80000000u)), zero, zero, len);
+    return;
+  }
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  const __m128i n = _mm_set1_epi8(static_cast<char>(rem)), marker = _mm_set1_epi8(static_cast<char>(0x80));
+  __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m128i w[4];
+  for (std::size_t i = 0; i < 4; ++i) {
+    // Byte j: block[j] if j < rem, 0x80 if j == rem, else 0 (rem <= 63 and
+    // j <= 63 compare correctly as signed bytes).
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i));
+    const __m128i kept = _mm_and_si128(_mm_cmpgt_epi8(n, idx), b);
+    w[i] = _mm_shuffle_epi8(_mm_or_si128(kept, _mm_and_si128(_mm_cmpeq_epi8(n, idx), marker)), bswap);
+    idx = _mm_add_epi8(idx, _mm_set1_epi8(16));
+  }
+  if (rem < 56) {  // the length fits after the marker: bytes 56..63 are zero
+    sha256_shani_rounds(s, w[0], w[1], w[2], _mm_or_si128(w[3], len));
+  } else {
+    sha256_shani_rounds(s, w[0], w[1], w[2], w[3]);
+    sha256_shani_rounds(s, zero, zero, zero, len);
+  }
+}
+
+// sha256_shani_store_digest writes the state s as the 32-byte digest.
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void sha256_shani_store_digest(
+    const sha256_shani_state& s, std::uint8_t* out) noexcept {
+  __m128i w0, w1;
+  sha256_shani_words(s, w0, w1);
+  sha256_shani_store_words(w0, w1, out);
+}
+
+// sha256_finish_shani ends a streamed message of `total` bytes: from the
+// chaining value h (left unchanged) and the block buffer holding its last
+// total % 64 bytes, writes the digest to out[0..32).
+[[gnu::target("sha,sse4.1")]] inline void sha256_finish_shani(const std::uint32_t* h,
+                                                              const std::uint8_t* block,
+                                                              std::uint64_t total,
+                                                              std::uint8_t* out) noexcept {
+  sha256_shani_state s = sha256_shani_load(h);
+  sha256_shani_final_rounds(s, block, static_cast<std::size_t>(total % 64), total);
+  sha256_shani_store_digest(s, out);
+}
+
+// sha256_hash_shani writes SHA-256(p[0..n)) to out[0..32) in one pass: the
+// full blocks from the caller's buffer, the last bytes through a stack block
+// that is wiped (none when n is a multiple of 64: the padding block is
+// constants only).
+[[gnu::target("sha,sse4.1")]] inline void sha256_hash_shani(const std::uint8_t* p, std::size_t n,
+                                                            std::uint8_t* out) noexcept {
+  sha256_shani_state s = sha256_shani_iv();
+  const std::size_t rem = n % 64;
+  for (std::size_t blocks = n / 64; blocks != 0; --blocks, p += 64) {
+    sha256_shani_rounds(s, sha256_shani_load_words(p), sha256_shani_load_words(p + 16),
+                        sha256_shani_load_words(p + 32), sha256_shani_load_words(p + 48));
+  }
+  if (rem == 0) {
+    sha256_shani_final_rounds(s, p, 0, n);
+  } else {
+    alignas(16) std::uint8_t last[64] = {};
+    std::memcpy(last, p, rem);
+    sha256_shani_final_rounds(s, last, rem, n);
+    secure_wipe(last, sizeof last);
+  }
+  sha256_shani_store_digest(s, out);
 }
 
 // sha256_shani_key_words loads a key of n <= 64 bytes, zero-padded to the
@@ -9859,6 +10745,32 @@ struct sha256_traits {
     }
     sha256_compress_portable(h, p, blocks);
     sha256_compress_portable(h, tail, tail_blocks);
+  }
+
+  // kernel_finish: the last block(s) of a streamed message of `total` bytes,
+  // its last total % 64 bytes in buf (the rest of buf ignored), and the
+  // digest store, in one kernel call; h unchanged. kernel_hash: a whole
+  // one-shot hash in one kernel call. False when `impl` has no such kernel.
+  static bool kernel_finish(impl_type impl, const chaining_value& h, const std::uint8_t* buf,
+                            std::uint64_t total, std::uint8_t* out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      sha256_finish_shani(h.data(), buf, total, out);
+      return true;
+    }
+#endif
+    (void)impl, (void)h, (void)buf, (void)total, (void)out;
+    return false;
+  }
+  static bool kernel_hash(impl_type impl, std::span<const std::uint8_t> msg, std::uint8_t* out) noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (impl == sha256_impl::shani) {
+      sha256_hash_shani(msg.data(), msg.size(), out);
+      return true;
+    }
+#endif
+    (void)impl, (void)msg, (void)out;
+    return false;
   }
 
   // kernel_hmac_key_states: both HMAC key states (RFC 2104 steps 1-2, 4, 7)
@@ -11044,6 +11956,30 @@ E2EE_NAMESPACE_END
 // refuses to encrypt on it). Without a time (the overloads that take none,
 // or a stamp of 0 read from a format-1 record) nothing is stamped and
 // nothing expires. A clock that runs backwards makes nothing older.
+
+// ==== file: e2ee/detail/chrono.hpp ============================================
+
+// e2ee/detail/chrono.hpp — std::chrono for the protocol headers' timestamps
+// (durations, system_clock, sys_seconds), without what they do not use.
+//
+// In C++20 mode, libstdc++ 12's <chrono> also includes <sstream> (iostreams
+// and locales) for the calendar and time-zone types' formatting: about 0.3 s
+// of CPU per translation unit with g++ 12 and clang 14 at -O2, a sixth of what
+// including <e2ee/e2ee.hpp> may cost (issue 8). Everything e2ee uses is in its
+// internal <bits/chrono.h>, so with that library (the version checked) this
+// includes only that; any other standard library gets <chrono>. Code that
+// uses more of std::chrono includes <chrono> itself, as it should anyway.
+
+#if defined(__GLIBCXX__) && defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE == 12 && defined(__has_include)
+#if __has_include(<bits/chrono.h>)
+#include <bits/chrono.h>
+#define E2EE_CHRONO_INCLUDED 1
+#endif
+#endif
+#ifndef E2EE_CHRONO_INCLUDED
+#include <chrono>
+#endif
+#undef E2EE_CHRONO_INCLUDED
 
 // ==== file: e2ee/protocol/keys.hpp ============================================
 
@@ -13679,6 +14615,59 @@ concept session_store_in_place = session_store<S> && requires(S& s, const addres
   { s.with_session(a, f) } -> std::convertible_to<bool>;
 };
 
+namespace detail {
+
+// stored_records: the records of one kind held in memory by their key, as
+// memory_store holds sessions and memory_sender_key_store sender keys:
+// load copies one out, store moves one in, and lend calls f(Record*) on
+// the stored record itself (nullptr if there is none) for the in-place
+// capability. A lent record is changed where it is stored, so there is
+// nothing to persist: lend always returns true.
+template <class Key, class Record>
+class stored_records {
+ public:
+  std::optional<Record> load(const Key& k) const {
+    const auto it = records_.find(k);
+    if (it == records_.end()) return std::nullopt;
+    return it->second.clone();
+  }
+  bool store(const Key& k, Record r) {
+    records_.insert_or_assign(k, std::move(r));
+    return true;
+  }
+  template <class F>
+  bool lend(const Key& k, F&& f) {
+    const auto it = records_.find(k);
+    (void)std::forward<F>(f)(it == records_.end() ? nullptr : &it->second);
+    return true;
+  }
+
+ private:
+  std::map<Key, Record> records_;
+};
+
+// with_stored_record: f(Record*) on one record of `store` (nullptr if
+// none), for any kind of record: with InPlace (the store lends its
+// records) through lend(store, f), else on the copy load(store) returns,
+// which save(store, std::move(copy)) writes back only if f returns true (f
+// changed it). Returns false only if the store failed to persist.
+// with_stored_session and with_stored_sender_key bind the three operations
+// to the store's calls for their kind (generic lambdas: the store is their
+// parameter, so lend is not instantiated for a store without it).
+template <bool InPlace, class Store, class Lend, class Load, class Save, class F>
+bool with_stored_record(Store& store, Lend&& lend, Load&& load, Save&& save, F&& f) {
+  if constexpr (InPlace) {
+    return lend(store, std::forward<F>(f));
+  } else {
+    auto loaded = load(store);
+    auto* record = loaded ? &*loaded : nullptr;
+    if (!f(record) || !record) return true;
+    return save(store, std::move(*loaded));
+  }
+}
+
+}  // namespace detail
+
 // memory_store: every store in memory; for tests, demos and as a model.
 class memory_store {
  public:
@@ -13728,23 +14717,12 @@ class memory_store {
     return true;
   }
 
-  std::optional<session_record> load_session(const address& a) const {
-    const auto it = sessions_.find(a);
-    if (it == sessions_.end()) return std::nullopt;
-    return it->second.clone();
-  }
-  bool store_session(const address& a, session_record r) {
-    sessions_.insert_or_assign(a, std::move(r));
-    return true;
-  }
+  std::optional<session_record> load_session(const address& a) const { return sessions_.load(a); }
+  bool store_session(const address& a, session_record r) { return sessions_.store(a, std::move(r)); }
   // with_session: session_store_in_place; the record is changed where it
   // is stored, so there is nothing to persist (always true).
   template <class F>
-  bool with_session(const address& a, F&& f) {
-    const auto it = sessions_.find(a);
-    (void)std::forward<F>(f)(it == sessions_.end() ? nullptr : &it->second);
-    return true;
-  }
+  bool with_session(const address& a, F&& f) { return sessions_.lend(a, std::forward<F>(f)); }
 
  private:
   key_pair identity_;
@@ -13752,7 +14730,7 @@ class memory_store {
   std::map<address, std::array<std::uint8_t, 32>> identities_;
   std::map<std::uint32_t, pre_key_record> pre_keys_;
   std::map<std::uint32_t, signed_pre_key_record> signed_pre_keys_;
-  std::map<address, session_record> sessions_;
+  detail::stored_records<address, session_record> sessions_;
 };
 static_assert(protocol_store<memory_store> && session_store_in_place<memory_store>);
 
@@ -13790,20 +14768,15 @@ bool trusted(Store& store, const address& remote, const basic_session_state<Suit
   return store.is_trusted_identity(remote, identity_u(s.remote_identity()));
 }
 
-// with_stored_session: f(session_record*) on the record stored for `remote`
-// (nullptr if none): in place if the store lends it, else on a loaded copy
-// that is stored back if f returns true (it changed it). false: storage
-// failure.
+// with_stored_session: with_stored_record on the session stored for
+// `remote`: in place if the store lends it (session_store_in_place), else
+// through load_session / store_session. false: storage failure.
 template <session_store Store, class F>
 bool with_stored_session(Store& store, const address& remote, F&& f) {
-  if constexpr (session_store_in_place<Store>) {
-    return store.with_session(remote, std::forward<F>(f));
-  } else {
-    auto loaded = store.load_session(remote);
-    session_record* record = loaded ? &*loaded : nullptr;
-    if (!f(record) || !record) return true;
-    return store.store_session(remote, std::move(*loaded));
-  }
+  return with_stored_record<session_store_in_place<Store>>(
+      store, [&](auto& s, auto&& g) { return s.with_session(remote, std::forward<decltype(g)>(g)); },
+      [&](auto& s) { return s.load_session(remote); },
+      [&](auto& s, session_record&& r) { return s.store_session(remote, std::move(r)); }, std::forward<F>(f));
 }
 
 // place_new: `s` becomes the current state of the record stored for
@@ -14398,44 +15371,72 @@ class sender_chain_key {
   chain_key chain_;
 };
 
-// sender_signing_private: the private signing key of one of our own states:
-// the X25519 secret as records store it, and the same key prepared for
-// XEdDSA signing (xeddsa::signing_key: the clamped scalar and the point A,
-// computed here once rather than in every signature). Only the 32 bytes are
-// serialized; both are wiped on destruction.
-class sender_signing_private {
- public:
-  explicit sender_signing_private(std::span<const std::uint8_t, 32> k) noexcept : key_(k), signer_(k) {}
-  explicit sender_signing_private(secret<32>&& k) noexcept : key_(std::move(k)), signer_(key_.expose()) {}
-
-  sender_signing_private clone() const noexcept { return sender_signing_private(key_.clone(), signer_.clone()); }
-  // expose: the X25519 secret (for the record).
-  std::span<const std::uint8_t, 32> expose() const noexcept { return key_.expose(); }
-  const xeddsa::signing_key& signer() const noexcept { return signer_; }
-
- private:
-  sender_signing_private(secret<32>&& k, xeddsa::signing_key&& signer) noexcept
-      : key_(std::move(k)), signer_(std::move(signer)) {}
-
-  secret<32> key_;
-  xeddsa::signing_key signer_;
-};
+// sender_signing_private: the private signing key of one of our own states,
+// kept prepared for XEdDSA signing (xeddsa::signing_key: the point A
+// computed once, when the state is created or loaded, rather than in every
+// signature). It holds the X25519 secret once; x25519_secret() gives the 32
+// bytes records store. Wiped on destruction.
+using sender_signing_private = xeddsa::signing_key;
 
 // sender_key_state: one chain of one sender. signing_private is present only
-// in our own states.
+// in our own states. signing_key is what records and distribution messages
+// carry.
+//
+// verify() gives xeddsa::verify's verdict. A state that verifies more than
+// once in memory (a store that lends its records, such as
+// memory_sender_key_store) prepares its key at the second verification
+// (xeddsa::verifying_key: about 140k cycles once, then about 64k per
+// verification instead of about 118k) and keeps it on the heap (about 6 KB,
+// only for states that receive). A state loaded for a single message (a store
+// that only offers load/store) verifies directly and prepares nothing. The
+// prepared key is a cache: it is not serialized, clone() does not copy it, and
+// a state's signing_key is not changed afterwards (a new key is a new state).
 struct sender_key_state {
+  sender_key_state(std::uint32_t id, sender_chain_key c, const std::array<std::uint8_t, 32>& signing_public,
+                   std::optional<sender_signing_private> signing_secret = std::nullopt,
+                   std::deque<sender_message_key> cached_keys = {}) noexcept
+      : chain_id(id),
+        chain(std::move(c)),
+        signing_key(signing_public),
+        signing_private(std::move(signing_secret)),
+        cached(std::move(cached_keys)) {}
+
   std::uint32_t chain_id = 0;
   sender_chain_key chain;
   std::array<std::uint8_t, 32> signing_key{};  // X25519 u-coordinate, used with XEdDSA
   std::optional<sender_signing_private> signing_private{};
   std::deque<sender_message_key> cached{};  // skipped keys, oldest first
 
+  // verify: the XEdDSA signature `sig` of `msg` under signing_key (the same
+  // verdict as xeddsa::verify(signing_key, msg, sig)).
+  bool verify(std::span<const std::uint8_t> msg, std::span<const std::uint8_t, 64> sig) noexcept {
+    if (verifier_) return verifier_->verify(msg, sig);
+    if (verifications_ == 0 || unpreparable_) {
+      verifications_ = 1;
+      return xeddsa::verify(signing_key, msg, sig);
+    }
+    const auto prepared = xeddsa::verifying_key::from_x25519(signing_key);
+    if (!prepared) {  // no signature verifies under this key (xeddsa::verify agrees)
+      unpreparable_ = true;
+      return false;
+    }
+    verifier_.reset(new (std::nothrow) xeddsa::verifying_key(*prepared));
+    return verifier_ ? verifier_->verify(msg, sig) : xeddsa::verify(signing_key, msg, sig);
+  }
+  // prepared: whether verify() now uses a prepared key.
+  bool prepared() const noexcept { return verifier_ != nullptr; }
+
   sender_key_state clone() const {
-    sender_key_state s{chain_id, chain.clone(), signing_key, std::nullopt, {}};
+    sender_key_state s(chain_id, chain.clone(), signing_key);
     if (signing_private) s.signing_private.emplace(signing_private->clone());
     for (const auto& k : cached) s.cached.push_back(k.clone());
     return s;
   }
+
+ private:
+  std::unique_ptr<const xeddsa::verifying_key> verifier_{};
+  std::uint8_t verifications_ = 0;
+  bool unpreparable_ = false;
 };
 
 // sender_key_record: the states of one (sender, distribution), newest first.
@@ -14500,7 +15501,7 @@ class sender_key_record {
       w.put(s.chain.key());
       w.put(s.signing_key);
       w.put8(s.signing_private ? 1 : 0);
-      if (s.signing_private) w.put(s.signing_private->expose());
+      if (s.signing_private) w.put(s.signing_private->x25519_secret());
       w.put16(static_cast<std::uint16_t>(s.cached.size()));
       for (const auto& k : s.cached) {
         w.put32(k.iteration);
@@ -14520,10 +15521,11 @@ class sender_key_record {
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint32_t chain_id = r->take32(), iteration = r->take32();
       const auto chain = r->take<32>();
-      sender_key_state s{chain_id, sender_chain_key(chain, iteration), {}, std::nullopt, {}};
-      r->take_into(s.signing_key);
+      std::array<std::uint8_t, 32> signing_public{};
+      r->take_into(signing_public);
       const std::uint8_t has_private = r->take8();
       if (!r->ok() || has_private > 1) return error::invalid_message;
+      sender_key_state s{chain_id, sender_chain_key(chain, iteration), signing_public};
       if (has_private == 1) {
         const auto priv = r->take<32>();
         if (!r->ok()) return error::invalid_message;
@@ -14694,26 +15696,15 @@ concept sender_key_store_in_place =
 // memory_sender_key_store: sender key records in memory, for tests and demos.
 class memory_sender_key_store {
  public:
-  std::optional<sender_key_record> load_sender_key(const sender_key_name& n) const {
-    const auto it = records_.find(n);
-    if (it == records_.end()) return std::nullopt;
-    return it->second.clone();
-  }
-  bool store_sender_key(const sender_key_name& n, sender_key_record r) {
-    records_.insert_or_assign(n, std::move(r));
-    return true;
-  }
+  std::optional<sender_key_record> load_sender_key(const sender_key_name& n) const { return records_.load(n); }
+  bool store_sender_key(const sender_key_name& n, sender_key_record r) { return records_.store(n, std::move(r)); }
   // with_sender_key: sender_key_store_in_place; the record is changed where
   // it is stored, so there is nothing to persist (always true).
   template <class F>
-  bool with_sender_key(const sender_key_name& n, F&& f) {
-    const auto it = records_.find(n);
-    (void)std::forward<F>(f)(it == records_.end() ? nullptr : &it->second);
-    return true;
-  }
+  bool with_sender_key(const sender_key_name& n, F&& f) { return records_.lend(n, std::forward<F>(f)); }
 
  private:
-  std::map<sender_key_name, sender_key_record> records_;
+  detail::stored_records<sender_key_name, sender_key_record> records_;
 };
 static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_place<memory_sender_key_store>);
 
@@ -14754,20 +15745,16 @@ result<void> save_sender_key(S& store, const sender_key_name& name, sender_key_r
   return {};
 }
 
-// with_stored_sender_key: f(sender_key_record*) on the record stored for
-// `name` (nullptr if none): in place if the store lends it, else on a loaded
-// copy that is stored back if f returns true (it changed it). false:
-// storage failure.
+// with_stored_sender_key: with_stored_record (session.hpp) on the sender
+// key record stored for `name`: in place if the store lends it
+// (sender_key_store_in_place), else through load_sender_key /
+// store_sender_key. false: storage failure.
 template <sender_key_store S, class F>
 bool with_stored_sender_key(S& store, const sender_key_name& name, F&& f) {
-  if constexpr (sender_key_store_in_place<S>) {
-    return store.with_sender_key(name, std::forward<F>(f));
-  } else {
-    auto loaded = store.load_sender_key(name);
-    sender_key_record* record = loaded ? &*loaded : nullptr;
-    if (!f(record) || !record) return true;
-    return store.store_sender_key(name, std::move(*loaded));
-  }
+  return with_stored_record<sender_key_store_in_place<S>>(
+      store, [&](auto& s, auto&& g) { return s.with_sender_key(name, std::forward<decltype(g)>(g)); },
+      [&](auto& s) { return s.load_sender_key(name); },
+      [&](auto& s, sender_key_record&& r) { return s.store_sender_key(name, std::move(r)); }, std::forward<F>(f));
 }
 
 }  // namespace detail
@@ -14865,7 +15852,7 @@ result<std::vector<std::uint8_t>> group_encrypt(S& store, const sender_key_name&
     m.resize(at + body_size);
     aes256_cbc::encryptor cbc(mk.cipher_key.expose(), mk.iv.expose());
     (void)cbc.finish(plaintext, std::span(m).subspan(at));  // sizes right by construction
-    const auto sig = s->signing_private->signer().sign(m, rng);
+    const auto sig = s->signing_private->sign(m, rng);
     if (!sig) {
       out = sig.error();
       return false;
@@ -14892,7 +15879,7 @@ result<std::vector<std::uint8_t>> group_decrypt(S& store, const sender_key_name&
   const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
     sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
     if (s == nullptr) return false;
-    if (!xeddsa::verify(s->signing_key, m->signed_part, m->signature)) {
+    if (!s->verify(m->signed_part, m->signature)) {
       out = error::invalid_signature;
       return false;
     }
