@@ -6,9 +6,6 @@
 # Clang before 16 declares the ARMv8 crypto intrinsics only when -march has the
 # extensions, so this build targets ARMv8.2-A with AES, PMULL, SHA2 and SHA512
 # (E2EE_ARM_CLANG_MARCH, e.g. "armv8-a" to build the portable paths only).
-set(CMAKE_SYSTEM_NAME Linux)
-set(CMAKE_SYSTEM_PROCESSOR aarch64)
-
 set(E2EE_CROSS_TRIPLE aarch64-linux-gnu CACHE STRING "GNU triple of the target's libraries")
 set(E2EE_CROSS_CLANG clang++-14 CACHE STRING "Clang C++ compiler")
 set(E2EE_ARM_CLANG_MARCH "armv8.2-a+crypto+sha3" CACHE STRING "-march of the Clang build")
@@ -16,16 +13,4 @@ set(CMAKE_CXX_COMPILER ${E2EE_CROSS_CLANG})
 set(CMAKE_CXX_COMPILER_TARGET ${E2EE_CROSS_TRIPLE})
 set(CMAKE_CXX_FLAGS_INIT "-march=${E2EE_ARM_CLANG_MARCH}")
 
-# As in toolchain-aarch64-linux-gnu.cmake: the target's libraries and headers,
-# the host's programs and header-only CMake packages (Catch2 v2).
-set(CMAKE_FIND_ROOT_PATH /usr/${E2EE_CROSS_TRIPLE})
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
-
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -cpu max -L /usr/${E2EE_CROSS_TRIPLE}
-    CACHE STRING "Runs aarch64 programs on the build machine")
-
-set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/${E2EE_CROSS_TRIPLE}/pkgconfig:/usr/${E2EE_CROSS_TRIPLE}/lib/pkgconfig)
-set(ENV{PKG_CONFIG_PATH} "")
+include(${CMAKE_CURRENT_LIST_DIR}/aarch64-linux-sysroot.cmake)
