@@ -6,6 +6,10 @@ header's opening comment, then each public declaration (outside `detail`
 namespaces and outside private or protected class sections) with the comment
 written directly above it. Function bodies and member initializers are left
 out; classes list their public members; enums and concepts are shown whole.
+A public alias of a class template of the same name in `detail`
+(`using session_record = detail::session_record<>;`, so that including the
+header compiles none of its members) is shown as that class: its comment and
+public members.
 
 The pages are generated, never edited by hand: change the comment in the
 header and run this script. ctest runs it with --check (the test
@@ -22,6 +26,10 @@ ACCESS = re.compile(r"^\s*(public|private|protected)\s*:\s*$")
 NAMESPACE = re.compile(r"^\s*(inline\s+)?namespace\s+([\w:]*)\s*$")
 CLASS_HEAD = re.compile(r"^(template\s*<.*>\s*)?(class|struct|union)\s+(\[\[[^\]]*\]\]\s*)?(\w+)")
 ENUM_HEAD = re.compile(r"^enum\b")
+# `template <class = void>` before a function that is a template only so that
+# including its header compiles nothing: shown as the plain function.
+DEFERRED = re.compile(r"^\s*template\s*<\s*class\s*=\s*void\s*>\s*")
+ALIAS_OF_DETAIL = re.compile(r"^\s*using\s+(\w+)\s*=\s*detail::(\w+)\b", re.M)
 
 
 def strip_code(line, state):
@@ -123,6 +131,11 @@ def parse(path, rel):
     skip_until = None  # brace depth at which a skipped body ends
     whole = None  # (level, comment, pieces, depth, kind) for enums, concepts, variables
     names = []  # the enclosing namespaces' names
+    text_all = "\n".join(lines)
+    aliased = set(m.group(1) for m in ALIAS_OF_DETAIL.finditer(text_all))
+    detail_classes = {}  # name -> items of an aliased class in detail
+    sinks = [page.items]  # where items go (an aliased detail class's list while inside it)
+    sink_depths = []  # depth at which each such class closes
 
     def documented():
         kind, doc, public = scopes[-1]
@@ -141,7 +154,7 @@ def parse(path, rel):
                     depth -= 1
             if depth <= whole[3] and stripped.endswith(";"):
                 text = "\n".join(whole[2])
-                page.items.append((whole[0], whole[1], variable(text) if whole[4] == "variable" else text))
+                sinks[-1].append((whole[0], whole[1], variable(text) if whole[4] == "variable" else text))
                 whole = None
             continue
 
@@ -182,11 +195,14 @@ def parse(path, rel):
                         depth -= 1
                 while len(depth_of_scope) > 1 and depth <= depth_of_scope[-1] - 1:
                     kind = scopes.pop()[0]
-                    depth_of_scope.pop()
+                    closed_at = depth_of_scope.pop()
+                    if sink_depths and sink_depths[-1] == closed_at:
+                        sink_depths.pop()
+                        sinks.pop()
                     if kind == "ns":
                         names.pop()
                         if all(sc[1] for sc in scopes):
-                            page.items.append((-1, [], "::".join(["e2ee"] + [n for n in names if n])))
+                            sinks[-1].append((-1, [], "::".join(["e2ee"] + [n for n in names if n])))
                 comment = []
                 continue
             decl = []
@@ -218,8 +234,28 @@ def parse(path, rel):
         if ch == ";":
             # Declarations that end here: data members, aliases, prototypes.
             # Several may share the line; the first is enough to document.
-            if doc and first_word not in ("friend", "static_assert") and head.strip():
-                page.items.append((level, decl_comment, head_of(head) + ";"))
+            alias = ALIAS_OF_DETAIL.match(head.strip())
+            if doc and alias and alias.group(1) in detail_classes:
+                # The class this public name stands for, under that name.
+                name = alias.group(1)
+                cls_items = detail_classes[name]
+                _, cls_comment, cls_head = cls_items[0]
+                # The template's parameters read as their defaults (the
+                # alias's arguments), e.g. `Record` as `session_record`.
+                params = {p: d.split("::")[-1] for p, d in
+                          re.findall(r"\bclass\s+(\w+)\s*=\s*([\w:]+)", cls_head[:cls_head.rfind(" " + name)])}
+                def as_used(code):
+                    for p, d in params.items():
+                        code = re.sub(rf"\b{p}\b", d, code)
+                    return code
+                comment_lines = list(cls_comment)
+                if not any("template" in c for c in comment_lines):
+                    comment_lines += ["", f"(`{head_of(head).strip()}`: an alias of a class template, so "
+                                      "that only programs that use its members compile them.)"]
+                sinks[-1].append((level, comment_lines, f"class {name} {{"))
+                sinks[-1].extend((level + lvl, com, as_used(code)) for lvl, com, code in cls_items[1:])
+            elif doc and first_word not in ("friend", "static_assert") and head.strip():
+                sinks[-1].append((level, decl_comment, head_of(head) + ";"))
             # Braces after the ';' on the same line (rare) are counted.
             rest = joined[k + 1:]
             for c2 in rest:
@@ -243,14 +279,14 @@ def parse(path, rel):
             depth_of_scope.append(depth)
             names.append(name)
             if public_ns:
-                page.items.append((-1, [], "::".join(["e2ee"] + [n for n in names if n])))
+                sinks[-1].append((-1, [], "::".join(["e2ee"] + [n for n in names if n])))
             continue
         if ENUM_HEAD.match(h) or " concept " in f" {h} " or re.search(r"\bconcept\b", h):
             depth_before = depth
             depth += opened
             if depth <= depth_before and joined.rstrip().endswith(";"):
                 if doc:
-                    page.items.append((level, decl_comment, " ".join(joined.split())))
+                    sinks[-1].append((level, decl_comment, " ".join(joined.split())))
                 continue
             if doc:
                 whole = (level, decl_comment, [joined.rstrip()], depth_before, "whole")
@@ -260,8 +296,18 @@ def parse(path, rel):
         if cls and "(" not in h.split("{")[0].split(cls.group(4), 1)[1][:1]:
             # class/struct definition (not a function returning `struct x`).
             depth += opened
+            if (not doc and scopes[-1][0] == "ns" and names and names[-1] == "detail"
+                    and cls.group(4) in aliased and depth > depth_of_scope[-1]):
+                # Documented under its public alias (below in the header).
+                items = [(0, decl_comment, head_of(h) + " {")]
+                detail_classes[cls.group(4)] = items
+                sinks.append(items)
+                sink_depths.append(depth)
+                scopes.append(("class", True, cls.group(2) != "class"))
+                depth_of_scope.append(depth)
+                continue
             if doc:
-                page.items.append((level, decl_comment, head_of(h) + " {"))
+                sinks[-1].append((level, decl_comment, head_of(h) + " {"))
             if depth > depth_of_scope[-1]:
                 is_class = cls.group(2) == "class"
                 scopes.append(("class", doc, not is_class))
@@ -270,9 +316,10 @@ def parse(path, rel):
         # A function body, or a variable with a braced initializer.
         depth_before = depth
         depth += opened
-        if "(" in h and "=" not in h.split("(")[0]:
+        h_fn = DEFERRED.sub("", h)
+        if "(" in h_fn and "=" not in h_fn.split("(")[0]:
             if doc and first_word != "friend":
-                page.items.append((level, decl_comment, head_of(h) + ";"))
+                sinks[-1].append((level, decl_comment, head_of(h_fn) + ";"))
             if depth > depth_before:
                 skip_until = depth_before
             continue
@@ -280,7 +327,7 @@ def parse(path, rel):
         # ';' is read.
         if depth <= depth_before and joined.rstrip().endswith(";"):
             if doc:
-                page.items.append((level, decl_comment, variable(joined)))
+                sinks[-1].append((level, decl_comment, variable(joined)))
             continue
         if doc:
             whole = (level, decl_comment, [joined.rstrip()], depth_before, "variable")

@@ -35,10 +35,12 @@ trap 'rm -rf "$work"' EXIT
 printf 'int main() { return 0; }\n' >"$work/empty.cpp"
 printf '#include <e2ee/e2ee.hpp>\nint main() { return 0; }\n' >"$work/umbrella.cpp"
 # The standard headers our headers include (those without .h; the platform
-# headers are conditional), with <chrono> as e2ee/detail/chrono.hpp takes it.
+# headers are conditional), with <chrono> as e2ee/detail/chrono.hpp takes it,
+# and without <cmath>, which only compilers other than GCC and Clang include
+# (protocol/attachment.hpp uses their builtins).
 {
   grep -rhE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<[a-z_]+>' include/e2ee | sed 's/^[[:space:]]*//' |
-    grep -v '<chrono>' | sort -u
+    grep -v -e '<chrono>' -e '<cmath>' | sort -u
   printf '#include <e2ee/detail/chrono.hpp>\nint main() { return 0; }\n'
 } >"$work/std.cpp"
 printf '#include <e2ee/detail/x86/intrin.hpp>\nint main() { return 0; }\n' >"$work/intrin.cpp"

@@ -16,7 +16,6 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <cmath>
 #include <compare>
 #include <concepts>
 #include <cstddef>
@@ -25,7 +24,6 @@
 #include <cstring>
 #include <deque>
 #include <map>
-#include <memory>
 #include <new>
 #include <optional>
 #include <span>
@@ -4343,6 +4341,87 @@ constexpr std::string_view to_string(error e) noexcept {
   return "unknown error";
 }
 
+namespace detail {
+
+// result_storage<T>: a T or an error, and a flag saying which. result<T>
+// used std::variant<T, error> before; this does the same with far less for
+// the compiler to instantiate (every result<T> of every header is one).
+// Trivially copyable types keep trivial copies and constexpr use (a union);
+// other types are built in place in raw bytes.
+template <class T, bool = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>>
+struct result_storage {  // trivially copyable T
+  union {
+    T value_;
+    e2ee::error error_;
+  };
+  bool ok_;
+
+  constexpr result_storage(const T& v) : value_(v), ok_(true) {}
+  constexpr result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
+  constexpr result_storage(e2ee::error e) noexcept : error_(e), ok_(false) {}
+  constexpr T& value() noexcept { return value_; }
+  constexpr const T& value() const noexcept { return value_; }
+};
+
+template <class T>
+struct result_storage<T, false> {
+  // The value lives in raw bytes, zeroed while an error is held (without
+  // that, GCC's -Wmaybe-uninitialized misreads some moves of a result).
+  alignas(T) unsigned char raw_[sizeof(T)];
+  e2ee::error error_;
+  bool ok_;
+
+  result_storage(const T& v) : error_{}, ok_(true) { ::new (static_cast<void*>(raw_)) T(v); }
+  result_storage(T&& v) : error_{}, ok_(true) { ::new (static_cast<void*>(raw_)) T(std::move(v)); }
+  result_storage(e2ee::error e) noexcept : raw_{}, error_(e), ok_(false) {}
+  result_storage(const result_storage& o)
+    requires std::is_copy_constructible_v<T>
+      : raw_{}, error_(o.error_), ok_(o.ok_) {
+    if (o.ok_) ::new (static_cast<void*>(raw_)) T(o.value());
+  }
+  result_storage(result_storage&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+    requires std::is_move_constructible_v<T>
+      : raw_{}, error_(o.error_), ok_(o.ok_) {
+    if (o.ok_) ::new (static_cast<void*>(raw_)) T(std::move(o.value()));
+  }
+  result_storage& operator=(const result_storage& o)
+    requires std::is_copy_constructible_v<T>
+  {
+    if (this != &o) {
+      destroy();
+      if (o.ok_) ::new (static_cast<void*>(raw_)) T(o.value());
+      error_ = o.error_;
+      ok_ = o.ok_;
+    }
+    return *this;
+  }
+  result_storage& operator=(result_storage&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+    requires std::is_move_constructible_v<T>
+  {
+    if (this != &o) {
+      destroy();
+      if (o.ok_) ::new (static_cast<void*>(raw_)) T(std::move(o.value()));
+      error_ = o.error_;
+      ok_ = o.ok_;
+    }
+    return *this;
+  }
+  ~result_storage() { destroy(); }
+
+  T& value() noexcept { return *std::launder(reinterpret_cast<T*>(raw_)); }
+  const T& value() const noexcept { return *std::launder(reinterpret_cast<const T*>(raw_)); }
+
+ private:
+  void destroy() noexcept {
+    if (ok_) {
+      value().~T();
+      ok_ = false;
+    }
+  }
+};
+
+}  // namespace detail
+
 // result<T> holds either a T or an error. Accessing the value of a result
 // that holds an error is a programming error and aborts (no exceptions).
 template <class T>
@@ -4350,16 +4429,16 @@ class [[nodiscard]] result {
   static_assert(!std::is_reference_v<T> && !std::is_same_v<T, e2ee::error>);
 
  public:
-  constexpr result(const T& v) : v_(std::in_place_index<0>, v) {}
-  constexpr result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}
-  constexpr result(e2ee::error e) : v_(std::in_place_index<1>, e) {}
+  constexpr result(const T& v) : s_(v) {}
+  constexpr result(T&& v) : s_(std::move(v)) {}
+  constexpr result(e2ee::error e) : s_(e) {}
 
-  constexpr bool has_value() const noexcept { return v_.index() == 0; }
+  constexpr bool has_value() const noexcept { return s_.ok_; }
   constexpr explicit operator bool() const noexcept { return has_value(); }
 
-  constexpr T& value() & noexcept { check(); return *std::get_if<0>(&v_); }
-  constexpr const T& value() const& noexcept { check(); return *std::get_if<0>(&v_); }
-  constexpr T&& value() && noexcept { check(); return std::move(*std::get_if<0>(&v_)); }
+  constexpr T& value() & noexcept { check(); return s_.value(); }
+  constexpr const T& value() const& noexcept { check(); return s_.value(); }
+  constexpr T&& value() && noexcept { check(); return std::move(s_.value()); }
   constexpr T& operator*() & noexcept { return value(); }
   constexpr const T& operator*() const& noexcept { return value(); }
   constexpr T&& operator*() && noexcept { return std::move(*this).value(); }
@@ -4369,14 +4448,14 @@ class [[nodiscard]] result {
   // error() is meaningful only when !has_value(); aborts otherwise.
   constexpr e2ee::error error() const noexcept {
     if (has_value()) std::abort();
-    return *std::get_if<1>(&v_);
+    return s_.error_;
   }
 
  private:
   constexpr void check() const noexcept {
     if (!has_value()) std::abort();
   }
-  std::variant<T, e2ee::error> v_;
+  detail::result_storage<T> s_;
 };
 
 // result<void>: success or an error.
@@ -11182,17 +11261,41 @@ E2EE_NAMESPACE_END
 // as Signal's apps do. On failure every decryptor refuses further
 // calls (error::invalid_state).
 
+#if !defined(__GNUC__)  // GCC and Clang: the compiler's builtins (see padded_attachment_size)
+#include <cmath>
+#endif
+
 E2EE_NAMESPACE_BEGIN
 namespace protocol {
+
+// padding_math: log, pow, ceil and floor of double for padded_attachment_size.
+namespace detail {
+struct padding_math {
+#if defined(__GNUC__)
+  static double log(double x) noexcept { return __builtin_log(x); }
+  static double pow(double x, double y) noexcept { return __builtin_pow(x, y); }
+  static double ceil(double x) noexcept { return __builtin_ceil(x); }
+  static double floor(double x) noexcept { return __builtin_floor(x); }
+#else
+  static double log(double x) noexcept { return std::log(x); }
+  static double pow(double x, double y) noexcept { return std::pow(x, y); }
+  static double ceil(double x) noexcept { return std::ceil(x); }
+  static double floor(double x) noexcept { return std::floor(x); }
+#endif
+};
+}  // namespace detail
 
 // padded_attachment_size: Signal's padding bucket for a plaintext of `size`
 // bytes, computed as Signal's apps compute it, in doubles:
 // max(541, floor(1.05^ceil(log(size) / log(1.05)))), the smallest power of
 // 1.05 not below size (never below size itself).
+// (With GCC and Clang, through their builtins, which call the same libm
+// functions as std::log and std::pow, so that this header needs no <cmath>.)
 inline std::uint64_t padded_attachment_size(std::uint64_t size) noexcept {
+  using m = detail::padding_math;
   if (size <= 541) return 541;
-  const double k = std::ceil(std::log(static_cast<double>(size)) / std::log(1.05));
-  const double bucket = std::floor(std::pow(1.05, k));
+  const double k = m::ceil(m::log(static_cast<double>(size)) / m::log(1.05));
+  const double bucket = m::floor(m::pow(1.05, k));
   if (!(bucket < 18446744073709549568.0)) return size;  // beyond 64 bits: no padding
   const auto b = static_cast<std::uint64_t>(bucket);
   return b < size ? size : b;
@@ -11557,10 +11660,11 @@ class attachment_verifier {
 // encrypt_attachment / decrypt_attachment: the whole blob in memory, for
 // small attachments and tests. decrypt_attachment returns the plaintext only
 // when MAC, digest (if given) and padding check out.
-inline std::vector<std::uint8_t> encrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
-                                                    std::span<const std::uint8_t, attachment_iv_size> iv,
-                                                    std::span<const std::uint8_t> plaintext,
-                                                    attachment_digest* digest_out = nullptr, bool pad = true) {
+template <class = void>
+std::vector<std::uint8_t> encrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
+                                             std::span<const std::uint8_t, attachment_iv_size> iv,
+                                             std::span<const std::uint8_t> plaintext,
+                                             attachment_digest* digest_out = nullptr, bool pad = true) {
   attachment_encryptor e(key, iv, plaintext.size(), pad);
   std::vector<std::uint8_t> out(static_cast<std::size_t>(e.blob_size()) + attachment_encryptor::max_overhead + 256);
   std::size_t n = *e.update(plaintext, out);
@@ -11570,10 +11674,11 @@ inline std::vector<std::uint8_t> encrypt_attachment(std::span<const std::uint8_t
   return out;
 }
 
-inline result<std::vector<std::uint8_t>> decrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
-                                                            std::span<const std::uint8_t> blob,
-                                                            std::uint64_t plaintext_size,
-                                                            std::optional<attachment_digest> digest = std::nullopt) {
+template <class = void>
+result<std::vector<std::uint8_t>> decrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
+                                                     std::span<const std::uint8_t> blob,
+                                                     std::uint64_t plaintext_size,
+                                                     std::optional<attachment_digest> digest = std::nullopt) {
   auto d = attachment_decryptor::create(key, blob.size(), plaintext_size, digest);
   if (!d) return d.error();
   std::vector<std::uint8_t> out(blob.size() + 16);
@@ -11600,7 +11705,8 @@ inline constexpr std::uint64_t max_chunked_attachment_size = std::uint64_t{1} <<
 
 namespace detail {
 
-inline secret<32> chunk_key(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> salt) noexcept {
+template <class = void>
+secret<32> chunk_key(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> salt) noexcept {
   constexpr std::array<std::uint8_t, 26> info{'e', '2', 'e', 'e', ' ', 'c', 'h', 'u', 'n', 'k', 'e', 'd', ' ',
                                               'a', 't', 't', 'a', 'c', 'h', 'm', 'e', 'n', 't', ' ', 'v', '1'};
   auto k = hkdf<sha256>::derive<32>(salt, key, info);
@@ -12272,11 +12378,12 @@ constexpr bool as_key(const wire::field& f, std::array<std::uint8_t, 32>& out) n
 
 constexpr bool version_ok(std::span<const std::uint8_t> in) noexcept { return (in[0] >> 4) == message_version; }
 
-inline void signal_mac(std::span<const std::uint8_t, mac_key_size> mac_key,
-                       std::span<const std::uint8_t, public_key_size> sender_identity,
-                       std::span<const std::uint8_t, public_key_size> receiver_identity,
-                       std::span<const std::uint8_t> authenticated,
-                       std::span<std::uint8_t, message_mac_size> out) noexcept {
+template <class = void>
+void signal_mac(std::span<const std::uint8_t, mac_key_size> mac_key,
+                std::span<const std::uint8_t, public_key_size> sender_identity,
+                std::span<const std::uint8_t, public_key_size> receiver_identity,
+                std::span<const std::uint8_t> authenticated,
+                std::span<std::uint8_t, message_mac_size> out) noexcept {
   hmac<sha256> m(mac_key);
   m.update(sender_identity);
   m.update(receiver_identity);
@@ -12291,7 +12398,8 @@ inline void signal_mac(std::span<const std::uint8_t, mac_key_size> mac_key,
 // parse_signal_message: see the top of this file for what is rejected. The
 // MAC is only split off here; check it with verify_mac once the keys are
 // known.
-inline result<signal_message_view> parse_signal_message(std::span<const std::uint8_t> in) noexcept {
+template <class = void>
+result<signal_message_view> parse_signal_message(std::span<const std::uint8_t> in) noexcept {
   if (in.size() < 1 + message_mac_size || in.size() > max_message_size) return error::invalid_message;
   if (!detail::version_ok(in)) return error::invalid_version;
   signal_message_view v;
@@ -12323,9 +12431,10 @@ inline result<signal_message_view> parse_signal_message(std::span<const std::uin
 }
 
 // verify_mac: constant-time check of the message's 8-byte MAC.
-inline bool verify_mac(const signal_message_view& m, std::span<const std::uint8_t, mac_key_size> mac_key,
-                       std::span<const std::uint8_t, public_key_size> sender_identity,
-                       std::span<const std::uint8_t, public_key_size> receiver_identity) noexcept {
+template <class = void>
+bool verify_mac(const signal_message_view& m, std::span<const std::uint8_t, mac_key_size> mac_key,
+                std::span<const std::uint8_t, public_key_size> sender_identity,
+                std::span<const std::uint8_t, public_key_size> receiver_identity) noexcept {
   std::array<std::uint8_t, message_mac_size> expected{};
   detail::signal_mac(mac_key, sender_identity, receiver_identity, m.authenticated, expected);
   return ct::equal(std::span<const std::uint8_t, message_mac_size>(expected),
@@ -12344,13 +12453,14 @@ constexpr std::size_t signal_message_size(std::uint32_t counter, std::uint32_t p
 // it reserves exactly, so one allocation at most). Fields in number order,
 // as both Signal implementations emit them. version_byte must have 3 in its
 // high nibble; 0x33 is what libsignal-protocol-c writes, 0x34 what Rust does.
-inline void serialize_signal_message(std::span<const std::uint8_t, 32> ratchet_key, std::uint32_t counter,
-                                     std::uint32_t previous_counter, std::span<const std::uint8_t> ciphertext,
-                                     std::span<const std::uint8_t, mac_key_size> mac_key,
-                                     std::span<const std::uint8_t, public_key_size> sender_identity,
-                                     std::span<const std::uint8_t, public_key_size> receiver_identity,
-                                     std::vector<std::uint8_t>& out,
-                                     std::uint8_t version_byte = message_version_byte) {
+template <class = void>
+void serialize_signal_message(std::span<const std::uint8_t, 32> ratchet_key, std::uint32_t counter,
+                              std::uint32_t previous_counter, std::span<const std::uint8_t> ciphertext,
+                              std::span<const std::uint8_t, mac_key_size> mac_key,
+                              std::span<const std::uint8_t, public_key_size> sender_identity,
+                              std::span<const std::uint8_t, public_key_size> receiver_identity,
+                              std::vector<std::uint8_t>& out,
+                              std::uint8_t version_byte = message_version_byte) {
   const std::size_t start = out.size();
   out.reserve(start + signal_message_size(counter, previous_counter, ciphertext.size()));
   wire::writer w(out);
@@ -12367,7 +12477,8 @@ inline void serialize_signal_message(std::span<const std::uint8_t, 32> ratchet_k
 
 // parse_pre_key_signal_message: the outer PreKey message. Its inner message
 // is returned as bytes; parse it with parse_signal_message.
-inline result<pre_key_signal_message_view> parse_pre_key_signal_message(std::span<const std::uint8_t> in) noexcept {
+template <class = void>
+result<pre_key_signal_message_view> parse_pre_key_signal_message(std::span<const std::uint8_t> in) noexcept {
   if (in.empty() || in.size() > max_message_size) return error::invalid_message;
   if (!detail::version_ok(in)) return error::invalid_version;
   pre_key_signal_message_view v;
@@ -12418,8 +12529,9 @@ constexpr std::size_t pre_key_signal_message_size(const pre_key_signal_message_f
 }
 
 // serialize_pre_key_signal_message: appends version || protobuf to out.
-inline void serialize_pre_key_signal_message(const pre_key_signal_message_fields& m,
-                                             std::vector<std::uint8_t>& out) {
+template <class = void>
+void serialize_pre_key_signal_message(const pre_key_signal_message_fields& m,
+                                      std::vector<std::uint8_t>& out) {
   out.reserve(out.size() + pre_key_signal_message_size(m));
   wire::writer w(out);
   w.byte(m.version_byte);
@@ -12552,7 +12664,8 @@ class root_key {
 
 // initial_keys: RK || CK = HKDF(no salt, master, "WhisperText", 64), the end
 // of X3DH (x3dh.hpp builds `master`).
-inline std::pair<root_key, chain_key> initial_keys(std::span<const std::uint8_t> master) noexcept {
+template <class = void>
+std::pair<root_key, chain_key> initial_keys(std::span<const std::uint8_t> master) noexcept {
   auto okm = hkdf<sha256>::derive<64>({}, master, detail::ascii(detail::info_text));
   std::pair<root_key, chain_key> out{root_key(std::span<const std::uint8_t, 32>(okm.data(), 32)),
                                      chain_key(std::span<const std::uint8_t, 32>(okm.data() + 32, 32), 0)};
@@ -13040,8 +13153,9 @@ struct modern_message_view {
 // byte (0xE1 expected without header encryption, 0xE2 with it), a message
 // too short for its format, or longer than max_message_size. The body may be
 // empty.
-inline result<modern_message_view> parse_modern_message(std::span<const std::uint8_t> in,
-                                                        bool header_encryption) noexcept {
+template <class = void>
+result<modern_message_view> parse_modern_message(std::span<const std::uint8_t> in,
+                                                 bool header_encryption) noexcept {
   const std::uint8_t version = header_encryption ? modern_encrypted_header_version : modern_version_byte;
   const std::size_t prefix = header_encryption ? modern_encrypted_prefix : modern_plain_prefix;
   if (in.size() < prefix + modern_tag_size || in.size() > max_message_size || in[0] != version)
@@ -13076,7 +13190,8 @@ struct modern_pre_key_message_view {
 // version byte other than 0xE3, unknown flag bits, a message too short for
 // its wrapper, longer than max_message_size, or whose inner message does not
 // parse in the format the flags announce.
-inline result<modern_pre_key_message_view> parse_modern_pre_key_message(std::span<const std::uint8_t> in) noexcept {
+template <class = void>
+result<modern_pre_key_message_view> parse_modern_pre_key_message(std::span<const std::uint8_t> in) noexcept {
   if (in.size() < modern_pre_key_wrapper_min || in.size() > max_message_size || in[0] != modern_pre_key_version)
     return error::invalid_message;
   const std::uint8_t flags = in[1];
@@ -13365,7 +13480,8 @@ struct dh_pair {
   key_span priv, pub;
 };
 
-inline result<std::pair<root_key, chain_key>> x3dh_derive(std::span<const dh_pair> dhs) noexcept {
+template <class = void>
+result<std::pair<root_key, chain_key>> x3dh_derive(std::span<const dh_pair> dhs) noexcept {
   std::array<std::uint8_t, 32 * 5> master{};
   for (std::size_t i = 0; i < 32; ++i) master[i] = 0xff;
   std::size_t n = 32;
@@ -13393,7 +13509,8 @@ inline result<std::pair<root_key, chain_key>> x3dh_derive(std::span<const dh_pai
 
 // The fourth slot of each table is a placeholder (spans have no empty
 // state); it is used only when a one-time prekey is present.
-inline result<std::pair<root_key, chain_key>> x3dh_alice(const x3dh_alice_keys& k) noexcept {
+template <class = void>
+result<std::pair<root_key, chain_key>> x3dh_alice(const x3dh_alice_keys& k) noexcept {
   std::array<detail::dh_pair, 4> d{{{k.identity_private, k.their_signed_pre_key},
                                     {k.base_private, k.their_identity},
                                     {k.base_private, k.their_signed_pre_key},
@@ -13403,7 +13520,8 @@ inline result<std::pair<root_key, chain_key>> x3dh_alice(const x3dh_alice_keys& 
   return detail::x3dh_derive(std::span<const detail::dh_pair>(d.data(), n));
 }
 
-inline result<std::pair<root_key, chain_key>> x3dh_bob(const x3dh_bob_keys& k) noexcept {
+template <class = void>
+result<std::pair<root_key, chain_key>> x3dh_bob(const x3dh_bob_keys& k) noexcept {
   std::array<detail::dh_pair, 4> d{{{k.signed_pre_key_private, k.their_identity},
                                     {k.identity_private, k.their_base_key},
                                     {k.signed_pre_key_private, k.their_base_key},
@@ -14491,16 +14609,22 @@ class basic_session_record {
 // session_suite: which suite a session_record holds.
 enum class session_suite : std::uint8_t { signal_v3, modern };
 
+namespace detail {
+
 // session_record: what a session store keeps for one remote address: the
 // sessions of one suite (a basic_session_record of signal_v3 or of
 // modern). A default-constructed record is an empty signal_v3 record. The
 // two suites never mix: starting a session of the other suite replaces the
 // record, and each suite's messages are only tried on its own states.
+// (A class template used only as protocol::session_record below, so that
+// including this header instantiates none of its members: only a program
+// that calls them pays for compiling them.)
+template <class V3 = signal_v3, class Modern = modern>
 class session_record {
  public:
   session_record() = default;
-  session_record(basic_session_record<signal_v3> r) noexcept : r_(std::move(r)) {}
-  session_record(basic_session_record<modern> r) noexcept : r_(std::move(r)) {}
+  session_record(basic_session_record<V3> r) noexcept : r_(std::move(r)) {}
+  session_record(basic_session_record<Modern> r) noexcept : r_(std::move(r)) {}
   session_record(session_record&&) noexcept = default;
   session_record& operator=(session_record&&) noexcept = default;
 
@@ -14536,12 +14660,12 @@ class session_record {
   }
   // current: the signal_v3 current state (nullptr if none, or for a modern
   // record: use get<modern>()->current() there).
-  session_state* current() noexcept {
-    auto* r = get<signal_v3>();
+  typename basic_session_record<V3>::state* current() noexcept {
+    auto* r = this->template get<V3>();
     return r ? r->current() : nullptr;
   }
-  const session_state* current() const noexcept {
-    const auto* r = get<signal_v3>();
+  const typename basic_session_record<V3>::state* current() const noexcept {
+    const auto* r = this->template get<V3>();
     return r ? r->current() : nullptr;
   }
 
@@ -14551,20 +14675,24 @@ class session_record {
   }
   // deserialize: either suite's record, told apart by its magic.
   static result<session_record> deserialize(std::span<const std::uint8_t> in) {
-    const auto& m = modern::session_record_magic;
+    const auto& m = Modern::session_record_magic;
     if (in.size() >= 4 && std::equal(m.begin(), m.end(), in.begin())) {
-      auto r = basic_session_record<modern>::deserialize(in);
+      auto r = basic_session_record<Modern>::deserialize(in);
       if (!r) return r.error();
       return session_record(std::move(*r));
     }
-    auto r = basic_session_record<signal_v3>::deserialize(in);
+    auto r = basic_session_record<V3>::deserialize(in);
     if (!r) return r.error();
     return session_record(std::move(*r));
   }
 
  private:
-  std::variant<basic_session_record<signal_v3>, basic_session_record<modern>> r_{};
+  std::variant<basic_session_record<V3>, basic_session_record<Modern>> r_{};
 };
+
+}  // namespace detail
+
+using session_record = detail::session_record<>;
 
 // ---- store concepts -------------------------------------------------------------
 
@@ -14668,7 +14796,12 @@ bool with_stored_record(Store& store, Lend&& lend, Load&& load, Save&& save, F&&
 
 }  // namespace detail
 
+namespace detail {
+
 // memory_store: every store in memory; for tests, demos and as a model.
+// (A class template used only as protocol::memory_store below, for the
+// reason given at session_record.)
+template <class Record = protocol::session_record>
 class memory_store {
  public:
   memory_store(key_pair identity, std::uint32_t registration_id) noexcept
@@ -14717,8 +14850,8 @@ class memory_store {
     return true;
   }
 
-  std::optional<session_record> load_session(const address& a) const { return sessions_.load(a); }
-  bool store_session(const address& a, session_record r) { return sessions_.store(a, std::move(r)); }
+  std::optional<Record> load_session(const address& a) const { return sessions_.load(a); }
+  bool store_session(const address& a, Record r) { return sessions_.store(a, std::move(r)); }
   // with_session: session_store_in_place; the record is changed where it
   // is stored, so there is nothing to persist (always true).
   template <class F>
@@ -14730,8 +14863,12 @@ class memory_store {
   std::map<address, std::array<std::uint8_t, 32>> identities_;
   std::map<std::uint32_t, pre_key_record> pre_keys_;
   std::map<std::uint32_t, signed_pre_key_record> signed_pre_keys_;
-  detail::stored_records<address, session_record> sessions_;
+  stored_records<address, Record> sessions_;
 };
+
+}  // namespace detail
+
+using memory_store = detail::memory_store<>;
 static_assert(protocol_store<memory_store> && session_store_in_place<memory_store>);
 
 // ---- the user API -----------------------------------------------------------------
@@ -14776,7 +14913,7 @@ bool with_stored_session(Store& store, const address& remote, F&& f) {
   return with_stored_record<session_store_in_place<Store>>(
       store, [&](auto& s, auto&& g) { return s.with_session(remote, std::forward<decltype(g)>(g)); },
       [&](auto& s) { return s.load_session(remote); },
-      [&](auto& s, session_record&& r) { return s.store_session(remote, std::move(r)); }, std::forward<F>(f));
+      [&](auto& s, protocol::session_record&& r) { return s.store_session(remote, std::move(r)); }, std::forward<F>(f));
 }
 
 // place_new: `s` becomes the current state of the record stored for
@@ -14785,14 +14922,14 @@ bool with_stored_session(Store& store, const address& remote, F&& f) {
 template <class Suite, session_store Store>
 bool place_new(Store& store, const address& remote, basic_session_state<Suite>&& s) {
   bool placed = false;
-  const bool ok = with_stored_session(store, remote, [&](session_record* record) {
+  const bool ok = with_stored_session(store, remote, [&](protocol::session_record* record) {
     if (!record) return false;
     if (auto* same = record->template get<Suite>()) {
       same->promote_new(std::move(s));
     } else {
       basic_session_record<Suite> fresh;
       fresh.promote_new(std::move(s));
-      *record = session_record(std::move(fresh));
+      *record = protocol::session_record(std::move(fresh));
     }
     placed = true;
     return true;
@@ -14801,7 +14938,7 @@ bool place_new(Store& store, const address& remote, basic_session_state<Suite>&&
   if (placed) return true;
   basic_session_record<Suite> fresh;
   fresh.promote_new(std::move(s));
-  return store.store_session(remote, session_record(std::move(fresh)));
+  return store.store_session(remote, protocol::session_record(std::move(fresh)));
 }
 
 template <class Suite, protocol_store Store, random_source R>
@@ -14886,7 +15023,7 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   // A state already built from this base key: a duplicate (or a later
   // PreKey-wrapped message of the same session), decrypted on it in place.
   std::optional<result<std::vector<std::uint8_t>>> on_existing;
-  const bool stored = with_stored_session(store, remote, [&](session_record* loaded) {
+  const bool stored = with_stored_session(store, remote, [&](protocol::session_record* loaded) {
     auto* record = loaded ? loaded->template get<Suite>() : nullptr;  // the other suite's: replaced on success
     auto* existing = record ? record->find_base_key(m->base_key) : nullptr;
     if (!existing) return false;
@@ -15095,6 +15232,9 @@ class pre_key_manager {
   // serialize / deserialize: the manager's state (no keys: those are in the
   // stores): "e2pm" || format (1) || fields || SHA-256 of all before it
   // (record_io.hpp).
+  // (serialize and deserialize are templates only so that including this
+  // header compiles neither: a program that calls them pays for them.)
+  template <class = void>
   std::vector<std::uint8_t> serialize() const {
     detail::record_writer w(manager_magic, manager_format, 8 + 8 + 4 * 5 + 8 + 8 + 4 + retired_.size() * 12);
     const auto put_signed = [&](std::int64_t v) { w.put64(static_cast<std::uint64_t>(v)); };
@@ -15115,6 +15255,7 @@ class pre_key_manager {
     return w.finish();
   }
 
+  template <class = void>
   static result<pre_key_manager> deserialize(std::span<const std::uint8_t> in) {
     auto r = detail::record_reader::open(in, manager_magic, manager_format);
     if (!r) return r.error();
@@ -15378,6 +15519,32 @@ class sender_chain_key {
 // bytes records store. Wiped on destruction.
 using sender_signing_private = xeddsa::signing_key;
 
+namespace detail {
+
+// owned_ptr: the one owner of a heap object, as std::unique_ptr (which
+// would cost this header <memory>): move-only, deletes it when destroyed.
+template <class T>
+class owned_ptr {
+ public:
+  owned_ptr() noexcept = default;
+  owned_ptr(owned_ptr&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  owned_ptr& operator=(owned_ptr&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.p_, nullptr));
+    return *this;
+  }
+  ~owned_ptr() { delete p_; }
+  void reset(T* p) noexcept {
+    delete p_;
+    p_ = p;
+  }
+  T* operator->() const noexcept { return p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  bool operator!=(std::nullptr_t) const noexcept { return p_ != nullptr; }
+
+ private:
+  T* p_ = nullptr;
+};
+
 // sender_key_state: one chain of one sender. signing_private is present only
 // in our own states. signing_key is what records and distribution messages
 // carry.
@@ -15391,6 +15558,7 @@ using sender_signing_private = xeddsa::signing_key;
 // that only offers load/store) verifies directly and prepares nothing. The
 // prepared key is a cache: it is not serialized, clone() does not copy it, and
 // a state's signing_key is not changed afterwards (a new key is a new state).
+template <class = void>
 struct sender_key_state {
   sender_key_state(std::uint32_t id, sender_chain_key c, const std::array<std::uint8_t, 32>& signing_public,
                    std::optional<sender_signing_private> signing_secret = std::nullopt,
@@ -15434,12 +15602,19 @@ struct sender_key_state {
   }
 
  private:
-  std::unique_ptr<const xeddsa::verifying_key> verifier_{};
+  owned_ptr<const xeddsa::verifying_key> verifier_{};
   std::uint8_t verifications_ = 0;
   bool unpreparable_ = false;
 };
 
+}  // namespace detail
+
+using sender_key_state = detail::sender_key_state<>;
+
+namespace detail {
+
 // sender_key_record: the states of one (sender, distribution), newest first.
+template <class State = protocol::sender_key_state>
 class sender_key_record {
  public:
   sender_key_record() = default;
@@ -15454,10 +15629,10 @@ class sender_key_record {
 
   bool empty() const noexcept { return states_.empty(); }
   std::size_t state_count() const noexcept { return states_.size(); }
-  sender_key_state* newest() noexcept { return states_.empty() ? nullptr : &states_.front(); }
-  const sender_key_state* newest() const noexcept { return states_.empty() ? nullptr : &states_.front(); }
+  State* newest() noexcept { return states_.empty() ? nullptr : &states_.front(); }
+  const State* newest() const noexcept { return states_.empty() ? nullptr : &states_.front(); }
 
-  sender_key_state* find(std::uint32_t chain_id) noexcept {
+  State* find(std::uint32_t chain_id) noexcept {
     for (auto& s : states_)
       if (s.chain_id == chain_id) return &s;
     return nullptr;
@@ -15468,7 +15643,7 @@ class sender_key_record {
   // rewind the chain) and moved to the front; one with the same chain id but
   // another signing key is replaced. Beyond max_sender_key_states the oldest
   // state is dropped.
-  void add(sender_key_state s) {
+  void add(State s) {
     for (auto it = states_.begin(); it != states_.end(); ++it) {
       if (it->chain_id != s.chain_id) continue;
       if (it->signing_key == s.signing_key) {
@@ -15525,7 +15700,7 @@ class sender_key_record {
       r->take_into(signing_public);
       const std::uint8_t has_private = r->take8();
       if (!r->ok() || has_private > 1) return error::invalid_message;
-      sender_key_state s{chain_id, sender_chain_key(chain, iteration), signing_public};
+      State s{chain_id, sender_chain_key(chain, iteration), signing_public};
       if (has_private == 1) {
         const auto priv = r->take<32>();
         if (!r->ok()) return error::invalid_message;
@@ -15550,8 +15725,12 @@ class sender_key_record {
   static constexpr std::array<std::uint8_t, 4> magic{'e', '2', 's', 'k'};
   static constexpr std::uint8_t format = 1;
 
-  std::vector<sender_key_state> states_{};  // newest first (at most max_sender_key_states)
+  std::vector<State> states_{};  // newest first (at most max_sender_key_states)
 };
+
+}  // namespace detail
+
+using sender_key_record = detail::sender_key_record<>;
 
 // ---- wire ----------------------------------------------------------------------
 
@@ -15585,7 +15764,8 @@ constexpr sender_key_fields distribution_fields(group_framing f) noexcept {
   return f == group_framing::rust ? sender_key_fields{1, 2, 3, 4, 5} : sender_key_fields{0, 1, 2, 3, 4};
 }
 
-inline result<void> sender_key_version_ok(std::span<const std::uint8_t> in, std::size_t min_size) noexcept {
+template <class = void>
+result<void> sender_key_version_ok(std::span<const std::uint8_t> in, std::size_t min_size) noexcept {
   if (in.size() < min_size || in.size() > max_message_size) return error::invalid_message;
   if ((in[0] >> 4) != sender_key_version) return error::invalid_version;
   return {};
@@ -15595,10 +15775,11 @@ inline result<void> sender_key_version_ok(std::span<const std::uint8_t> in, std:
 // field twice or with the wrong wire type, a missing field, a uuid that is not
 // 16 bytes: error::invalid_message. `payload` is the ciphertext or the chain
 // key; the caller checks its size.
-inline bool parse_sender_key_fields(std::span<const std::uint8_t> body, const sender_key_fields& n,
-                                    std::optional<distribution_id>& distribution, std::uint32_t& chain_id,
-                                    std::uint32_t& iteration, std::span<const std::uint8_t>& payload,
-                                    std::array<std::uint8_t, 32>* signing_key) noexcept {
+template <class = void>
+bool parse_sender_key_fields(std::span<const std::uint8_t> body, const sender_key_fields& n,
+                             std::optional<distribution_id>& distribution, std::uint32_t& chain_id,
+                             std::uint32_t& iteration, std::span<const std::uint8_t>& payload,
+                             std::array<std::uint8_t, 32>* signing_key) noexcept {
   wire::reader r(body);
   field_set seen;
   wire::field f;
@@ -15629,10 +15810,11 @@ inline bool parse_sender_key_fields(std::span<const std::uint8_t> body, const se
   return seen.has(n.chain_id) && seen.has(n.iteration) && seen.has(n.payload);
 }
 
-inline void write_sender_key_fields(wire::writer& w, const sender_key_fields& n, const distribution_id& distribution,
-                                    std::uint32_t chain_id, std::uint32_t iteration,
-                                    std::span<const std::uint8_t> payload,
-                                    const std::array<std::uint8_t, 32>* signing_key) {
+template <class = void>
+void write_sender_key_fields(wire::writer& w, const sender_key_fields& n, const distribution_id& distribution,
+                             std::uint32_t chain_id, std::uint32_t iteration,
+                             std::span<const std::uint8_t> payload,
+                             const std::array<std::uint8_t, 32>* signing_key) {
   if (n.distribution != 0) w.bytes_field(n.distribution, distribution);
   w.varint_field(n.chain_id, chain_id);
   w.varint_field(n.iteration, iteration);
@@ -15644,8 +15826,9 @@ inline void write_sender_key_fields(wire::writer& w, const sender_key_fields& n,
 
 // parse_sender_key_message: a SenderKeyMessage in `framing`, as views into
 // `in` (no copy). The signature is not checked here (group_decrypt does).
-inline result<sender_key_message_view> parse_sender_key_message(std::span<const std::uint8_t> in,
-                                                                group_framing framing) noexcept {
+template <class = void>
+result<sender_key_message_view> parse_sender_key_message(std::span<const std::uint8_t> in,
+                                                         group_framing framing) noexcept {
   if (auto v = detail::sender_key_version_ok(in, 1 + sender_key_signature_size); !v) return v.error();
   sender_key_message_view m;
   const auto body = in.subspan(1, in.size() - 1 - sender_key_signature_size);
@@ -15658,8 +15841,9 @@ inline result<sender_key_message_view> parse_sender_key_message(std::span<const 
 }
 
 // parse_sender_key_distribution: a SenderKeyDistributionMessage in `framing`.
-inline result<sender_key_distribution_view> parse_sender_key_distribution(std::span<const std::uint8_t> in,
-                                                                          group_framing framing) noexcept {
+template <class = void>
+result<sender_key_distribution_view> parse_sender_key_distribution(std::span<const std::uint8_t> in,
+                                                                   group_framing framing) noexcept {
   if (auto v = detail::sender_key_version_ok(in, 1); !v) return v.error();
   sender_key_distribution_view d;
   if (!detail::parse_sender_key_fields(in.subspan(1), detail::distribution_fields(framing), d.distribution,
@@ -15693,19 +15877,26 @@ concept sender_key_store_in_place =
       { s.with_sender_key(n, f) } -> std::convertible_to<bool>;
     };
 
+namespace detail {
+
 // memory_sender_key_store: sender key records in memory, for tests and demos.
+template <class Record = protocol::sender_key_record>
 class memory_sender_key_store {
  public:
-  std::optional<sender_key_record> load_sender_key(const sender_key_name& n) const { return records_.load(n); }
-  bool store_sender_key(const sender_key_name& n, sender_key_record r) { return records_.store(n, std::move(r)); }
+  std::optional<Record> load_sender_key(const sender_key_name& n) const { return records_.load(n); }
+  bool store_sender_key(const sender_key_name& n, Record r) { return records_.store(n, std::move(r)); }
   // with_sender_key: sender_key_store_in_place; the record is changed where
   // it is stored, so there is nothing to persist (always true).
   template <class F>
   bool with_sender_key(const sender_key_name& n, F&& f) { return records_.lend(n, std::forward<F>(f)); }
 
  private:
-  detail::stored_records<sender_key_name, sender_key_record> records_;
+  detail::stored_records<sender_key_name, Record> records_;
 };
+
+}  // namespace detail
+
+using memory_sender_key_store = detail::memory_sender_key_store<>;
 static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_place<memory_sender_key_store>);
 
 // ---- calls ---------------------------------------------------------------------
@@ -15713,7 +15904,7 @@ static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_p
 namespace detail {
 
 template <random_source R>
-result<sender_key_state> new_sender_key_state(R& rng) {
+result<protocol::sender_key_state> new_sender_key_state(R& rng) {
   std::array<std::uint8_t, 4> id{};
   secret<32> chain;
   if (!rng.fill(id) || !rng.fill(chain.writable())) return error::random_failure;
@@ -15725,7 +15916,8 @@ result<sender_key_state> new_sender_key_state(R& rng) {
   return s;
 }
 
-inline std::vector<std::uint8_t> distribution_bytes(const sender_key_state& s, const distribution_id& distribution,
+template <class = void>
+std::vector<std::uint8_t> distribution_bytes(const protocol::sender_key_state& s, const distribution_id& distribution,
                                                     group_framing framing) {
   const auto n = distribution_fields(framing);
   std::vector<std::uint8_t> out;
@@ -15740,7 +15932,7 @@ inline std::vector<std::uint8_t> distribution_bytes(const sender_key_state& s, c
 }
 
 template <sender_key_store S>
-result<void> save_sender_key(S& store, const sender_key_name& name, sender_key_record r) {
+result<void> save_sender_key(S& store, const sender_key_name& name, protocol::sender_key_record r) {
   if (!store.store_sender_key(name, std::move(r))) return error::storage_failure;
   return {};
 }
@@ -15754,7 +15946,7 @@ bool with_stored_sender_key(S& store, const sender_key_name& name, F&& f) {
   return with_stored_record<sender_key_store_in_place<S>>(
       store, [&](auto& s, auto&& g) { return s.with_sender_key(name, std::forward<decltype(g)>(g)); },
       [&](auto& s) { return s.load_sender_key(name); },
-      [&](auto& s, sender_key_record&& r) { return s.store_sender_key(name, std::move(r)); }, std::forward<F>(f));
+      [&](auto& s, protocol::sender_key_record&& r) { return s.store_sender_key(name, std::move(r)); }, std::forward<F>(f));
 }
 
 }  // namespace detail
@@ -15769,7 +15961,7 @@ result<std::vector<std::uint8_t>> create_sender_key_distribution(S& store, const
                                                                  group_framing framing, R& rng) {
   auto loaded = store.load_sender_key(name);
   sender_key_record record = loaded ? std::move(*loaded) : sender_key_record{};
-  const sender_key_state* own = record.newest();
+  const protocol::sender_key_state* own = record.newest();
   if (own == nullptr || !own->signing_private) {
     auto s = detail::new_sender_key_state(rng);
     if (!s) return s.error();
@@ -15826,7 +16018,7 @@ result<std::vector<std::uint8_t>> group_encrypt(S& store, const sender_key_name&
                                                 R& rng) {
   result<std::vector<std::uint8_t>> out = error::no_session;
   const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
-    sender_key_state* s = record ? record->newest() : nullptr;
+    protocol::sender_key_state* s = record ? record->newest() : nullptr;
     if (s == nullptr || !s->signing_private) return false;
     if (s->chain.iteration() == 0xffffffffu) {  // chain exhausted: rotate
       out = error::invalid_state;
@@ -15877,7 +16069,7 @@ result<std::vector<std::uint8_t>> group_decrypt(S& store, const sender_key_name&
   if (m->distribution && *m->distribution != name.distribution) return error::no_session;
   result<std::vector<std::uint8_t>> out = error::no_session;
   const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
-    sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
+    protocol::sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
     if (s == nullptr) return false;
     if (!s->verify(m->signed_part, m->signature)) {
       out = error::invalid_signature;
@@ -15957,8 +16149,9 @@ namespace protocol {
 namespace detail {
 
 // A nested {1: uint32, 2: bytes(32)} message (SenderChainKey, SenderMessageKey).
-inline bool parse_iteration_seed(std::span<const std::uint8_t> in, std::uint32_t& iteration,
-                                 std::span<const std::uint8_t>& seed) noexcept {
+template <class = void>
+bool parse_iteration_seed(std::span<const std::uint8_t> in, std::uint32_t& iteration,
+                          std::span<const std::uint8_t>& seed) noexcept {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -15976,7 +16169,8 @@ inline bool parse_iteration_seed(std::span<const std::uint8_t> in, std::uint32_t
   return seen.has(1) && seen.has(2);
 }
 
-inline std::optional<sender_key_state> import_sender_key_state(std::span<const std::uint8_t> in) {
+template <class = void>
+std::optional<protocol::sender_key_state> import_sender_key_state(std::span<const std::uint8_t> in) {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -16031,7 +16225,8 @@ inline std::optional<sender_key_state> import_sender_key_state(std::span<const s
 
 }  // namespace detail
 
-inline result<sender_key_record> import_libsignal_c_sender_key_record(std::span<const std::uint8_t> in) {
+template <class = void>
+result<sender_key_record> import_libsignal_c_sender_key_record(std::span<const std::uint8_t> in) {
   if (in.size() > max_message_size * 64) return error::invalid_message;
   wire::reader r(in);
   wire::field f;
@@ -16107,7 +16302,8 @@ inline bool c_int32(const wire::field& f, std::uint32_t& out) noexcept {
   return true;
 }
 
-inline bool parse_c_message_key(std::span<const std::uint8_t> in, c_message_key& k) noexcept {
+template <class = void>
+bool parse_c_message_key(std::span<const std::uint8_t> in, c_message_key& k) noexcept {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -16127,7 +16323,8 @@ inline bool parse_c_message_key(std::span<const std::uint8_t> in, c_message_key&
   return seen.has(1) && seen.has(2) && seen.has(3) && seen.has(4);
 }
 
-inline bool parse_c_chain(std::span<const std::uint8_t> in, c_chain& c) {
+template <class = void>
+bool parse_c_chain(std::span<const std::uint8_t> in, c_chain& c) {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -16170,7 +16367,8 @@ inline bool parse_c_chain(std::span<const std::uint8_t> in, c_chain& c) {
   return true;
 }
 
-inline bool parse_c_pending(std::span<const std::uint8_t> in, c_session& s) noexcept {
+template <class = void>
+bool parse_c_pending(std::span<const std::uint8_t> in, c_session& s) noexcept {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -16194,7 +16392,8 @@ inline bool parse_c_pending(std::span<const std::uint8_t> in, c_session& s) noex
   return seen.has(2) && seen.has(3);
 }
 
-inline bool parse_c_session(std::span<const std::uint8_t> in, c_session& s) {
+template <class = void>
+bool parse_c_session(std::span<const std::uint8_t> in, c_session& s) {
   wire::reader r(in);
   wire::field f;
   while (!r.done()) {
@@ -16232,7 +16431,8 @@ inline bool parse_c_session(std::span<const std::uint8_t> in, c_session& s) {
 
 // check_c_session: the rules a v3 state must meet (see the top of the file)
 // beyond its syntax; applies the total bound on cached keys.
-inline result<void> check_c_session(c_session& s) {
+template <class = void>
+result<void> check_c_session(c_session& s) {
   if (s.version != 3) return error::invalid_version;
   for (const std::uint32_t n : {2u, 3u, 4u, 6u})
     if (!s.seen.has(n)) return error::invalid_message;
@@ -16273,7 +16473,8 @@ inline result<void> check_c_session(c_session& s) {
 // e2ee_state: the state built from its parts (session_state::from_parts).
 // C records have no time stamps: the cached keys and the pending PreKey get
 // "time unknown" (0), as in a format-1 e2ee record.
-inline result<session_state> e2ee_state(const c_session& s) {
+template <class = void>
+result<session_state> e2ee_state(const c_session& s) {
   const auto copy = [](std::span<const std::uint8_t> from, auto& to) { std::copy(from.begin(), from.end(), to.begin()); };
   session_state::parts p;
   copy(s.local_identity, p.local_identity);
@@ -16315,7 +16516,8 @@ inline result<session_state> e2ee_state(const c_session& s) {
 
 }  // namespace detail
 
-inline result<session_record> import_libsignal_c_session_record(std::span<const std::uint8_t> in) {
+template <class = void>
+result<session_record> import_libsignal_c_session_record(std::span<const std::uint8_t> in) {
   if (in.size() > max_import_size) return error::invalid_message;
   // The record's sessions, current first.
   wire::reader r(in);
@@ -16412,6 +16614,9 @@ inline constexpr std::size_t sealed_salt_size = 24;
 inline constexpr std::size_t sealed_header_size = 1 + 4 + sealed_salt_size;
 inline constexpr std::size_t sealed_overhead = sealed_header_size + aes256_gcm::tag_size;
 
+namespace detail {
+
+template <class = void>
 class sealed_storage {
  public:
   // A storage with one key, `current_id`.
@@ -16536,6 +16741,10 @@ class sealed_storage {
   std::map<std::uint32_t, secret<32>> keys_;
 };
 
+}  // namespace detail
+
+using sealed_storage = detail::sealed_storage<>;
+
 // ---- record codecs ------------------------------------------------------------
 //
 //   identity:        "e2id" || 1 || registration id (4) || private (32) || public (32)
@@ -16552,12 +16761,14 @@ inline constexpr record_magic pre_key_magic = make_record_magic("e2ok");
 inline constexpr record_magic signed_pre_key_magic = make_record_magic("e2sp");
 inline constexpr std::uint8_t codec_format = 1;
 
-inline void put_key_pair(record_writer& w, const key_pair& k) {
+template <class = void>
+void put_key_pair(record_writer& w, const key_pair& k) {
   w.put(k.private_key.expose());
   w.put(k.public_key);
 }
 
-inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
+template <class = void>
+std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
   key_pair k = key_pair::from_private(in.first<32>());
   if (!std::equal(k.public_key.begin(), k.public_key.end(), in.begin() + 32)) return std::nullopt;
   // from_private clamps; the stored private key must already be clamped.
@@ -16567,8 +16778,9 @@ inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
 
 // open_codec: a codec record of exactly `size` bytes with this magic and
 // format 1; anything else is error::invalid_message.
-inline std::optional<record_reader> open_codec(std::span<const std::uint8_t> in, std::size_t size,
-                                               const record_magic& magic) noexcept {
+template <class = void>
+std::optional<record_reader> open_codec(std::span<const std::uint8_t> in, std::size_t size,
+                                        const record_magic& magic) noexcept {
   if (in.size() != size) return std::nullopt;
   auto r = record_reader::open_plain(in, magic, codec_format);
   if (!r) return std::nullopt;
@@ -16582,14 +16794,16 @@ struct identity_record {
   std::uint32_t registration_id = 0;
 };
 
-inline std::vector<std::uint8_t> encode_identity(const key_pair& identity, std::uint32_t registration_id) {
+template <class = void>
+std::vector<std::uint8_t> encode_identity(const key_pair& identity, std::uint32_t registration_id) {
   detail::record_writer w(detail::identity_magic, detail::codec_format, 68);
   w.put32(registration_id);
   detail::put_key_pair(w, identity);
   return w.finish_plain();
 }
 
-inline result<identity_record> decode_identity(std::span<const std::uint8_t> in) {
+template <class = void>
+result<identity_record> decode_identity(std::span<const std::uint8_t> in) {
   auto r = detail::open_codec(in, 73, detail::identity_magic);
   if (!r) return error::invalid_message;
   const std::uint32_t registration_id = r->take32();
@@ -16598,14 +16812,16 @@ inline result<identity_record> decode_identity(std::span<const std::uint8_t> in)
   return identity_record{std::move(*k), registration_id};
 }
 
-inline std::vector<std::uint8_t> encode_pre_key(const pre_key_record& r) {
+template <class = void>
+std::vector<std::uint8_t> encode_pre_key(const pre_key_record& r) {
   detail::record_writer w(detail::pre_key_magic, detail::codec_format, 68);
   w.put32(r.id);
   detail::put_key_pair(w, r.key);
   return w.finish_plain();
 }
 
-inline result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
+template <class = void>
+result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
   auto r = detail::open_codec(in, 73, detail::pre_key_magic);
   if (!r) return error::invalid_message;
   const std::uint32_t id = r->take32();
@@ -16614,7 +16830,8 @@ inline result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
   return pre_key_record{id, std::move(*k)};
 }
 
-inline std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_record& r) {
+template <class = void>
+std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_record& r) {
   detail::record_writer w(detail::signed_pre_key_magic, detail::codec_format, 140);
   w.put32(r.id);
   w.put64(r.timestamp);
@@ -16623,7 +16840,8 @@ inline std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_reco
   return w.finish_plain();
 }
 
-inline result<signed_pre_key_record> decode_signed_pre_key(std::span<const std::uint8_t> in) {
+template <class = void>
+result<signed_pre_key_record> decode_signed_pre_key(std::span<const std::uint8_t> in) {
   auto r = detail::open_codec(in, 145, detail::signed_pre_key_magic);
   if (!r) return error::invalid_message;
   const std::uint32_t id = r->take32();

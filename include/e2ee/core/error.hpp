@@ -6,7 +6,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
+#include <new>
 
 #include "config.hpp"
 
@@ -54,6 +54,87 @@ constexpr std::string_view to_string(error e) noexcept {
   return "unknown error";
 }
 
+namespace detail {
+
+// result_storage<T>: a T or an error, and a flag saying which. result<T>
+// used std::variant<T, error> before; this does the same with far less for
+// the compiler to instantiate (every result<T> of every header is one).
+// Trivially copyable types keep trivial copies and constexpr use (a union);
+// other types are built in place in raw bytes.
+template <class T, bool = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>>
+struct result_storage {  // trivially copyable T
+  union {
+    T value_;
+    e2ee::error error_;
+  };
+  bool ok_;
+
+  constexpr result_storage(const T& v) : value_(v), ok_(true) {}
+  constexpr result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
+  constexpr result_storage(e2ee::error e) noexcept : error_(e), ok_(false) {}
+  constexpr T& value() noexcept { return value_; }
+  constexpr const T& value() const noexcept { return value_; }
+};
+
+template <class T>
+struct result_storage<T, false> {
+  // The value lives in raw bytes, zeroed while an error is held (without
+  // that, GCC's -Wmaybe-uninitialized misreads some moves of a result).
+  alignas(T) unsigned char raw_[sizeof(T)];
+  e2ee::error error_;
+  bool ok_;
+
+  result_storage(const T& v) : error_{}, ok_(true) { ::new (static_cast<void*>(raw_)) T(v); }
+  result_storage(T&& v) : error_{}, ok_(true) { ::new (static_cast<void*>(raw_)) T(std::move(v)); }
+  result_storage(e2ee::error e) noexcept : raw_{}, error_(e), ok_(false) {}
+  result_storage(const result_storage& o)
+    requires std::is_copy_constructible_v<T>
+      : raw_{}, error_(o.error_), ok_(o.ok_) {
+    if (o.ok_) ::new (static_cast<void*>(raw_)) T(o.value());
+  }
+  result_storage(result_storage&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+    requires std::is_move_constructible_v<T>
+      : raw_{}, error_(o.error_), ok_(o.ok_) {
+    if (o.ok_) ::new (static_cast<void*>(raw_)) T(std::move(o.value()));
+  }
+  result_storage& operator=(const result_storage& o)
+    requires std::is_copy_constructible_v<T>
+  {
+    if (this != &o) {
+      destroy();
+      if (o.ok_) ::new (static_cast<void*>(raw_)) T(o.value());
+      error_ = o.error_;
+      ok_ = o.ok_;
+    }
+    return *this;
+  }
+  result_storage& operator=(result_storage&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+    requires std::is_move_constructible_v<T>
+  {
+    if (this != &o) {
+      destroy();
+      if (o.ok_) ::new (static_cast<void*>(raw_)) T(std::move(o.value()));
+      error_ = o.error_;
+      ok_ = o.ok_;
+    }
+    return *this;
+  }
+  ~result_storage() { destroy(); }
+
+  T& value() noexcept { return *std::launder(reinterpret_cast<T*>(raw_)); }
+  const T& value() const noexcept { return *std::launder(reinterpret_cast<const T*>(raw_)); }
+
+ private:
+  void destroy() noexcept {
+    if (ok_) {
+      value().~T();
+      ok_ = false;
+    }
+  }
+};
+
+}  // namespace detail
+
 // result<T> holds either a T or an error. Accessing the value of a result
 // that holds an error is a programming error and aborts (no exceptions).
 template <class T>
@@ -61,16 +142,16 @@ class [[nodiscard]] result {
   static_assert(!std::is_reference_v<T> && !std::is_same_v<T, e2ee::error>);
 
  public:
-  constexpr result(const T& v) : v_(std::in_place_index<0>, v) {}
-  constexpr result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}
-  constexpr result(e2ee::error e) : v_(std::in_place_index<1>, e) {}
+  constexpr result(const T& v) : s_(v) {}
+  constexpr result(T&& v) : s_(std::move(v)) {}
+  constexpr result(e2ee::error e) : s_(e) {}
 
-  constexpr bool has_value() const noexcept { return v_.index() == 0; }
+  constexpr bool has_value() const noexcept { return s_.ok_; }
   constexpr explicit operator bool() const noexcept { return has_value(); }
 
-  constexpr T& value() & noexcept { check(); return *std::get_if<0>(&v_); }
-  constexpr const T& value() const& noexcept { check(); return *std::get_if<0>(&v_); }
-  constexpr T&& value() && noexcept { check(); return std::move(*std::get_if<0>(&v_)); }
+  constexpr T& value() & noexcept { check(); return s_.value(); }
+  constexpr const T& value() const& noexcept { check(); return s_.value(); }
+  constexpr T&& value() && noexcept { check(); return std::move(s_.value()); }
   constexpr T& operator*() & noexcept { return value(); }
   constexpr const T& operator*() const& noexcept { return value(); }
   constexpr T&& operator*() && noexcept { return std::move(*this).value(); }
@@ -80,14 +161,14 @@ class [[nodiscard]] result {
   // error() is meaningful only when !has_value(); aborts otherwise.
   constexpr e2ee::error error() const noexcept {
     if (has_value()) std::abort();
-    return *std::get_if<1>(&v_);
+    return s_.error_;
   }
 
  private:
   constexpr void check() const noexcept {
     if (!has_value()) std::abort();
   }
-  std::variant<T, e2ee::error> v_;
+  detail::result_storage<T> s_;
 };
 
 // result<void>: success or an error.

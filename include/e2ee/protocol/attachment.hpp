@@ -55,7 +55,9 @@
 
 #include <algorithm>
 #include <array>
+#if !defined(__GNUC__)  // GCC and Clang: the compiler's builtins (see padded_attachment_size)
 #include <cmath>
+#endif
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -76,14 +78,34 @@
 E2EE_NAMESPACE_BEGIN
 namespace protocol {
 
+// padding_math: log, pow, ceil and floor of double for padded_attachment_size.
+namespace detail {
+struct padding_math {
+#if defined(__GNUC__)
+  static double log(double x) noexcept { return __builtin_log(x); }
+  static double pow(double x, double y) noexcept { return __builtin_pow(x, y); }
+  static double ceil(double x) noexcept { return __builtin_ceil(x); }
+  static double floor(double x) noexcept { return __builtin_floor(x); }
+#else
+  static double log(double x) noexcept { return std::log(x); }
+  static double pow(double x, double y) noexcept { return std::pow(x, y); }
+  static double ceil(double x) noexcept { return std::ceil(x); }
+  static double floor(double x) noexcept { return std::floor(x); }
+#endif
+};
+}  // namespace detail
+
 // padded_attachment_size: Signal's padding bucket for a plaintext of `size`
 // bytes, computed as Signal's apps compute it, in doubles:
 // max(541, floor(1.05^ceil(log(size) / log(1.05)))), the smallest power of
 // 1.05 not below size (never below size itself).
+// (With GCC and Clang, through their builtins, which call the same libm
+// functions as std::log and std::pow, so that this header needs no <cmath>.)
 inline std::uint64_t padded_attachment_size(std::uint64_t size) noexcept {
+  using m = detail::padding_math;
   if (size <= 541) return 541;
-  const double k = std::ceil(std::log(static_cast<double>(size)) / std::log(1.05));
-  const double bucket = std::floor(std::pow(1.05, k));
+  const double k = m::ceil(m::log(static_cast<double>(size)) / m::log(1.05));
+  const double bucket = m::floor(m::pow(1.05, k));
   if (!(bucket < 18446744073709549568.0)) return size;  // beyond 64 bits: no padding
   const auto b = static_cast<std::uint64_t>(bucket);
   return b < size ? size : b;
@@ -448,10 +470,11 @@ class attachment_verifier {
 // encrypt_attachment / decrypt_attachment: the whole blob in memory, for
 // small attachments and tests. decrypt_attachment returns the plaintext only
 // when MAC, digest (if given) and padding check out.
-inline std::vector<std::uint8_t> encrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
-                                                    std::span<const std::uint8_t, attachment_iv_size> iv,
-                                                    std::span<const std::uint8_t> plaintext,
-                                                    attachment_digest* digest_out = nullptr, bool pad = true) {
+template <class = void>
+std::vector<std::uint8_t> encrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
+                                             std::span<const std::uint8_t, attachment_iv_size> iv,
+                                             std::span<const std::uint8_t> plaintext,
+                                             attachment_digest* digest_out = nullptr, bool pad = true) {
   attachment_encryptor e(key, iv, plaintext.size(), pad);
   std::vector<std::uint8_t> out(static_cast<std::size_t>(e.blob_size()) + attachment_encryptor::max_overhead + 256);
   std::size_t n = *e.update(plaintext, out);
@@ -461,10 +484,11 @@ inline std::vector<std::uint8_t> encrypt_attachment(std::span<const std::uint8_t
   return out;
 }
 
-inline result<std::vector<std::uint8_t>> decrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
-                                                            std::span<const std::uint8_t> blob,
-                                                            std::uint64_t plaintext_size,
-                                                            std::optional<attachment_digest> digest = std::nullopt) {
+template <class = void>
+result<std::vector<std::uint8_t>> decrypt_attachment(std::span<const std::uint8_t, attachment_key_size> key,
+                                                     std::span<const std::uint8_t> blob,
+                                                     std::uint64_t plaintext_size,
+                                                     std::optional<attachment_digest> digest = std::nullopt) {
   auto d = attachment_decryptor::create(key, blob.size(), plaintext_size, digest);
   if (!d) return d.error();
   std::vector<std::uint8_t> out(blob.size() + 16);
@@ -491,7 +515,8 @@ inline constexpr std::uint64_t max_chunked_attachment_size = std::uint64_t{1} <<
 
 namespace detail {
 
-inline secret<32> chunk_key(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> salt) noexcept {
+template <class = void>
+secret<32> chunk_key(std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> salt) noexcept {
   constexpr std::array<std::uint8_t, 26> info{'e', '2', 'e', 'e', ' ', 'c', 'h', 'u', 'n', 'k', 'e', 'd', ' ',
                                               'a', 't', 't', 'a', 'c', 'h', 'm', 'e', 'n', 't', ' ', 'v', '1'};
   auto k = hkdf<sha256>::derive<32>(salt, key, info);

@@ -161,6 +161,9 @@ class pre_key_manager {
   // serialize / deserialize: the manager's state (no keys: those are in the
   // stores): "e2pm" || format (1) || fields || SHA-256 of all before it
   // (record_io.hpp).
+  // (serialize and deserialize are templates only so that including this
+  // header compiles neither: a program that calls them pays for them.)
+  template <class = void>
   std::vector<std::uint8_t> serialize() const {
     detail::record_writer w(manager_magic, manager_format, 8 + 8 + 4 * 5 + 8 + 8 + 4 + retired_.size() * 12);
     const auto put_signed = [&](std::int64_t v) { w.put64(static_cast<std::uint64_t>(v)); };
@@ -181,6 +184,7 @@ class pre_key_manager {
     return w.finish();
   }
 
+  template <class = void>
   static result<pre_key_manager> deserialize(std::span<const std::uint8_t> in) {
     auto r = detail::record_reader::open(in, manager_magic, manager_format);
     if (!r) return r.error();

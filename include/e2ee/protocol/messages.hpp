@@ -104,11 +104,12 @@ constexpr bool as_key(const wire::field& f, std::array<std::uint8_t, 32>& out) n
 
 constexpr bool version_ok(std::span<const std::uint8_t> in) noexcept { return (in[0] >> 4) == message_version; }
 
-inline void signal_mac(std::span<const std::uint8_t, mac_key_size> mac_key,
-                       std::span<const std::uint8_t, public_key_size> sender_identity,
-                       std::span<const std::uint8_t, public_key_size> receiver_identity,
-                       std::span<const std::uint8_t> authenticated,
-                       std::span<std::uint8_t, message_mac_size> out) noexcept {
+template <class = void>
+void signal_mac(std::span<const std::uint8_t, mac_key_size> mac_key,
+                std::span<const std::uint8_t, public_key_size> sender_identity,
+                std::span<const std::uint8_t, public_key_size> receiver_identity,
+                std::span<const std::uint8_t> authenticated,
+                std::span<std::uint8_t, message_mac_size> out) noexcept {
   hmac<sha256> m(mac_key);
   m.update(sender_identity);
   m.update(receiver_identity);
@@ -123,7 +124,8 @@ inline void signal_mac(std::span<const std::uint8_t, mac_key_size> mac_key,
 // parse_signal_message: see the top of this file for what is rejected. The
 // MAC is only split off here; check it with verify_mac once the keys are
 // known.
-inline result<signal_message_view> parse_signal_message(std::span<const std::uint8_t> in) noexcept {
+template <class = void>
+result<signal_message_view> parse_signal_message(std::span<const std::uint8_t> in) noexcept {
   if (in.size() < 1 + message_mac_size || in.size() > max_message_size) return error::invalid_message;
   if (!detail::version_ok(in)) return error::invalid_version;
   signal_message_view v;
@@ -155,9 +157,10 @@ inline result<signal_message_view> parse_signal_message(std::span<const std::uin
 }
 
 // verify_mac: constant-time check of the message's 8-byte MAC.
-inline bool verify_mac(const signal_message_view& m, std::span<const std::uint8_t, mac_key_size> mac_key,
-                       std::span<const std::uint8_t, public_key_size> sender_identity,
-                       std::span<const std::uint8_t, public_key_size> receiver_identity) noexcept {
+template <class = void>
+bool verify_mac(const signal_message_view& m, std::span<const std::uint8_t, mac_key_size> mac_key,
+                std::span<const std::uint8_t, public_key_size> sender_identity,
+                std::span<const std::uint8_t, public_key_size> receiver_identity) noexcept {
   std::array<std::uint8_t, message_mac_size> expected{};
   detail::signal_mac(mac_key, sender_identity, receiver_identity, m.authenticated, expected);
   return ct::equal(std::span<const std::uint8_t, message_mac_size>(expected),
@@ -176,13 +179,14 @@ constexpr std::size_t signal_message_size(std::uint32_t counter, std::uint32_t p
 // it reserves exactly, so one allocation at most). Fields in number order,
 // as both Signal implementations emit them. version_byte must have 3 in its
 // high nibble; 0x33 is what libsignal-protocol-c writes, 0x34 what Rust does.
-inline void serialize_signal_message(std::span<const std::uint8_t, 32> ratchet_key, std::uint32_t counter,
-                                     std::uint32_t previous_counter, std::span<const std::uint8_t> ciphertext,
-                                     std::span<const std::uint8_t, mac_key_size> mac_key,
-                                     std::span<const std::uint8_t, public_key_size> sender_identity,
-                                     std::span<const std::uint8_t, public_key_size> receiver_identity,
-                                     std::vector<std::uint8_t>& out,
-                                     std::uint8_t version_byte = message_version_byte) {
+template <class = void>
+void serialize_signal_message(std::span<const std::uint8_t, 32> ratchet_key, std::uint32_t counter,
+                              std::uint32_t previous_counter, std::span<const std::uint8_t> ciphertext,
+                              std::span<const std::uint8_t, mac_key_size> mac_key,
+                              std::span<const std::uint8_t, public_key_size> sender_identity,
+                              std::span<const std::uint8_t, public_key_size> receiver_identity,
+                              std::vector<std::uint8_t>& out,
+                              std::uint8_t version_byte = message_version_byte) {
   const std::size_t start = out.size();
   out.reserve(start + signal_message_size(counter, previous_counter, ciphertext.size()));
   wire::writer w(out);
@@ -199,7 +203,8 @@ inline void serialize_signal_message(std::span<const std::uint8_t, 32> ratchet_k
 
 // parse_pre_key_signal_message: the outer PreKey message. Its inner message
 // is returned as bytes; parse it with parse_signal_message.
-inline result<pre_key_signal_message_view> parse_pre_key_signal_message(std::span<const std::uint8_t> in) noexcept {
+template <class = void>
+result<pre_key_signal_message_view> parse_pre_key_signal_message(std::span<const std::uint8_t> in) noexcept {
   if (in.empty() || in.size() > max_message_size) return error::invalid_message;
   if (!detail::version_ok(in)) return error::invalid_version;
   pre_key_signal_message_view v;
@@ -250,8 +255,9 @@ constexpr std::size_t pre_key_signal_message_size(const pre_key_signal_message_f
 }
 
 // serialize_pre_key_signal_message: appends version || protobuf to out.
-inline void serialize_pre_key_signal_message(const pre_key_signal_message_fields& m,
-                                             std::vector<std::uint8_t>& out) {
+template <class = void>
+void serialize_pre_key_signal_message(const pre_key_signal_message_fields& m,
+                                      std::vector<std::uint8_t>& out) {
   out.reserve(out.size() + pre_key_signal_message_size(m));
   wire::writer w(out);
   w.byte(m.version_byte);

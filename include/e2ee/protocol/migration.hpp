@@ -95,8 +95,9 @@ namespace protocol {
 namespace detail {
 
 // A nested {1: uint32, 2: bytes(32)} message (SenderChainKey, SenderMessageKey).
-inline bool parse_iteration_seed(std::span<const std::uint8_t> in, std::uint32_t& iteration,
-                                 std::span<const std::uint8_t>& seed) noexcept {
+template <class = void>
+bool parse_iteration_seed(std::span<const std::uint8_t> in, std::uint32_t& iteration,
+                          std::span<const std::uint8_t>& seed) noexcept {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -114,7 +115,8 @@ inline bool parse_iteration_seed(std::span<const std::uint8_t> in, std::uint32_t
   return seen.has(1) && seen.has(2);
 }
 
-inline std::optional<sender_key_state> import_sender_key_state(std::span<const std::uint8_t> in) {
+template <class = void>
+std::optional<protocol::sender_key_state> import_sender_key_state(std::span<const std::uint8_t> in) {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -169,7 +171,8 @@ inline std::optional<sender_key_state> import_sender_key_state(std::span<const s
 
 }  // namespace detail
 
-inline result<sender_key_record> import_libsignal_c_sender_key_record(std::span<const std::uint8_t> in) {
+template <class = void>
+result<sender_key_record> import_libsignal_c_sender_key_record(std::span<const std::uint8_t> in) {
   if (in.size() > max_message_size * 64) return error::invalid_message;
   wire::reader r(in);
   wire::field f;
@@ -245,7 +248,8 @@ inline bool c_int32(const wire::field& f, std::uint32_t& out) noexcept {
   return true;
 }
 
-inline bool parse_c_message_key(std::span<const std::uint8_t> in, c_message_key& k) noexcept {
+template <class = void>
+bool parse_c_message_key(std::span<const std::uint8_t> in, c_message_key& k) noexcept {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -265,7 +269,8 @@ inline bool parse_c_message_key(std::span<const std::uint8_t> in, c_message_key&
   return seen.has(1) && seen.has(2) && seen.has(3) && seen.has(4);
 }
 
-inline bool parse_c_chain(std::span<const std::uint8_t> in, c_chain& c) {
+template <class = void>
+bool parse_c_chain(std::span<const std::uint8_t> in, c_chain& c) {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -308,7 +313,8 @@ inline bool parse_c_chain(std::span<const std::uint8_t> in, c_chain& c) {
   return true;
 }
 
-inline bool parse_c_pending(std::span<const std::uint8_t> in, c_session& s) noexcept {
+template <class = void>
+bool parse_c_pending(std::span<const std::uint8_t> in, c_session& s) noexcept {
   wire::reader r(in);
   field_set seen;
   wire::field f;
@@ -332,7 +338,8 @@ inline bool parse_c_pending(std::span<const std::uint8_t> in, c_session& s) noex
   return seen.has(2) && seen.has(3);
 }
 
-inline bool parse_c_session(std::span<const std::uint8_t> in, c_session& s) {
+template <class = void>
+bool parse_c_session(std::span<const std::uint8_t> in, c_session& s) {
   wire::reader r(in);
   wire::field f;
   while (!r.done()) {
@@ -370,7 +377,8 @@ inline bool parse_c_session(std::span<const std::uint8_t> in, c_session& s) {
 
 // check_c_session: the rules a v3 state must meet (see the top of the file)
 // beyond its syntax; applies the total bound on cached keys.
-inline result<void> check_c_session(c_session& s) {
+template <class = void>
+result<void> check_c_session(c_session& s) {
   if (s.version != 3) return error::invalid_version;
   for (const std::uint32_t n : {2u, 3u, 4u, 6u})
     if (!s.seen.has(n)) return error::invalid_message;
@@ -411,7 +419,8 @@ inline result<void> check_c_session(c_session& s) {
 // e2ee_state: the state built from its parts (session_state::from_parts).
 // C records have no time stamps: the cached keys and the pending PreKey get
 // "time unknown" (0), as in a format-1 e2ee record.
-inline result<session_state> e2ee_state(const c_session& s) {
+template <class = void>
+result<session_state> e2ee_state(const c_session& s) {
   const auto copy = [](std::span<const std::uint8_t> from, auto& to) { std::copy(from.begin(), from.end(), to.begin()); };
   session_state::parts p;
   copy(s.local_identity, p.local_identity);
@@ -453,7 +462,8 @@ inline result<session_state> e2ee_state(const c_session& s) {
 
 }  // namespace detail
 
-inline result<session_record> import_libsignal_c_session_record(std::span<const std::uint8_t> in) {
+template <class = void>
+result<session_record> import_libsignal_c_session_record(std::span<const std::uint8_t> in) {
   if (in.size() > max_import_size) return error::invalid_message;
   // The record's sessions, current first.
   wire::reader r(in);

@@ -130,7 +130,8 @@ class root_key {
 
 // initial_keys: RK || CK = HKDF(no salt, master, "WhisperText", 64), the end
 // of X3DH (x3dh.hpp builds `master`).
-inline std::pair<root_key, chain_key> initial_keys(std::span<const std::uint8_t> master) noexcept {
+template <class = void>
+std::pair<root_key, chain_key> initial_keys(std::span<const std::uint8_t> master) noexcept {
   auto okm = hkdf<sha256>::derive<64>({}, master, detail::ascii(detail::info_text));
   std::pair<root_key, chain_key> out{root_key(std::span<const std::uint8_t, 32>(okm.data(), 32)),
                                      chain_key(std::span<const std::uint8_t, 32>(okm.data() + 32, 32), 0)};

@@ -66,6 +66,9 @@ inline constexpr std::size_t sealed_salt_size = 24;
 inline constexpr std::size_t sealed_header_size = 1 + 4 + sealed_salt_size;
 inline constexpr std::size_t sealed_overhead = sealed_header_size + aes256_gcm::tag_size;
 
+namespace detail {
+
+template <class = void>
 class sealed_storage {
  public:
   // A storage with one key, `current_id`.
@@ -190,6 +193,10 @@ class sealed_storage {
   std::map<std::uint32_t, secret<32>> keys_;
 };
 
+}  // namespace detail
+
+using sealed_storage = detail::sealed_storage<>;
+
 // ---- record codecs ------------------------------------------------------------
 //
 //   identity:        "e2id" || 1 || registration id (4) || private (32) || public (32)
@@ -206,12 +213,14 @@ inline constexpr record_magic pre_key_magic = make_record_magic("e2ok");
 inline constexpr record_magic signed_pre_key_magic = make_record_magic("e2sp");
 inline constexpr std::uint8_t codec_format = 1;
 
-inline void put_key_pair(record_writer& w, const key_pair& k) {
+template <class = void>
+void put_key_pair(record_writer& w, const key_pair& k) {
   w.put(k.private_key.expose());
   w.put(k.public_key);
 }
 
-inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
+template <class = void>
+std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
   key_pair k = key_pair::from_private(in.first<32>());
   if (!std::equal(k.public_key.begin(), k.public_key.end(), in.begin() + 32)) return std::nullopt;
   // from_private clamps; the stored private key must already be clamped.
@@ -221,8 +230,9 @@ inline std::optional<key_pair> get_key_pair(std::span<const std::uint8_t> in) {
 
 // open_codec: a codec record of exactly `size` bytes with this magic and
 // format 1; anything else is error::invalid_message.
-inline std::optional<record_reader> open_codec(std::span<const std::uint8_t> in, std::size_t size,
-                                               const record_magic& magic) noexcept {
+template <class = void>
+std::optional<record_reader> open_codec(std::span<const std::uint8_t> in, std::size_t size,
+                                        const record_magic& magic) noexcept {
   if (in.size() != size) return std::nullopt;
   auto r = record_reader::open_plain(in, magic, codec_format);
   if (!r) return std::nullopt;
@@ -236,14 +246,16 @@ struct identity_record {
   std::uint32_t registration_id = 0;
 };
 
-inline std::vector<std::uint8_t> encode_identity(const key_pair& identity, std::uint32_t registration_id) {
+template <class = void>
+std::vector<std::uint8_t> encode_identity(const key_pair& identity, std::uint32_t registration_id) {
   detail::record_writer w(detail::identity_magic, detail::codec_format, 68);
   w.put32(registration_id);
   detail::put_key_pair(w, identity);
   return w.finish_plain();
 }
 
-inline result<identity_record> decode_identity(std::span<const std::uint8_t> in) {
+template <class = void>
+result<identity_record> decode_identity(std::span<const std::uint8_t> in) {
   auto r = detail::open_codec(in, 73, detail::identity_magic);
   if (!r) return error::invalid_message;
   const std::uint32_t registration_id = r->take32();
@@ -252,14 +264,16 @@ inline result<identity_record> decode_identity(std::span<const std::uint8_t> in)
   return identity_record{std::move(*k), registration_id};
 }
 
-inline std::vector<std::uint8_t> encode_pre_key(const pre_key_record& r) {
+template <class = void>
+std::vector<std::uint8_t> encode_pre_key(const pre_key_record& r) {
   detail::record_writer w(detail::pre_key_magic, detail::codec_format, 68);
   w.put32(r.id);
   detail::put_key_pair(w, r.key);
   return w.finish_plain();
 }
 
-inline result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
+template <class = void>
+result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
   auto r = detail::open_codec(in, 73, detail::pre_key_magic);
   if (!r) return error::invalid_message;
   const std::uint32_t id = r->take32();
@@ -268,7 +282,8 @@ inline result<pre_key_record> decode_pre_key(std::span<const std::uint8_t> in) {
   return pre_key_record{id, std::move(*k)};
 }
 
-inline std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_record& r) {
+template <class = void>
+std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_record& r) {
   detail::record_writer w(detail::signed_pre_key_magic, detail::codec_format, 140);
   w.put32(r.id);
   w.put64(r.timestamp);
@@ -277,7 +292,8 @@ inline std::vector<std::uint8_t> encode_signed_pre_key(const signed_pre_key_reco
   return w.finish_plain();
 }
 
-inline result<signed_pre_key_record> decode_signed_pre_key(std::span<const std::uint8_t> in) {
+template <class = void>
+result<signed_pre_key_record> decode_signed_pre_key(std::span<const std::uint8_t> in) {
   auto r = detail::open_codec(in, 145, detail::signed_pre_key_magic);
   if (!r) return error::invalid_message;
   const std::uint32_t id = r->take32();

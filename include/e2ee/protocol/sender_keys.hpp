@@ -54,7 +54,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <memory>
+#include <new>
 #include <new>
 #include <optional>
 #include <span>
@@ -164,6 +164,32 @@ class sender_chain_key {
 // bytes records store. Wiped on destruction.
 using sender_signing_private = xeddsa::signing_key;
 
+namespace detail {
+
+// owned_ptr: the one owner of a heap object, as std::unique_ptr (which
+// would cost this header <memory>): move-only, deletes it when destroyed.
+template <class T>
+class owned_ptr {
+ public:
+  owned_ptr() noexcept = default;
+  owned_ptr(owned_ptr&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  owned_ptr& operator=(owned_ptr&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.p_, nullptr));
+    return *this;
+  }
+  ~owned_ptr() { delete p_; }
+  void reset(T* p) noexcept {
+    delete p_;
+    p_ = p;
+  }
+  T* operator->() const noexcept { return p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  bool operator!=(std::nullptr_t) const noexcept { return p_ != nullptr; }
+
+ private:
+  T* p_ = nullptr;
+};
+
 // sender_key_state: one chain of one sender. signing_private is present only
 // in our own states. signing_key is what records and distribution messages
 // carry.
@@ -177,6 +203,7 @@ using sender_signing_private = xeddsa::signing_key;
 // that only offers load/store) verifies directly and prepares nothing. The
 // prepared key is a cache: it is not serialized, clone() does not copy it, and
 // a state's signing_key is not changed afterwards (a new key is a new state).
+template <class = void>
 struct sender_key_state {
   sender_key_state(std::uint32_t id, sender_chain_key c, const std::array<std::uint8_t, 32>& signing_public,
                    std::optional<sender_signing_private> signing_secret = std::nullopt,
@@ -220,12 +247,19 @@ struct sender_key_state {
   }
 
  private:
-  std::unique_ptr<const xeddsa::verifying_key> verifier_{};
+  owned_ptr<const xeddsa::verifying_key> verifier_{};
   std::uint8_t verifications_ = 0;
   bool unpreparable_ = false;
 };
 
+}  // namespace detail
+
+using sender_key_state = detail::sender_key_state<>;
+
+namespace detail {
+
 // sender_key_record: the states of one (sender, distribution), newest first.
+template <class State = protocol::sender_key_state>
 class sender_key_record {
  public:
   sender_key_record() = default;
@@ -240,10 +274,10 @@ class sender_key_record {
 
   bool empty() const noexcept { return states_.empty(); }
   std::size_t state_count() const noexcept { return states_.size(); }
-  sender_key_state* newest() noexcept { return states_.empty() ? nullptr : &states_.front(); }
-  const sender_key_state* newest() const noexcept { return states_.empty() ? nullptr : &states_.front(); }
+  State* newest() noexcept { return states_.empty() ? nullptr : &states_.front(); }
+  const State* newest() const noexcept { return states_.empty() ? nullptr : &states_.front(); }
 
-  sender_key_state* find(std::uint32_t chain_id) noexcept {
+  State* find(std::uint32_t chain_id) noexcept {
     for (auto& s : states_)
       if (s.chain_id == chain_id) return &s;
     return nullptr;
@@ -254,7 +288,7 @@ class sender_key_record {
   // rewind the chain) and moved to the front; one with the same chain id but
   // another signing key is replaced. Beyond max_sender_key_states the oldest
   // state is dropped.
-  void add(sender_key_state s) {
+  void add(State s) {
     for (auto it = states_.begin(); it != states_.end(); ++it) {
       if (it->chain_id != s.chain_id) continue;
       if (it->signing_key == s.signing_key) {
@@ -311,7 +345,7 @@ class sender_key_record {
       r->take_into(signing_public);
       const std::uint8_t has_private = r->take8();
       if (!r->ok() || has_private > 1) return error::invalid_message;
-      sender_key_state s{chain_id, sender_chain_key(chain, iteration), signing_public};
+      State s{chain_id, sender_chain_key(chain, iteration), signing_public};
       if (has_private == 1) {
         const auto priv = r->take<32>();
         if (!r->ok()) return error::invalid_message;
@@ -336,8 +370,12 @@ class sender_key_record {
   static constexpr std::array<std::uint8_t, 4> magic{'e', '2', 's', 'k'};
   static constexpr std::uint8_t format = 1;
 
-  std::vector<sender_key_state> states_{};  // newest first (at most max_sender_key_states)
+  std::vector<State> states_{};  // newest first (at most max_sender_key_states)
 };
+
+}  // namespace detail
+
+using sender_key_record = detail::sender_key_record<>;
 
 // ---- wire ----------------------------------------------------------------------
 
@@ -371,7 +409,8 @@ constexpr sender_key_fields distribution_fields(group_framing f) noexcept {
   return f == group_framing::rust ? sender_key_fields{1, 2, 3, 4, 5} : sender_key_fields{0, 1, 2, 3, 4};
 }
 
-inline result<void> sender_key_version_ok(std::span<const std::uint8_t> in, std::size_t min_size) noexcept {
+template <class = void>
+result<void> sender_key_version_ok(std::span<const std::uint8_t> in, std::size_t min_size) noexcept {
   if (in.size() < min_size || in.size() > max_message_size) return error::invalid_message;
   if ((in[0] >> 4) != sender_key_version) return error::invalid_version;
   return {};
@@ -381,10 +420,11 @@ inline result<void> sender_key_version_ok(std::span<const std::uint8_t> in, std:
 // field twice or with the wrong wire type, a missing field, a uuid that is not
 // 16 bytes: error::invalid_message. `payload` is the ciphertext or the chain
 // key; the caller checks its size.
-inline bool parse_sender_key_fields(std::span<const std::uint8_t> body, const sender_key_fields& n,
-                                    std::optional<distribution_id>& distribution, std::uint32_t& chain_id,
-                                    std::uint32_t& iteration, std::span<const std::uint8_t>& payload,
-                                    std::array<std::uint8_t, 32>* signing_key) noexcept {
+template <class = void>
+bool parse_sender_key_fields(std::span<const std::uint8_t> body, const sender_key_fields& n,
+                             std::optional<distribution_id>& distribution, std::uint32_t& chain_id,
+                             std::uint32_t& iteration, std::span<const std::uint8_t>& payload,
+                             std::array<std::uint8_t, 32>* signing_key) noexcept {
   wire::reader r(body);
   field_set seen;
   wire::field f;
@@ -415,10 +455,11 @@ inline bool parse_sender_key_fields(std::span<const std::uint8_t> body, const se
   return seen.has(n.chain_id) && seen.has(n.iteration) && seen.has(n.payload);
 }
 
-inline void write_sender_key_fields(wire::writer& w, const sender_key_fields& n, const distribution_id& distribution,
-                                    std::uint32_t chain_id, std::uint32_t iteration,
-                                    std::span<const std::uint8_t> payload,
-                                    const std::array<std::uint8_t, 32>* signing_key) {
+template <class = void>
+void write_sender_key_fields(wire::writer& w, const sender_key_fields& n, const distribution_id& distribution,
+                             std::uint32_t chain_id, std::uint32_t iteration,
+                             std::span<const std::uint8_t> payload,
+                             const std::array<std::uint8_t, 32>* signing_key) {
   if (n.distribution != 0) w.bytes_field(n.distribution, distribution);
   w.varint_field(n.chain_id, chain_id);
   w.varint_field(n.iteration, iteration);
@@ -430,8 +471,9 @@ inline void write_sender_key_fields(wire::writer& w, const sender_key_fields& n,
 
 // parse_sender_key_message: a SenderKeyMessage in `framing`, as views into
 // `in` (no copy). The signature is not checked here (group_decrypt does).
-inline result<sender_key_message_view> parse_sender_key_message(std::span<const std::uint8_t> in,
-                                                                group_framing framing) noexcept {
+template <class = void>
+result<sender_key_message_view> parse_sender_key_message(std::span<const std::uint8_t> in,
+                                                         group_framing framing) noexcept {
   if (auto v = detail::sender_key_version_ok(in, 1 + sender_key_signature_size); !v) return v.error();
   sender_key_message_view m;
   const auto body = in.subspan(1, in.size() - 1 - sender_key_signature_size);
@@ -444,8 +486,9 @@ inline result<sender_key_message_view> parse_sender_key_message(std::span<const 
 }
 
 // parse_sender_key_distribution: a SenderKeyDistributionMessage in `framing`.
-inline result<sender_key_distribution_view> parse_sender_key_distribution(std::span<const std::uint8_t> in,
-                                                                          group_framing framing) noexcept {
+template <class = void>
+result<sender_key_distribution_view> parse_sender_key_distribution(std::span<const std::uint8_t> in,
+                                                                   group_framing framing) noexcept {
   if (auto v = detail::sender_key_version_ok(in, 1); !v) return v.error();
   sender_key_distribution_view d;
   if (!detail::parse_sender_key_fields(in.subspan(1), detail::distribution_fields(framing), d.distribution,
@@ -479,19 +522,26 @@ concept sender_key_store_in_place =
       { s.with_sender_key(n, f) } -> std::convertible_to<bool>;
     };
 
+namespace detail {
+
 // memory_sender_key_store: sender key records in memory, for tests and demos.
+template <class Record = protocol::sender_key_record>
 class memory_sender_key_store {
  public:
-  std::optional<sender_key_record> load_sender_key(const sender_key_name& n) const { return records_.load(n); }
-  bool store_sender_key(const sender_key_name& n, sender_key_record r) { return records_.store(n, std::move(r)); }
+  std::optional<Record> load_sender_key(const sender_key_name& n) const { return records_.load(n); }
+  bool store_sender_key(const sender_key_name& n, Record r) { return records_.store(n, std::move(r)); }
   // with_sender_key: sender_key_store_in_place; the record is changed where
   // it is stored, so there is nothing to persist (always true).
   template <class F>
   bool with_sender_key(const sender_key_name& n, F&& f) { return records_.lend(n, std::forward<F>(f)); }
 
  private:
-  detail::stored_records<sender_key_name, sender_key_record> records_;
+  detail::stored_records<sender_key_name, Record> records_;
 };
+
+}  // namespace detail
+
+using memory_sender_key_store = detail::memory_sender_key_store<>;
 static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_place<memory_sender_key_store>);
 
 // ---- calls ---------------------------------------------------------------------
@@ -499,7 +549,7 @@ static_assert(sender_key_store<memory_sender_key_store> && sender_key_store_in_p
 namespace detail {
 
 template <random_source R>
-result<sender_key_state> new_sender_key_state(R& rng) {
+result<protocol::sender_key_state> new_sender_key_state(R& rng) {
   std::array<std::uint8_t, 4> id{};
   secret<32> chain;
   if (!rng.fill(id) || !rng.fill(chain.writable())) return error::random_failure;
@@ -511,7 +561,8 @@ result<sender_key_state> new_sender_key_state(R& rng) {
   return s;
 }
 
-inline std::vector<std::uint8_t> distribution_bytes(const sender_key_state& s, const distribution_id& distribution,
+template <class = void>
+std::vector<std::uint8_t> distribution_bytes(const protocol::sender_key_state& s, const distribution_id& distribution,
                                                     group_framing framing) {
   const auto n = distribution_fields(framing);
   std::vector<std::uint8_t> out;
@@ -526,7 +577,7 @@ inline std::vector<std::uint8_t> distribution_bytes(const sender_key_state& s, c
 }
 
 template <sender_key_store S>
-result<void> save_sender_key(S& store, const sender_key_name& name, sender_key_record r) {
+result<void> save_sender_key(S& store, const sender_key_name& name, protocol::sender_key_record r) {
   if (!store.store_sender_key(name, std::move(r))) return error::storage_failure;
   return {};
 }
@@ -540,7 +591,7 @@ bool with_stored_sender_key(S& store, const sender_key_name& name, F&& f) {
   return with_stored_record<sender_key_store_in_place<S>>(
       store, [&](auto& s, auto&& g) { return s.with_sender_key(name, std::forward<decltype(g)>(g)); },
       [&](auto& s) { return s.load_sender_key(name); },
-      [&](auto& s, sender_key_record&& r) { return s.store_sender_key(name, std::move(r)); }, std::forward<F>(f));
+      [&](auto& s, protocol::sender_key_record&& r) { return s.store_sender_key(name, std::move(r)); }, std::forward<F>(f));
 }
 
 }  // namespace detail
@@ -555,7 +606,7 @@ result<std::vector<std::uint8_t>> create_sender_key_distribution(S& store, const
                                                                  group_framing framing, R& rng) {
   auto loaded = store.load_sender_key(name);
   sender_key_record record = loaded ? std::move(*loaded) : sender_key_record{};
-  const sender_key_state* own = record.newest();
+  const protocol::sender_key_state* own = record.newest();
   if (own == nullptr || !own->signing_private) {
     auto s = detail::new_sender_key_state(rng);
     if (!s) return s.error();
@@ -612,7 +663,7 @@ result<std::vector<std::uint8_t>> group_encrypt(S& store, const sender_key_name&
                                                 R& rng) {
   result<std::vector<std::uint8_t>> out = error::no_session;
   const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
-    sender_key_state* s = record ? record->newest() : nullptr;
+    protocol::sender_key_state* s = record ? record->newest() : nullptr;
     if (s == nullptr || !s->signing_private) return false;
     if (s->chain.iteration() == 0xffffffffu) {  // chain exhausted: rotate
       out = error::invalid_state;
@@ -663,7 +714,7 @@ result<std::vector<std::uint8_t>> group_decrypt(S& store, const sender_key_name&
   if (m->distribution && *m->distribution != name.distribution) return error::no_session;
   result<std::vector<std::uint8_t>> out = error::no_session;
   const bool stored = detail::with_stored_sender_key(store, name, [&](sender_key_record* record) {
-    sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
+    protocol::sender_key_state* s = record ? record->find(m->chain_id) : nullptr;
     if (s == nullptr) return false;
     if (!s->verify(m->signed_part, m->signature)) {
       out = error::invalid_signature;

@@ -268,16 +268,22 @@ class basic_session_record {
 // session_suite: which suite a session_record holds.
 enum class session_suite : std::uint8_t { signal_v3, modern };
 
+namespace detail {
+
 // session_record: what a session store keeps for one remote address: the
 // sessions of one suite (a basic_session_record of signal_v3 or of
 // modern). A default-constructed record is an empty signal_v3 record. The
 // two suites never mix: starting a session of the other suite replaces the
 // record, and each suite's messages are only tried on its own states.
+// (A class template used only as protocol::session_record below, so that
+// including this header instantiates none of its members: only a program
+// that calls them pays for compiling them.)
+template <class V3 = signal_v3, class Modern = modern>
 class session_record {
  public:
   session_record() = default;
-  session_record(basic_session_record<signal_v3> r) noexcept : r_(std::move(r)) {}
-  session_record(basic_session_record<modern> r) noexcept : r_(std::move(r)) {}
+  session_record(basic_session_record<V3> r) noexcept : r_(std::move(r)) {}
+  session_record(basic_session_record<Modern> r) noexcept : r_(std::move(r)) {}
   session_record(session_record&&) noexcept = default;
   session_record& operator=(session_record&&) noexcept = default;
 
@@ -313,12 +319,12 @@ class session_record {
   }
   // current: the signal_v3 current state (nullptr if none, or for a modern
   // record: use get<modern>()->current() there).
-  session_state* current() noexcept {
-    auto* r = get<signal_v3>();
+  typename basic_session_record<V3>::state* current() noexcept {
+    auto* r = this->template get<V3>();
     return r ? r->current() : nullptr;
   }
-  const session_state* current() const noexcept {
-    const auto* r = get<signal_v3>();
+  const typename basic_session_record<V3>::state* current() const noexcept {
+    const auto* r = this->template get<V3>();
     return r ? r->current() : nullptr;
   }
 
@@ -328,20 +334,24 @@ class session_record {
   }
   // deserialize: either suite's record, told apart by its magic.
   static result<session_record> deserialize(std::span<const std::uint8_t> in) {
-    const auto& m = modern::session_record_magic;
+    const auto& m = Modern::session_record_magic;
     if (in.size() >= 4 && std::equal(m.begin(), m.end(), in.begin())) {
-      auto r = basic_session_record<modern>::deserialize(in);
+      auto r = basic_session_record<Modern>::deserialize(in);
       if (!r) return r.error();
       return session_record(std::move(*r));
     }
-    auto r = basic_session_record<signal_v3>::deserialize(in);
+    auto r = basic_session_record<V3>::deserialize(in);
     if (!r) return r.error();
     return session_record(std::move(*r));
   }
 
  private:
-  std::variant<basic_session_record<signal_v3>, basic_session_record<modern>> r_{};
+  std::variant<basic_session_record<V3>, basic_session_record<Modern>> r_{};
 };
+
+}  // namespace detail
+
+using session_record = detail::session_record<>;
 
 // ---- store concepts -------------------------------------------------------------
 
@@ -445,7 +455,12 @@ bool with_stored_record(Store& store, Lend&& lend, Load&& load, Save&& save, F&&
 
 }  // namespace detail
 
+namespace detail {
+
 // memory_store: every store in memory; for tests, demos and as a model.
+// (A class template used only as protocol::memory_store below, for the
+// reason given at session_record.)
+template <class Record = protocol::session_record>
 class memory_store {
  public:
   memory_store(key_pair identity, std::uint32_t registration_id) noexcept
@@ -494,8 +509,8 @@ class memory_store {
     return true;
   }
 
-  std::optional<session_record> load_session(const address& a) const { return sessions_.load(a); }
-  bool store_session(const address& a, session_record r) { return sessions_.store(a, std::move(r)); }
+  std::optional<Record> load_session(const address& a) const { return sessions_.load(a); }
+  bool store_session(const address& a, Record r) { return sessions_.store(a, std::move(r)); }
   // with_session: session_store_in_place; the record is changed where it
   // is stored, so there is nothing to persist (always true).
   template <class F>
@@ -507,8 +522,12 @@ class memory_store {
   std::map<address, std::array<std::uint8_t, 32>> identities_;
   std::map<std::uint32_t, pre_key_record> pre_keys_;
   std::map<std::uint32_t, signed_pre_key_record> signed_pre_keys_;
-  detail::stored_records<address, session_record> sessions_;
+  stored_records<address, Record> sessions_;
 };
+
+}  // namespace detail
+
+using memory_store = detail::memory_store<>;
 static_assert(protocol_store<memory_store> && session_store_in_place<memory_store>);
 
 // ---- the user API -----------------------------------------------------------------
@@ -553,7 +572,7 @@ bool with_stored_session(Store& store, const address& remote, F&& f) {
   return with_stored_record<session_store_in_place<Store>>(
       store, [&](auto& s, auto&& g) { return s.with_session(remote, std::forward<decltype(g)>(g)); },
       [&](auto& s) { return s.load_session(remote); },
-      [&](auto& s, session_record&& r) { return s.store_session(remote, std::move(r)); }, std::forward<F>(f));
+      [&](auto& s, protocol::session_record&& r) { return s.store_session(remote, std::move(r)); }, std::forward<F>(f));
 }
 
 // place_new: `s` becomes the current state of the record stored for
@@ -562,14 +581,14 @@ bool with_stored_session(Store& store, const address& remote, F&& f) {
 template <class Suite, session_store Store>
 bool place_new(Store& store, const address& remote, basic_session_state<Suite>&& s) {
   bool placed = false;
-  const bool ok = with_stored_session(store, remote, [&](session_record* record) {
+  const bool ok = with_stored_session(store, remote, [&](protocol::session_record* record) {
     if (!record) return false;
     if (auto* same = record->template get<Suite>()) {
       same->promote_new(std::move(s));
     } else {
       basic_session_record<Suite> fresh;
       fresh.promote_new(std::move(s));
-      *record = session_record(std::move(fresh));
+      *record = protocol::session_record(std::move(fresh));
     }
     placed = true;
     return true;
@@ -578,7 +597,7 @@ bool place_new(Store& store, const address& remote, basic_session_state<Suite>&&
   if (placed) return true;
   basic_session_record<Suite> fresh;
   fresh.promote_new(std::move(s));
-  return store.store_session(remote, session_record(std::move(fresh)));
+  return store.store_session(remote, protocol::session_record(std::move(fresh)));
 }
 
 template <class Suite, protocol_store Store, random_source R>
@@ -663,7 +682,7 @@ result<std::vector<std::uint8_t>> decrypt_pre_key(Store& store, const address& r
   // A state already built from this base key: a duplicate (or a later
   // PreKey-wrapped message of the same session), decrypted on it in place.
   std::optional<result<std::vector<std::uint8_t>>> on_existing;
-  const bool stored = with_stored_session(store, remote, [&](session_record* loaded) {
+  const bool stored = with_stored_session(store, remote, [&](protocol::session_record* loaded) {
     auto* record = loaded ? loaded->template get<Suite>() : nullptr;  // the other suite's: replaced on success
     auto* existing = record ? record->find_base_key(m->base_key) : nullptr;
     if (!existing) return false;

@@ -295,8 +295,9 @@ struct modern_message_view {
 // byte (0xE1 expected without header encryption, 0xE2 with it), a message
 // too short for its format, or longer than max_message_size. The body may be
 // empty.
-inline result<modern_message_view> parse_modern_message(std::span<const std::uint8_t> in,
-                                                        bool header_encryption) noexcept {
+template <class = void>
+result<modern_message_view> parse_modern_message(std::span<const std::uint8_t> in,
+                                                 bool header_encryption) noexcept {
   const std::uint8_t version = header_encryption ? modern_encrypted_header_version : modern_version_byte;
   const std::size_t prefix = header_encryption ? modern_encrypted_prefix : modern_plain_prefix;
   if (in.size() < prefix + modern_tag_size || in.size() > max_message_size || in[0] != version)
@@ -331,7 +332,8 @@ struct modern_pre_key_message_view {
 // version byte other than 0xE3, unknown flag bits, a message too short for
 // its wrapper, longer than max_message_size, or whose inner message does not
 // parse in the format the flags announce.
-inline result<modern_pre_key_message_view> parse_modern_pre_key_message(std::span<const std::uint8_t> in) noexcept {
+template <class = void>
+result<modern_pre_key_message_view> parse_modern_pre_key_message(std::span<const std::uint8_t> in) noexcept {
   if (in.size() < modern_pre_key_wrapper_min || in.size() > max_message_size || in[0] != modern_pre_key_version)
     return error::invalid_message;
   const std::uint8_t flags = in[1];

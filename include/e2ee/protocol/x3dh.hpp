@@ -54,7 +54,8 @@ struct dh_pair {
   key_span priv, pub;
 };
 
-inline result<std::pair<root_key, chain_key>> x3dh_derive(std::span<const dh_pair> dhs) noexcept {
+template <class = void>
+result<std::pair<root_key, chain_key>> x3dh_derive(std::span<const dh_pair> dhs) noexcept {
   std::array<std::uint8_t, 32 * 5> master{};
   for (std::size_t i = 0; i < 32; ++i) master[i] = 0xff;
   std::size_t n = 32;
@@ -82,7 +83,8 @@ inline result<std::pair<root_key, chain_key>> x3dh_derive(std::span<const dh_pai
 
 // The fourth slot of each table is a placeholder (spans have no empty
 // state); it is used only when a one-time prekey is present.
-inline result<std::pair<root_key, chain_key>> x3dh_alice(const x3dh_alice_keys& k) noexcept {
+template <class = void>
+result<std::pair<root_key, chain_key>> x3dh_alice(const x3dh_alice_keys& k) noexcept {
   std::array<detail::dh_pair, 4> d{{{k.identity_private, k.their_signed_pre_key},
                                     {k.base_private, k.their_identity},
                                     {k.base_private, k.their_signed_pre_key},
@@ -92,7 +94,8 @@ inline result<std::pair<root_key, chain_key>> x3dh_alice(const x3dh_alice_keys& 
   return detail::x3dh_derive(std::span<const detail::dh_pair>(d.data(), n));
 }
 
-inline result<std::pair<root_key, chain_key>> x3dh_bob(const x3dh_bob_keys& k) noexcept {
+template <class = void>
+result<std::pair<root_key, chain_key>> x3dh_bob(const x3dh_bob_keys& k) noexcept {
   std::array<detail::dh_pair, 4> d{{{k.signed_pre_key_private, k.their_identity},
                                     {k.identity_private, k.their_base_key},
                                     {k.signed_pre_key_private, k.their_base_key},
