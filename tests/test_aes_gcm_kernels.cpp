@@ -6,7 +6,8 @@
 // streamed; encrypt_once / decrypt_once against the key object; one key
 // object through many calls of every shape (the powers of H made per call on
 // the first, made and kept on the second, read from the cache after), also
-// from several threads at once.
+// from several threads at once; the short-message path on a set-up key
+// (every length 0..300, AAD around 128, cache states, in and out of place).
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -288,6 +289,84 @@ TEST_CASE("gcm kernels: one key object from four threads at once", "[gcm][kernel
       }
       for (auto& th : threads) th.join();
       CHECK(bad == std::array<int, 4>{});
+    }
+  }
+}
+
+// The short-message path on a key object (12-byte nonce, text and AAD of at
+// most 128 bytes: detail::gcm_short_clmul, 2, 5 or 9 AES blocks) and the
+// lengths just past it: a fresh object's first call (powers made in the
+// call), the call that fills the powers cache, and calls that read it; in
+// place and out of place; a forged tag fails and zeroes the output, a
+// truncated tag is checked.
+TEST_CASE("gcm kernels: short messages on a set-up key, every length 0..300 and AAD around 128", "[gcm][kernels][short]") {
+  test::rng r(0x5407);
+  INFO("rng seed " << r.seed());
+  const std::size_t aad_lengths[] = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 112, 113, 127, 128, 129, 144, 200};
+  for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+    if (impl == e2ee::aes_gcm_impl::portable) continue;
+    std::array<std::uint8_t, 32> key{};
+    r.fill(key);
+    const gcm ref(key, e2ee::aes_gcm_impl::portable);
+    const gcm warm(key, impl);
+    for (std::size_t n = 0; n <= 300; ++n) {
+      const std::size_t a = n % 3 == 0 ? aad_lengths[r.below(std::size(aad_lengths))] : (n % 3 == 1 ? 0 : r.range(0, 40));
+      const bytes pt = r.bytes(n), aad = r.bytes(a), nonce = r.bytes(r.below(8) == 0 ? r.range(1, 20) : 12);
+      INFO("kernel " << test::name(impl) << ", pt " << n << ", aad " << a << ", nonce " << nonce.size());
+      const bytes want = ref.seal(nonce, aad, pt);
+      const std::span<const std::uint8_t> want_ct = std::span<const std::uint8_t>(want).first(n);
+      const std::span<const std::uint8_t, 16> want_tag = std::span<const std::uint8_t>(want).subspan(n).first<16>();
+      // A fresh object: its first call (powers made in the call), its second
+      // (fills the cache) and a third (reads it), alternating directions.
+      const gcm fresh(key, impl);
+      bytes out(n, 0xaa);
+      std::array<std::uint8_t, 16> tag{};
+      if (n % 2 == 0) {
+        REQUIRE(fresh.encrypt(nonce, aad, pt, out, tag));
+        CHECK(std::equal(out.begin(), out.end(), want_ct.begin()));
+        CHECK(std::equal(tag.begin(), tag.end(), want_tag.begin()));
+      } else {
+        CHECK(fresh.decrypt(nonce, aad, want_ct, want_tag, out));
+        CHECK(out == pt);
+      }
+      CHECK(fresh.seal(nonce, aad, pt) == want);
+      CHECK(fresh.seal(nonce, aad, pt) == want);
+      // The warm object (cache filled): out of place, then in place.
+      std::fill(out.begin(), out.end(), std::uint8_t{0xaa});
+      REQUIRE(warm.encrypt(nonce, aad, pt, out, tag));
+      CHECK(std::equal(out.begin(), out.end(), want_ct.begin()));
+      CHECK(std::equal(tag.begin(), tag.end(), want_tag.begin()));
+      bytes buf = pt;
+      REQUIRE(warm.encrypt(nonce, aad, buf, buf, tag));
+      CHECK(buf == out);
+      CHECK(warm.decrypt(nonce, aad, buf, tag, buf));
+      CHECK(buf == pt);
+      bytes dec(n, 0xaa);
+      CHECK(warm.decrypt(nonce, aad, want_ct, want_tag, dec));
+      CHECK(dec == pt);
+      // A truncated tag (12 bytes) verifies; a forged one fails and zeroes.
+      CHECK(warm.decrypt_truncated_tag(nonce, aad, want_ct, want_tag.first(12), dec));
+      CHECK(dec == pt);
+      std::array<std::uint8_t, 16> bad{};
+      std::copy(want_tag.begin(), want_tag.end(), bad.begin());
+      bad[r.below(16)] ^= static_cast<std::uint8_t>(1u << r.below(8));
+      std::fill(dec.begin(), dec.end(), std::uint8_t{0xaa});
+      CHECK_FALSE(warm.decrypt(nonce, aad, want_ct, bad, dec));
+      CHECK(dec == bytes(n, 0));
+      buf.assign(want_ct.begin(), want_ct.end());
+      CHECK_FALSE(warm.decrypt(nonce, aad, buf, bad, buf));
+      CHECK(buf == bytes(n, 0));
+      if (n != 0) {  // a flipped ciphertext bit
+        bytes c2(want_ct.begin(), want_ct.end());
+        c2[r.below(n)] ^= 0x10;
+        CHECK_FALSE(warm.decrypt(nonce, aad, c2, want_tag, dec));
+        CHECK(dec == bytes(n, 0));
+      }
+      if (!aad.empty()) {  // a flipped AAD bit
+        bytes a2 = aad;
+        a2[r.below(a2.size())] ^= 0x01;
+        CHECK_FALSE(warm.decrypt(nonce, a2, want_ct, want_tag, dec));
+      }
     }
   }
 }

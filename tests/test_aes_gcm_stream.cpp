@@ -371,3 +371,56 @@ TEST_CASE("gcm stream: SP 800-38D length limits", "[gcm][stream][limits]") {
   STATIC_REQUIRE(s::within(max_aad - 1, 1, max_aad));
   STATIC_REQUIRE(!s::within(max_aad, 1, max_aad));
 }
+
+// Several updates of 8 KiB or more through one stream (vaes_avx2 makes
+// H^17..H^32 on the first and keeps them for the others), mixed with short
+// and odd-sized ones, in both directions; a stream object of only short
+// updates; each equals the one-shot portable result.
+TEST_CASE("gcm stream: many long updates (the stream keeps H^17..H^32) on every kernel", "[gcm][stream]") {
+  test::rng r(0x4b17);
+  INFO("rng seed " << r.seed());
+  std::array<std::uint8_t, 32> key{};
+  r.fill(key);
+  const std::size_t pieces[] = {8192, 100, 16384 + 17, 3, 9000, 8191, 40000, 8192, 13};
+  std::size_t total = 0;
+  for (const std::size_t p : pieces) total += p;
+  const bytes nonce = r.bytes(12), aad = r.bytes(20), pt = r.bytes(total);
+  const bytes want = gcm(key, e2ee::aes_gcm_impl::portable).seal(nonce, aad, pt);
+  for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+    INFO("kernel " << test::name(impl));
+    const gcm g(key, impl);
+    for (int round = 0; round < 2; ++round) {  // a second stream on the same key object
+      gcm::encryptor e(g, nonce, aad);
+      gcm::decryptor d(g, nonce, aad);
+      bytes out(total + 16), back(total);
+      bool ok = true;
+      std::size_t at = 0;
+      for (const std::size_t p : pieces) {
+        ok = e.update(cspan(pt).subspan(at, p), std::span<std::uint8_t>(out).subspan(at, p)) && ok;
+        at += p;
+      }
+      ok = e.finish(std::span<std::uint8_t>(out).last<16>()) && ok;
+      CHECK(ok);
+      CHECK(out == want);
+      at = 0;
+      for (const std::size_t p : pieces) {
+        ok = d.update(cspan(want).subspan(at, p), std::span<std::uint8_t>(back).subspan(at, p)) && ok;
+        at += p;
+      }
+      CHECK(ok);
+      CHECK(d.finish(cspan(want).last<16>()));
+      CHECK(back == pt);
+    }
+    // Only short updates.
+    const bytes small = r.bytes(3000);
+    const bytes want_small = gcm(key, e2ee::aes_gcm_impl::portable).seal(nonce, aad, small);
+    gcm::encryptor e(g, nonce, aad);
+    bytes out(small.size() + 16);
+    bool ok = true;
+    for (std::size_t at = 0; at < small.size(); at += 300)
+      ok = e.update(cspan(small).subspan(at, 300), std::span<std::uint8_t>(out).subspan(at, 300)) && ok;
+    ok = e.finish(std::span<std::uint8_t>(out).last<16>()) && ok;
+    CHECK(ok);
+    CHECK(out == want_small);
+  }
+}

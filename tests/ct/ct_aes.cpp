@@ -94,6 +94,16 @@ void check_gcm(e2ee::aes_gcm_impl impl) {
         bool ok_bad = g.decrypt(nonce, aad, c2, bad_tag, p2);
         publish(ok_good);
         publish(ok_bad);
+        // Once more with the key object's powers cache filled (the first
+        // call made its powers, the second filled the cache): the
+        // short-message path reads it.
+        bytes ct2(n);
+        std::array<std::uint8_t, 16> tag2{};
+        bool ok2 = g.encrypt(nonce, aad, pt, ct2, tag2);
+        publish(ok2);
+        unpoison(ct2);
+        unpoison(tag2);
+        expect(ok2 && ct2 == want_ct && tag2 == want_tag, what + ": encrypt, powers cached");
 
         // encrypt_once / decrypt_once (no key object; the register-only path
         // for 12-byte nonces up to 128 bytes), same secrets.

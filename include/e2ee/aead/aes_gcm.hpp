@@ -238,6 +238,10 @@ class aes256_gcm {
       zero(tag_out);
       return false;
     }
+#if E2EE_HAVE_X86_KERNELS
+    if (!std::is_constant_evaluated() && crypt_short(true, nonce, aad, plaintext, ciphertext_out, tag_out.data()))
+      return true;
+#endif
     crypt(true, nonce, aad, plaintext, ciphertext_out, tag_out.data());
     return true;
   }
@@ -272,7 +276,10 @@ class aes256_gcm {
       return false;
     }
     std::array<std::uint8_t, tag_size> expected{};
-    crypt(false, nonce, aad, ciphertext, plaintext_out, expected.data());
+#if E2EE_HAVE_X86_KERNELS
+    if (std::is_constant_evaluated() || !crypt_short(false, nonce, aad, ciphertext, plaintext_out, expected.data()))
+#endif
+      crypt(false, nonce, aad, ciphertext, plaintext_out, expected.data());
     const bool ok = ct::equal_mask(expected.data(), tag.data(), t).declassify();  // public verdict
     e2ee::wipe(expected);
     if (!ok) zero(plaintext_out);
@@ -286,6 +293,10 @@ class aes256_gcm {
     if (!arguments_ok(nonce, aad, plaintext, plaintext)) return {};
     std::vector<std::uint8_t> out(plaintext.size() + tag_size);
     const std::span<std::uint8_t> all(out);
+#if E2EE_HAVE_X86_KERNELS
+    if (crypt_short(true, nonce, aad, plaintext, all.first(plaintext.size()), out.data() + plaintext.size()))
+      return out;
+#endif
     crypt(true, nonce, aad, plaintext, all.first(plaintext.size()), out.data() + plaintext.size());
     return out;
   }
@@ -394,7 +405,38 @@ class aes256_gcm {
     }
   }
 
-  // crypt: the one dispatch point. Arguments were checked.
+#if E2EE_HAVE_X86_KERNELS
+  // crypt_short: the x86 kernels' short-message path (detail::gcm_short_clmul:
+  // 12-byte nonce, at most 128 bytes of text and of AAD), outside crypt so
+  // that a short call does not pay for crypt's frame. false (nothing done)
+  // when it does not apply, or when this call is the one that fills the
+  // powers cache (crypt does that). Arguments were checked.
+  bool crypt_short(bool encrypt, std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> aad,
+                   std::span<const std::uint8_t> in, std::span<std::uint8_t> out, std::uint8_t* tag) const noexcept {
+    if (impl_ == aes_gcm_impl::portable || impl_ == aes_gcm_impl::armv8 || nonce.size() != nonce_size ||
+        in.size() > detail::gcm_short_max_text || aad.size() > detail::gcm_short_max_aad)
+      return false;
+    const std::uint8_t state = powers_state_.load(std::memory_order_acquire);
+    if (state == powers_used) return false;
+    if (state == powers_none) mark_used();
+    const detail::gcm_hkey hkey{h_powers(), state == powers_ready ? powers_cache_.data() : nullptr, nullptr};
+    detail::gcm_short_clmul(enc_keys(), hkey, nonce.data(), aad.data(), aad.size(), in.data(), out.data(), in.size(),
+                            encrypt, tag);
+    return true;
+  }
+
+  // mark_used: the powers cache's state none -> used, and only from none. (A
+  // plain store of "used" by a call that read "none" could overwrite the
+  // "filling" or "ready" another thread set meanwhile, and let a second call
+  // write the cache while others read it.)
+  void mark_used() const noexcept {
+    std::uint8_t expected = powers_none;
+    powers_state_.compare_exchange_strong(expected, powers_used, std::memory_order_relaxed);
+  }
+#endif
+
+  // crypt: the dispatch point of every call crypt_short does not take.
+  // Arguments were checked.
   constexpr void crypt(bool encrypt, std::span<const std::uint8_t> nonce, std::span<const std::uint8_t> aad,
                        std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                        std::uint8_t* tag) const noexcept {
@@ -415,7 +457,7 @@ class aes256_gcm {
         const std::uint8_t state = powers_state_.load(std::memory_order_acquire);
         detail::gcm_hkey hkey{h_powers(), state == powers_ready ? powers_cache_.data() : nullptr, nullptr};
         if (state == powers_none) {
-          powers_state_.store(powers_used, std::memory_order_relaxed);
+          mark_used();
         } else if (state == powers_used) {
           std::uint8_t expected = powers_used;
           if (powers_state_.compare_exchange_strong(expected, powers_filling, std::memory_order_relaxed))
@@ -515,9 +557,10 @@ class aes256_gcm {
   // on this key and published by powers_state_ (none -> used -> filling ->
   // ready; a call that sees "ready" with acquire ordering reads the cache,
   // any other makes its own powers; only the call that moved "used" to
-  // "filling" writes the cache). A key used for one message never pays for
-  // it (no atomic read-modify-write on the first call); a key kept for many
-  // messages pays once.
+  // "filling" writes the cache; each state is entered only from the one
+  // before it, by compare-and-swap). A key used for one message never makes
+  // the cache (one uncontended compare-and-swap on its first call); a key
+  // kept for many messages makes it once.
   static constexpr std::uint8_t powers_none = 0, powers_used = 1, powers_filling = 2, powers_ready = 3;
   static constexpr std::size_t cache_size = 7 * 16;
 

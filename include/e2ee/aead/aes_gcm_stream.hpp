@@ -128,11 +128,13 @@ namespace detail {
 }
 
 // gcm_stream_blocks_vaes: as gcm_stream_blocks_clmul, with 256-byte chunks
-// through the VAES kernel's stitched loop (gcm_vaes_bulk) first.
+// through the VAES kernel's stitched loop (gcm_vaes_bulk_run) first; hi and
+// hi_made: the stream's H^17..H^32 (gcm_vaes_bulk_run's keep and kept).
 [[E2EE_GCM_STREAM_VAES_TARGET]] inline void gcm_stream_blocks_vaes(const std::uint8_t* w, const std::uint8_t* j0,
                                                                    std::uint32_t ctr, std::uint8_t* y_bytes,
                                                                    const std::uint8_t* in, std::uint8_t* out,
-                                                                   std::size_t blocks, bool encrypt) noexcept {
+                                                                   std::size_t blocks, bool encrypt, std::uint8_t* hi,
+                                                                   bool* hi_made) noexcept {
   std::size_t len = 16 * blocks;
   if (len >= 256) {
     gcm_vaes_powers hp;
@@ -144,15 +146,7 @@ namespace detail {
     __m256i c = _mm256_add_epi32(_mm256_broadcastsi128_si256(c0), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
     __m128i y = gcm_bswap(aesni_load(y_bytes));
     const std::size_t before = len;
-    gcm_vaes_powers_hi hi;
-    const bool pairs = len >= gcm_vaes_pairs_min;
-    if (pairs) gcm_vaes_powers_hi_init(hp, hi);
-    if (encrypt) {
-      gcm_vaes_bulk<true>(rk, hp, pairs ? &hi : nullptr, c, y, in, out, len);
-    } else {
-      gcm_vaes_bulk<false>(rk, hp, pairs ? &hi : nullptr, c, y, in, out, len);
-    }
-    if (pairs) secure_wipe(&hi, sizeof hi);
+    gcm_vaes_bulk_run(rk, hp, hi, hi_made, c, y, in, out, len, encrypt);
     ctr += static_cast<std::uint32_t>((before - len) / 16);
     aesni_store(y_bytes, gcm_bswap(y));
   }
@@ -396,7 +390,7 @@ class gcm_stream {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       if (k_.impl == aes_gcm_impl::vaes_avx2) {
-        gcm_stream_blocks_vaes(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
+        gcm_stream_blocks_vaes(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt, hi_.data(), &hi_made_);
       } else {
         gcm_stream_blocks_clmul(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       }
@@ -437,6 +431,10 @@ class gcm_stream {
   }
 
   constexpr void clear() noexcept {
+#if E2EE_HAVE_X86_KERNELS
+    if (hi_made_) secure_wipe(hi_.data(), hi_.size());  // only made at run time (x86())
+    hi_made_ = false;
+#endif
     e2ee::wipe(j0_);
     e2ee::wipe(y_);
     e2ee::wipe(buf_);
@@ -454,6 +452,14 @@ class gcm_stream {
   std::uint32_t ctr_ = 0;  // counter word of the last keystream block made
   std::size_t pos_ = 0;
   phase phase_ = phase::aad;
+#if E2EE_HAVE_X86_KERNELS
+  // vaes_avx2: H^17..H^32 for the bulk loop's 32-block groups, made by the
+  // first update of at least gcm_vaes_pairs_min bytes (a stream of short
+  // updates never makes them), kept for the later ones, wiped by clear().
+  // Not initialised: written before it is read.
+  alignas(32) std::array<std::uint8_t, gcm_vaes_powers_hi_bytes> hi_;
+  bool hi_made_ = false;
+#endif
 };
 
 }  // namespace detail

@@ -360,6 +360,39 @@ template <bool Encrypt>
   if constexpr (Encrypt) y = gcm_vaes_ghash_group(hp, y, g, 16);
 }
 
+// gcm_vaes_bulk_run: gcm_vaes_bulk (Encrypt as encrypt) for len >= 256,
+// with H^17..H^32 from gcm_vaes_pairs_min bytes on: taken from `keep` (a
+// stream's gcm_vaes_powers_hi_bytes bytes, 32-byte aligned, made there on
+// first use, *kept then set; the owner wipes them) or, with keep == nullptr,
+// made here and wiped.
+inline constexpr std::size_t gcm_vaes_powers_hi_bytes = sizeof(gcm_vaes_powers_hi);
+[[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_bulk_run(const __m256i* rk, const gcm_vaes_powers& hp,
+                                                                       std::uint8_t* keep, bool* kept, __m256i& ctr,
+                                                                       __m128i& y, const std::uint8_t*& in,
+                                                                       std::uint8_t*& out, std::size_t& len,
+                                                                       bool encrypt) noexcept {
+  gcm_vaes_powers_hi local;
+  gcm_vaes_powers_hi* hi = nullptr;
+  if (len >= gcm_vaes_pairs_min) {
+    if (keep != nullptr) {
+      hi = reinterpret_cast<gcm_vaes_powers_hi*>(keep);
+      if (!*kept) {
+        gcm_vaes_powers_hi_init(hp, *hi);
+        *kept = true;
+      }
+    } else {
+      gcm_vaes_powers_hi_init(hp, local);
+      hi = &local;
+    }
+  }
+  if (encrypt) {
+    gcm_vaes_bulk<true>(rk, hp, hi, ctr, y, in, out, len);
+  } else {
+    gcm_vaes_bulk<false>(rk, hp, hi, ctr, y, in, out, len);
+  }
+  if (hi == &local) secure_wipe(&local, sizeof local);
+}
+
 // gcm_vaes_feed: GHASH input gathered into whole groups (AAD remainder, last
 // ciphertext blocks, length block), one reduction per group.
 struct gcm_vaes_feed {
@@ -414,15 +447,7 @@ struct gcm_vaes_feed {
 
   if (len >= 256) {
     gcm_vaes_flush(f, hp, y);
-    gcm_vaes_powers_hi hi;
-    const bool pairs = len >= gcm_vaes_pairs_min;
-    if (pairs) gcm_vaes_powers_hi_init(hp, hi);
-    if (encrypt) {
-      gcm_vaes_bulk<true>(rk, hp, pairs ? &hi : nullptr, ctr, y, in, out, len);
-    } else {
-      gcm_vaes_bulk<false>(rk, hp, pairs ? &hi : nullptr, ctr, y, in, out, len);
-    }
-    if (pairs) secure_wipe(&hi, sizeof hi);
+    gcm_vaes_bulk_run(rk, hp, nullptr, nullptr, ctr, y, in, out, len, encrypt);
   }
 
   // The last 0..255 bytes and E_K(J0): one batch, one AES latency.
