@@ -43,6 +43,12 @@ bool have_mulx() {
   return false;
 }
 
+bool have_avx2() {
+  if (e2ee::cpu::features().avx2) return true;
+  WARN("CPU without AVX2 (or disabled): AVX2 comb selection not tested");
+  return false;
+}
+
 // Edge scalars: 0, 1, 2, L-1, L, L+1, 2^252, 2^255-1, all bytes 0x80, and a
 // clamped value with every other bit set.
 std::vector<bytes32> edge_scalars() {
@@ -122,10 +128,18 @@ TEST_CASE("ed25519 mulx_adx: fixed-base comb, encode and Montgomery u against po
   }
   for (std::size_t i = 0; i < scalars.size(); ++i) {
     INFO("scalar " << i << " " << test::hex(scalars[i]));
-    const gm::p3 a = gm::scalarmult_base(scalars[i]);
+    const gm::p3 a = gm::scalarmult_base(scalars[i], false);
     const pg::p3 b = pg::scalarmult_base(scalars[i]);
     const bytes32 enc = pg::encode(b);
     REQUIRE(gm::encode(a) == enc);
+    if (have_avx2()) {  // the AVX2 comb gives the same X, Y, Z, T modulo p
+      const gm::p3 v = gm::scalarmult_base(scalars[i], true);
+      REQUIRE(fm::to_bytes(v.x) == fm::to_bytes(a.x));
+      REQUIRE(fm::to_bytes(v.y) == fm::to_bytes(a.y));
+      REQUIRE(fm::to_bytes(v.z) == fm::to_bytes(a.z));
+      REQUIRE(fm::to_bytes(v.t) == fm::to_bytes(a.t));
+      REQUIRE(gm::encode(v) == enc);
+    }
     REQUIRE(encode_portable(a) == enc);
     // the X25519 public key: u = (Z + Y)/(Z - Y)
     const f::tight u = f::mul(f::carry(f::add(b.z, b.y)), f::invert(f::carry(f::sub(b.z, b.y))));
@@ -144,6 +158,58 @@ TEST_CASE("ed25519 mulx_adx: fixed-base comb, encode and Montgomery u against po
     REQUIRE(pg::scalarmult_base_encoded(s) == want);
     REQUIRE(e2ee::x25519::public_key(s) ==
             e2ee::x25519::scalarmult(e2ee::x25519_impl::portable, s, e2ee::x25519::base_point));
+  }
+}
+
+TEST_CASE("ed25519 mulx_adx: AVX2 comb selection equals the scalar one, and its dispatch",
+          "[ed25519][mulx_adx][avx2]") {
+  if (!have_mulx()) return;
+  if (have_avx2()) {
+    // every row, every digit in [-8, 8], into an output holding garbage:
+    // select_avx2 gives |d|·P with y+x and y-x exchanged when d < 0 and the
+    // sign mask; madd_signed_avx2 then adds d·P (compared modulo p with
+    // madd of the scalar selection, from a random point)
+    test::rng r(0x5e1);
+    INFO("seed " << r.seed());
+    bytes32 k = random32(r);
+    k[31] = static_cast<std::uint8_t>(k[31] & 0x7f);
+    const gm::p3 p = gm::scalarmult_base(k, false);
+    for (std::size_t i = 0; i < 32; ++i)
+      for (int d = -8; d <= 8; ++d) {
+        INFO("row " << i << " digit " << d);
+        const gm::niels want = gm::select(gm::comb_table[i], static_cast<std::int8_t>(d));
+        const gm::niels mag = gm::select(gm::comb_table[i], static_cast<std::int8_t>(d < 0 ? -d : d));
+        gm::niels got{};
+        got.y_plus_x.v.fill(0x5a5a5a5a5a5a5a5aULL);
+        got.xy2d.v.fill(~0ULL);
+        const std::uint64_t neg = gm::select_avx2(got, gm::comb_table[i], static_cast<std::int8_t>(d));
+        REQUIRE(neg == (d < 0 ? ~0ULL : 0ULL));
+        REQUIRE(got.y_plus_x.v == want.y_plus_x.v);
+        REQUIRE(got.y_minus_x.v == want.y_minus_x.v);
+        REQUIRE(got.xy2d.v == mag.xy2d.v);
+        const gm::p3 a = gm::to_p3(gm::madd(p, want));
+        const gm::p3 b = gm::to_p3(gm::madd_signed_avx2(p, got, neg));
+        REQUIRE(fm::to_bytes(a.x) == fm::to_bytes(b.x));
+        REQUIRE(fm::to_bytes(a.y) == fm::to_bytes(b.y));
+        REQUIRE(fm::to_bytes(a.z) == fm::to_bytes(b.z));
+        REQUIRE(fm::to_bytes(a.t) == fm::to_bytes(b.t));
+      }
+  }
+  // the default argument follows the CPU features: with AVX2 disabled the
+  // public calls take the scalar selection and still give the right keys
+  test::rng r(0xa2);
+  INFO("seed " << r.seed());
+  for (const char* disable : {"avx2", ""}) {
+    const test::force_cpu use(disable);
+    INFO("E2EE_CPU_DISABLE=" << disable);
+    if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) continue;
+    for (int i = 0; i < 20; ++i) {
+      bytes32 s = random32(r);
+      s[31] = static_cast<std::uint8_t>(s[31] & 0x7f);
+      REQUIRE(pg::scalarmult_base_encoded(s) == pg::encode(pg::scalarmult_base(s)));
+      REQUIRE(e2ee::x25519::public_key(s) ==
+              e2ee::x25519::scalarmult(e2ee::x25519_impl::portable, s, e2ee::x25519::base_point));
+    }
   }
 }
 

@@ -8477,9 +8477,12 @@ E2EE_ED_MULX inline void cneg(niels& a, ct::mask<std::uint64_t> m) noexcept {
 //   divstep(δ, f, g) = (1 - δ, g, (g - f)/2)  if δ > 0 and g odd,
 //                      (1 + δ, f, (g + f)/2)  if g odd,
 //                      (1 + δ, f, g/2)        otherwise,
-// from δ = 1, f = p, g = a (reduced); after 738 steps (their bound for
-// 255-bit inputs) g = 0 and f = ±1, and the tracked d with d·a ≡ f (mod p)
-// gives the inverse ±d. The steps run in 12 batches of 62 on the low 64
+// with the "half-delta" start δ = 1/2 (P. Wuille's variant in
+// libsecp256k1's safegcd notes, whose computed bound is 590 steps for any
+// modulus and input below 2^256; the paper's δ = 1 needs 738 for 255 bits),
+// f = p, g = a (reduced): then g = 0 and f = ±1, and the tracked d with
+// d·a ≡ f (mod p) gives the inverse ±d. The steps run in 10 batches of 62
+// (620 >= 590) on the low 64
 // bits of f and g (a batch's decisions depend only on those), each
 // producing a 2x2 matrix with 2^62·(f', g') = M·(f, g); the matrices are
 // then applied to the full f, g (exact division by 2^62) and to d, e
@@ -8506,40 +8509,76 @@ struct matrix {
   std::int64_t u, v, q, r;
 };
 
-// batch: 62 divsteps on the low bits of f and g; updates δ.
-inline matrix batch(std::int64_t& delta, std::uint64_t f, std::uint64_t g) noexcept {
-  std::uint64_t u = 1, v = 0, q = 0, r = 1;
-  std::uint64_t d = static_cast<std::uint64_t>(delta);
-  for (int i = 0; i < 62; ++i) {
-    const std::uint64_t g_odd = ct::value_barrier(0 - (g & 1));
-    const std::uint64_t swap = g_odd & static_cast<std::uint64_t>(static_cast<std::int64_t>(0 - d) >> 63);  // δ > 0
-    // if swap: (δ, f, g) = (-δ, g, -f), (u, v, q, r) = (q, r, -u, -v)
-    d = (d ^ swap) - swap;
-    std::uint64_t t = (f ^ g) & swap;
-    f ^= t;
-    g ^= t;
-    g = (g ^ swap) - swap;
-    t = (u ^ q) & swap;
-    u ^= t;
-    q ^= t;
-    q = (q ^ swap) - swap;
-    t = (v ^ r) & swap;
-    v ^= t;
-    r ^= t;
-    r = (r ^ swap) - swap;
-    // if g odd: g += f (with its row)
-    g += f & g_odd;
-    q += u & g_odd;
-    r += v & g_odd;
-    // g /= 2, the f row doubles (the matrix is scaled by 2 each step)
-    g >>= 1;
-    u <<= 1;
-    v <<= 1;
-    d += 1;
-  }
-  delta = static_cast<std::int64_t>(d);
-  return {static_cast<std::int64_t>(u), static_cast<std::int64_t>(v), static_cast<std::int64_t>(q),
-          static_cast<std::int64_t>(r)};
+// batch: 62 steps on the low 64 bits of f and g (a step's decision reads
+// bit 0 of g only, so 62 steps need the low 63 bits); updates η = δ - 1/2.
+// One step, with odd = (g odd) and swap = (g odd and η >= 0):
+//   g' = swap ? g - f : odd ? g + f : g,  f' = swap ? g : f,
+//   q' = swap ? q - u : odd ? q + u : q,  u' = swap ? q : u   (r, v alike),
+//   η' = swap ? -η : η + 1  (δ' = 1 - δ or 1 + δ),
+//   then g' /= 2 and u', v' double (the matrix is scaled by 2 per step).
+// One asm block: f, g, η with CMOV (the three candidates are computed first,
+// so g's chain is test, two CMOVs and a shift), the matrix rows (u, v) and
+// (q, r) in SSE2 registers updated by masks. CMOV and the mask arithmetic
+// take the same time whatever the data; the loop count is fixed.
+inline matrix batch(std::int64_t& eta, std::uint64_t f, std::uint64_t g) noexcept {
+  typedef std::uint64_t u64x2 __attribute__((vector_size(16)));
+  auto e = static_cast<std::uint64_t>(eta);
+  u64x2 uv{1, 0}, qr{0, 1}, xo, xs, xt, xq;
+  std::uint64_t gp, gm, en, nn, gn, m1, m2;
+  std::uint32_t count = 62;
+  __asm__(
+      "movq %[e], %[nn]\n\t"
+      "notq %[nn]\n\t"
+      "shrq $63, %[nn]\n\t"  // nn = 1 if η >= 0, else 0
+      "1:\n\t"
+      "leaq (%[g],%[f]), %[gp]\n\t"  // g + f
+      "movq %[g], %[gm]\n\t"
+      "subq %[f], %[gm]\n\t"  // g - f
+      "movq %[e], %[en]\n\t"
+      "negq %[en]\n\t"            // -η
+      "leaq 1(%[e]), %[e]\n\t"    // η + 1
+      "movq %[g], %[m1]\n\t"
+      "andq $1, %[m1]\n\t"
+      "negq %[m1]\n\t"  // odd mask
+      "movq %[g], %[m2]\n\t"
+      "andq %[nn], %[m2]\n\t"
+      "negq %[m2]\n\t"  // swap mask
+      "movq %[g], %[gn]\n\t"
+      "testq $1, %[g]\n\t"
+      "cmovneq %[gp], %[gn]\n\t"
+      "testq %[nn], %[g]\n\t"  // swap
+      "cmovneq %[gm], %[gn]\n\t"
+      "cmovneq %[g], %[f]\n\t"
+      "cmovneq %[en], %[e]\n\t"
+      "shrq $1, %[gn]\n\t"
+      "movq %[gn], %[g]\n\t"
+      "movq %[e], %[nn]\n\t"
+      "notq %[nn]\n\t"
+      "shrq $63, %[nn]\n\t"
+      "movq %[m1], %[xo]\n\t"
+      "punpcklqdq %[xo], %[xo]\n\t"
+      "movq %[m2], %[xs]\n\t"
+      "punpcklqdq %[xs], %[xs]\n\t"
+      "movdqa %[qr], %[xq]\n\t"  // the old (q, r)
+      "movdqa %[uv], %[xt]\n\t"
+      "pand %[xo], %[xt]\n\t"
+      "pxor %[xs], %[xt]\n\t"
+      "psubq %[xs], %[xt]\n\t"
+      "paddq %[xt], %[qr]\n\t"  // (q, r) ± (u, v) or unchanged
+      "pxor %[uv], %[xq]\n\t"
+      "pand %[xs], %[xq]\n\t"
+      "pxor %[xq], %[uv]\n\t"  // (u, v) = old (q, r) if swap
+      "psllq $1, %[uv]\n\t"
+      "decl %[count]\n\t"
+      "jnz 1b\n\t"
+      : [f] "+r"(f), [g] "+r"(g), [e] "+r"(e), [count] "+r"(count), [uv] "+x"(uv), [qr] "+x"(qr),
+        [gp] "=&r"(gp), [gm] "=&r"(gm), [en] "=&r"(en), [nn] "=&r"(nn), [gn] "=&r"(gn), [m1] "=&r"(m1),
+        [m2] "=&r"(m2), [xo] "=&x"(xo), [xs] "=&x"(xs), [xt] "=&x"(xt), [xq] "=&x"(xq)
+      :
+      : "cc");
+  eta = static_cast<std::int64_t>(e);
+  return {static_cast<std::int64_t>(uv[0]), static_cast<std::int64_t>(uv[1]), static_cast<std::int64_t>(qr[0]),
+          static_cast<std::int64_t>(qr[1])};
 }
 
 __extension__ using i128 = __int128;
@@ -8599,14 +8638,14 @@ E2EE_ED_MULX inline void invert_divsteps(fe64& r, const fe64& a) noexcept {
   g[3] = static_cast<std::int64_t>(((x.v[2] >> 58) | (x.v[3] << 6)) & ds::m62);
   g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
   e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
-  std::int64_t delta = 1;
-  for (int i = 0; i < 12; ++i) {  // 744 >= 738 divsteps
-    const ds::matrix m = ds::batch(delta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
+  std::int64_t eta = 0;           // δ = 1/2
+  for (int i = 0; i < 10; ++i) {  // 620 >= 590 steps
+    const ds::matrix m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
                                    static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
     ds::apply_fg(m, f, g);
     ds::apply_de(m, d, e);
   }
-  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 13p:
+  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 11p:
   // d·f + 16p is positive and < 2^260; then four 64-bit words and the
   // bits above 2^256 folded back (2^256 ≡ 38).
   const std::uint64_t neg = static_cast<std::uint64_t>(f[4] >> 63);  // all ones iff f < 0
@@ -8829,33 +8868,117 @@ inline niels select(const std::array<niels, 8>& t, std::int8_t digit) noexcept {
   return r;
 }
 
-// scalarmult_base: a·B for a secret 32-byte scalar a < 2^255, by the comb of
+// select_avx2: |digit|·P from a comb row with 256-bit vectors (a niels
+// entry is three of them), with y+x and y-x exchanged when the digit is
+// negative; returns the sign as a mask (all ones if negative). The
+// magnitude is broadcast once, each entry's mask is one vector compare, and
+// the entry is ANDed with it and ORed in: every entry read, no branch on the
+// digit. The caller applies the rest of the sign (-xy2d) to the addition's
+// result instead (madd_signed_avx2). Written with the compilers' vector
+// extensions, so no intrinsics header is needed; the vector work runs on the
+// FP ports, beside the MULX/ADX chain of the additions.
+namespace vec {
+typedef std::uint64_t u64x4 __attribute__((vector_size(32)));
+}  // namespace vec
+[[gnu::target("avx2")]] inline std::uint64_t select_avx2(niels& out, const std::array<niels, 8>& t,
+                                                         std::int8_t digit) noexcept {
+  using vec::u64x4;
+  std::uint64_t negative = 0, magnitude = 0;
+  pg::digit_sign_magnitude(digit, negative, magnitude);
+  u64x4 mag{magnitude, magnitude, magnitude, magnitude};
+  __asm__("" : "+x"(mag));  // value barrier: the compares below stay masks
+  const u64x4 id{1, 0, 0, 0};
+  const u64x4 m0 = reinterpret_cast<u64x4>(mag == u64x4{0, 0, 0, 0});
+  u64x4 yp = id & m0, ym = id & m0, xy{0, 0, 0, 0};
+  for (std::size_t j = 0; j < 8; ++j) {
+    const std::uint64_t k = j + 1;
+    const u64x4 m = reinterpret_cast<u64x4>(mag == u64x4{k, k, k, k});
+    u64x4 a, b, c;
+    __builtin_memcpy(&a, t[j].y_plus_x.v.data(), 32);
+    __builtin_memcpy(&b, t[j].y_minus_x.v.data(), 32);
+    __builtin_memcpy(&c, t[j].xy2d.v.data(), 32);
+    yp |= a & m;
+    ym |= b & m;
+    xy |= c & m;
+  }
+  const std::uint64_t nm = 0 - negative;
+  u64x4 neg{nm, nm, nm, nm};
+  __asm__("" : "+x"(neg));
+  const u64x4 sw = (yp ^ ym) & neg;
+  yp ^= sw;
+  ym ^= sw;
+  __builtin_memcpy(out.y_plus_x.v.data(), &yp, 32);
+  __builtin_memcpy(out.y_minus_x.v.data(), &ym, 32);
+  __builtin_memcpy(out.xy2d.v.data(), &xy, 32);
+  return nm;
+}
+
+// madd_signed_avx2: P + Q for Q = (y-x, y+x, xy2d) as select_avx2 leaves it
+// and its sign mask: P - Q' for Q' = (y+x, y-x, xy2d) is madd's formula with
+// c = T·xy2d negated, i.e. with Z and T of the result exchanged (Z = D + c,
+// T = D - c). The exchange is by mask, in vectors. Equal to madd of the
+// negated point modulo p (the limbs may differ).
+[[gnu::target("bmi2,adx,avx2")]] inline p1p1 madd_signed_avx2(const p3& p, const niels& q,
+                                                             std::uint64_t negative) noexcept {
+  using vec::u64x4;
+  p1p1 r = madd(p, q);
+  u64x4 neg{negative, negative, negative, negative}, z, t;
+  __asm__("" : "+x"(neg));
+  __builtin_memcpy(&z, r.z.v.data(), 32);
+  __builtin_memcpy(&t, r.t.v.data(), 32);
+  const u64x4 sw = (z ^ t) & neg;
+  z ^= sw;
+  t ^= sw;
+  __builtin_memcpy(r.z.v.data(), &z, 32);
+  __builtin_memcpy(r.t.v.data(), &t, 32);
+  return r;
+}
+
+// comb: a·B for a secret 32-byte scalar a < 2^255, by the comb of
 // pg::scalarmult_base (64 masked selections and mixed additions, 4
-// doublings). Constant time in a; digits and selections wiped.
-E2EE_ED_MULX inline p3 scalarmult_base(std::span<const std::uint8_t, 32> a) noexcept {
+// doublings), with select or select_avx2. Constant time in a; digits and
+// selections wiped. Inlined into the two entry points below, each compiled
+// for its instruction set.
+template <bool Avx2>
+[[gnu::always_inline]] inline p3 comb(std::span<const std::uint8_t, 32> a) noexcept {
   auto e = pg::signed_radix16(a);
   p3 acc = identity;
   niels c = niels_identity;
   p1p1 r;
-  for (std::size_t i = 1; i < 64; i += 2) {
-    c = select(comb_table[i / 2], e[i]);
-    r = madd(acc, c);
+  std::uint64_t negative = 0;
+  const auto step = [&](std::size_t i) {
+    if constexpr (Avx2) {
+      negative = select_avx2(c, comb_table[i / 2], e[i]);
+      r = madd_signed_avx2(acc, c, negative);
+    } else {
+      c = select(comb_table[i / 2], e[i]);
+      r = madd(acc, c);
+    }
     acc = to_p3(r);
-  }
+  };
+  for (std::size_t i = 1; i < 64; i += 2) step(i);
   p2 q = to_p2(dbl(to_p2(acc)));
   q = to_p2(dbl(q));
   q = to_p2(dbl(q));
   acc = to_p3(dbl(q));
-  for (std::size_t i = 0; i < 64; i += 2) {
-    c = select(comb_table[i / 2], e[i]);
-    r = madd(acc, c);
-    acc = to_p3(r);
-  }
+  for (std::size_t i = 0; i < 64; i += 2) step(i);
   e2ee::wipe(c);
   e2ee::wipe(e);
   e2ee::wipe(q);
   e2ee::wipe(r);
+  e2ee::wipe(negative);
   return acc;
+}
+E2EE_ED_MULX inline p3 scalarmult_base_scalar(std::span<const std::uint8_t, 32> a) noexcept { return comb<false>(a); }
+[[gnu::target("bmi2,adx,avx2"), gnu::flatten]] inline p3 scalarmult_base_avx2(
+    std::span<const std::uint8_t, 32> a) noexcept {
+  return comb<true>(a);
+}
+
+// scalarmult_base: a·B (see comb); `avx2` (public: the CPU's features)
+// picks the AVX2 selections.
+inline p3 scalarmult_base(std::span<const std::uint8_t, 32> a, bool avx2 = cpu::features().avx2) noexcept {
+  return avx2 ? scalarmult_base_avx2(a) : scalarmult_base_scalar(a);
 }
 
 // ---- variable-time multi-scalar multiplication (verification only) ----

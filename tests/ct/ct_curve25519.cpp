@@ -230,21 +230,30 @@ void check_edwards_mulx() {
   scalars[4].fill(0xff);
   scalars[4][31] = 0x7f;
   scalars[5] = x25519::detail::clamp(pattern<32>(9));
-  for (const auto& a : scalars) {
-    const auto want = ge::encode(ge::scalarmult(ge::make_window_table(ge::base_point), a));
-    const key want_u = x25519::scalarmult(e2ee::x25519_impl::portable, a, x25519::base_point);
-    std::array<std::uint8_t, 32> s = a;
-    poison(s);
-    gm::p3 p = gm::scalarmult_base(s);
-    std::array<std::uint8_t, 32> enc = gm::encode(p);
-    key u = gm::montgomery_u(p);
-    unpoison(s);
-    publish(enc);
-    publish(u);
-    expect(enc == want, "ed25519 comb scalarmult_base + encode, mulx_adx");
-    // u of a·B equals X25519(a, 9) for a clamped a (scalars[5]); for the
-    // others X25519 clamps a first, so compare only where a is clamped.
-    if (a == scalars[5]) expect(u == want_u, "x25519 public key through the mulx_adx comb");
+  // both comb selections: scalar, and AVX2 (select_avx2, madd_signed_avx2)
+  // when the CPU has it (valgrind's CPUID shows AVX2)
+  for (const bool avx2 : {false, true}) {
+    if (avx2 && !e2ee::cpu::detect().avx2) {
+      std::printf("ct_curve25519: Edwards comb with AVX2 selection skipped (no AVX2)\n");
+      continue;
+    }
+    if (avx2) std::printf("ct_curve25519: Edwards comb with AVX2 selection (called directly)\n");
+    for (const auto& a : scalars) {
+      const auto want = ge::encode(ge::scalarmult(ge::make_window_table(ge::base_point), a));
+      const key want_u = x25519::scalarmult(e2ee::x25519_impl::portable, a, x25519::base_point);
+      std::array<std::uint8_t, 32> s = a;
+      poison(s);
+      gm::p3 p = gm::scalarmult_base(s, avx2);
+      std::array<std::uint8_t, 32> enc = gm::encode(p);
+      key u = gm::montgomery_u(p);
+      unpoison(s);
+      publish(enc);
+      publish(u);
+      expect(enc == want, "ed25519 comb scalarmult_base + encode, mulx_adx");
+      // u of a·B equals X25519(a, 9) for a clamped a (scalars[5]); for the
+      // others X25519 clamps a first, so compare only where a is clamped.
+      if (a == scalars[5]) expect(u == want_u, "x25519 public key through the mulx_adx comb");
+    }
   }
 #endif
 }
