@@ -4,13 +4,16 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <e2ee/protocol/session.hpp>
 
 #include "support/bytes.hpp"
 #include "support/rng.hpp"
+#include "support/session_fixture.hpp"
 
 namespace {
 
@@ -25,42 +28,13 @@ byte_vector numbered(const char* prefix, int n) {
   return text(s);
 }
 
-struct user {
-  proto::memory_store store;
-  proto::address addr;
-};
+// One user with its stores, Bob's bundle and the record bytes: the shared
+// session fixture.
+using user = test::party;
+using test::publish;
+using test::record_bytes;
 
-user make_user(test::rng& g, std::string name, std::uint32_t reg) {
-  auto id = proto::key_pair::generate(g);
-  REQUIRE(id.has_value());
-  return {proto::memory_store(std::move(*id), reg), proto::address{std::move(name), 1}};
-}
-
-// Bob publishes signed prekey `spk_id` and one-time prekey `opk_id` (if set).
-proto::pre_key_bundle publish(user& bob, test::rng& g, std::uint32_t spk_id, std::optional<std::uint32_t> opk_id) {
-  auto spk = proto::make_signed_pre_key(bob.store.identity_key_pair(), spk_id, 1000, g);
-  REQUIRE(spk.has_value());
-  proto::pre_key_bundle b;
-  b.registration_id = bob.store.local_registration_id();
-  b.signed_pre_key_id = spk_id;
-  b.signed_pre_key = spk->key.public_key;
-  b.signed_pre_key_signature = spk->signature;
-  b.identity_key = bob.store.identity_key_pair().public_key;
-  bob.store.store_signed_pre_key(std::move(*spk));
-  if (opk_id) {
-    auto k = proto::key_pair::generate(g);
-    REQUIRE(k.has_value());
-    b.pre_key_id = *opk_id;
-    b.pre_key = k->public_key;
-    bob.store.store_pre_key({*opk_id, std::move(*k)});
-  }
-  return b;
-}
-
-byte_vector record_bytes(const proto::memory_store& s, const proto::address& a) {
-  const auto r = s.load_session(a);
-  return r ? r->serialize() : byte_vector{};
-}
+user make_user(test::rng& g, std::string name, std::uint32_t reg) { return test::make_party(g, std::move(name), reg); }
 
 }  // namespace
 
