@@ -11,6 +11,9 @@
 //                                                             core (inline asm, no dependency chains)
 //   aes256_cbc_encrypt/<impl>/16384                 PKCS#7, result = ciphertext
 //   aes256_cbc_decrypt/<impl>/16384                 16384 bytes of plaintext inside
+//   aes256_cbc_{encrypt,decrypt}_kept_key/<impl>/16384  the same on a key expanded once
+//                                                   (aes256_cbc::encryptor / decryptor, restart(iv)
+//                                                   + finish into a kept buffer), as OpenSSL's rows
 //                                                   (impl vaes_avx2: VAESDEC on ymm for decryption)
 //
 // Results are ciphertext || tag (GCM) or the ciphertext / plaintext (CBC),
@@ -25,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bench_common.hpp"
@@ -153,6 +157,41 @@ struct e2ee_cbc_encrypt {
   std::array<std::uint8_t, key_size> key_;
   std::array<std::uint8_t, 16> iv_;
   bytes msg_, out_;
+};
+
+// The same on a key expanded once (aes256_cbc::encryptor / decryptor): a new
+// IV per message and a buffer allocated once, as the OpenSSL engine does
+// (its context keeps the key; each message sets the IV).
+template <bool Decrypt>
+struct e2ee_cbc_kept_key {
+  explicit e2ee_cbc_kept_key(e2ee::aes_impl impl)
+      : iv_(bench_iv()),
+        in_(Decrypt ? e2ee::aes256_cbc::encrypt(bench_key(), iv_, pattern(cbc_size), e2ee::aes_impl::portable)
+                    : pattern(cbc_size)),
+        out_(Decrypt ? in_.size() : e2ee::aes256_cbc::padded_size(in_.size())),
+        c_(bench_key(), iv_, impl) {}
+  bool operator()() noexcept {
+    const std::uint8_t* p = in_.data();
+    keep(p);
+    c_.restart(iv_);
+    bool ok = true;
+    if constexpr (Decrypt) {
+      const auto n = c_.finish(cspan(p, in_.size()), out_);
+      ok = n.has_value();
+      n_ = n.value_or(0);
+    } else {
+      ok = c_.finish(cspan(p, in_.size()), out_);
+      n_ = out_.size();
+    }
+    keep(out_);
+    return ok;
+  }
+  cspan result() const noexcept { return cspan(out_).first(n_); }
+
+  std::array<std::uint8_t, 16> iv_;
+  bytes in_, out_;
+  std::conditional_t<Decrypt, e2ee::aes256_cbc::decryptor, e2ee::aes256_cbc::encryptor> c_;
+  std::size_t n_ = 0;
 };
 
 struct e2ee_cbc_decrypt {
@@ -475,6 +514,14 @@ void register_cbc() {
       e2ee_cbc_decrypt e(impl);
       measure(st, e, cbc_size, plain, "e2ee");
     });
+    add("aes256_cbc_encrypt_kept_key", name, cbc_size, [impl, cipher](benchmark::State& st) {
+      e2ee_cbc_kept_key<false> e(impl);
+      measure(st, e, cbc_size, cipher, "e2ee");
+    });
+    add("aes256_cbc_decrypt_kept_key", name, cbc_size, [impl, plain](benchmark::State& st) {
+      e2ee_cbc_kept_key<true> e(impl);
+      measure(st, e, cbc_size, plain, "e2ee");
+    });
   }
 #if defined(E2EE_BENCH_OPENSSL)
   add("aes256_cbc_encrypt", "openssl", cbc_size, [cipher](benchmark::State& st) {
@@ -482,6 +529,15 @@ void register_cbc() {
     measure(st, e, cbc_size, cipher, "openssl");
   });
   add("aes256_cbc_decrypt", "openssl", cbc_size, [plain](benchmark::State& st) {
+    openssl_cbc e(false);
+    measure(st, e, cbc_size, plain, "openssl");
+  });
+  // OpenSSL's engine keeps its key in both families: the same code.
+  add("aes256_cbc_encrypt_kept_key", "openssl", cbc_size, [cipher](benchmark::State& st) {
+    openssl_cbc e(true);
+    measure(st, e, cbc_size, cipher, "openssl");
+  });
+  add("aes256_cbc_decrypt_kept_key", "openssl", cbc_size, [plain](benchmark::State& st) {
     openssl_cbc e(false);
     measure(st, e, cbc_size, plain, "openssl");
   });
