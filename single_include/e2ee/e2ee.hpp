@@ -2136,8 +2136,9 @@ template <std::size_t T>
   const bool cached = hkey.cached != nullptr;
   if (cached) {
     p[0] = aesni_load(hkey.h);
+    constexpr std::size_t last_cached = T + 1 < 8 ? T + 1 : 8;  // the cache holds H^2..H^8
 #pragma GCC unroll 8
-    for (std::size_t e = 2; e <= T + 1 && e <= 8; ++e) p[e - 1] = aesni_load(hkey.cached + 16 * (e - 2));
+    for (std::size_t e = 2; e <= last_cached; ++e) p[e - 1] = aesni_load(hkey.cached + 16 * (e - 2));
   }
 
   // Text block i is encrypted with J0 whose last byte is 1 + (i + 1) (no
@@ -2150,7 +2151,7 @@ template <std::size_t T>
 #pragma GCC unroll 8
   for (std::size_t j = 0; j < T; ++j) {
     const auto last = static_cast<int>(1 ^ (nb + 1 - j));  // block nb - 1 - j: counter byte nb + 1 - j
-    b[j] = _mm_xor_si128(j0k, _mm_insert_epi8(_mm_setzero_si128(), last, 15));
+    b[j] = _mm_xor_si128(j0k, _mm_bslli_si128(_mm_cvtsi32_si128(last), 15));  // last in byte 15
   }
   b[T] = j0k;
   for (std::size_t rr = 1; rr < 14; ++rr) {
