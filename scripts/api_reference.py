@@ -252,7 +252,8 @@ def parse(path, rel):
                 if not any("template" in c for c in comment_lines):
                     comment_lines += ["", f"(`{head_of(head).strip()}`: an alias of a class template, so "
                                       "that only programs that use its members compile them.)"]
-                sinks[-1].append((level, comment_lines, f"class {name} {{"))
+                keyword = CLASS_HEAD.match(cls_head).group(2)  # class or struct, as declared
+                sinks[-1].append((level, comment_lines, f"{keyword} {name} {{"))
                 sinks[-1].extend((level + lvl, com, as_used(code)) for lvl, com, code in cls_items[1:])
             elif doc and first_word not in ("friend", "static_assert") and head.strip():
                 sinks[-1].append((level, decl_comment, head_of(head) + ";"))

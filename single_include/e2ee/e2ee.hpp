@@ -15042,6 +15042,13 @@ class basic_session_record {
 // session_suite: which suite a session_record holds.
 enum class session_suite : std::uint8_t { signal_v3, modern };
 
+// deferred: the default template argument of the class templates behind
+// public names such as sender_key_state and sealed_storage (which are
+// templates only so that including their headers compiles none of their
+// members). A type of this namespace, so that argument-dependent lookup on
+// those types still searches e2ee::protocol.
+struct deferred {};
+
 namespace detail {
 
 // session_record: what a session store keeps for one remote address: the
@@ -15991,7 +15998,7 @@ class owned_ptr {
 // that only offers load/store) verifies directly and prepares nothing. The
 // prepared key is a cache: it is not serialized, clone() does not copy it, and
 // a state's signing_key is not changed afterwards (a new key is a new state).
-template <class = void>
+template <class = protocol::deferred>
 struct sender_key_state {
   sender_key_state(std::uint32_t id, sender_chain_key c, const std::array<std::uint8_t, 32>& signing_public,
                    std::optional<sender_signing_private> signing_secret = std::nullopt,
@@ -17049,7 +17056,7 @@ inline constexpr std::size_t sealed_overhead = sealed_header_size + aes256_gcm::
 
 namespace detail {
 
-template <class = void>
+template <class = protocol::deferred>
 class sealed_storage {
  public:
   // A storage with one key, `current_id`.

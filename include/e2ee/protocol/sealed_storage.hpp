@@ -68,7 +68,7 @@ inline constexpr std::size_t sealed_overhead = sealed_header_size + aes256_gcm::
 
 namespace detail {
 
-template <class = void>
+template <class = protocol::deferred>
 class sealed_storage {
  public:
   // A storage with one key, `current_id`.

@@ -55,7 +55,6 @@
 #include <cstdint>
 #include <deque>
 #include <new>
-#include <new>
 #include <optional>
 #include <span>
 #include <utility>
@@ -203,7 +202,7 @@ class owned_ptr {
 // that only offers load/store) verifies directly and prepares nothing. The
 // prepared key is a cache: it is not serialized, clone() does not copy it, and
 // a state's signing_key is not changed afterwards (a new key is a new state).
-template <class = void>
+template <class = protocol::deferred>
 struct sender_key_state {
   sender_key_state(std::uint32_t id, sender_chain_key c, const std::array<std::uint8_t, 32>& signing_public,
                    std::optional<sender_signing_private> signing_secret = std::nullopt,

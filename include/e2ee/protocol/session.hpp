@@ -268,6 +268,13 @@ class basic_session_record {
 // session_suite: which suite a session_record holds.
 enum class session_suite : std::uint8_t { signal_v3, modern };
 
+// deferred: the default template argument of the class templates behind
+// public names such as sender_key_state and sealed_storage (which are
+// templates only so that including their headers compiles none of their
+// members). A type of this namespace, so that argument-dependent lookup on
+// those types still searches e2ee::protocol.
+struct deferred {};
+
 namespace detail {
 
 // session_record: what a session store keeps for one remote address: the
