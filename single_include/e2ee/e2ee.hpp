@@ -2098,12 +2098,6 @@ inline constexpr std::size_t gcm_short_max_text = 128, gcm_short_max_aad = 128;
   gcm_store_tail8(p + lo, n - lo, static_cast<std::uint64_t>(_mm_extract_epi64(v, 1)));
 }
 
-// gcm_short_power: H^i (primed, i >= 1); h1 is H, hc holds H^2, H^3, ...
-[[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_short_power(const std::uint8_t* h1, const std::uint8_t* hc,
-                                                                         std::size_t i) noexcept {
-  return aesni_load(i == 1 ? h1 : hc + 16 * (i - 2));
-}
-
 // gcm_short_aad: the GHASH of aad_len (1..128) bytes of AAD, one reduction.
 [[E2EE_CLMUL_TARGET, gnu::always_inline]] inline __m128i gcm_short_aad(const std::uint8_t* h1, const std::uint8_t* hc,
                                                                        const std::uint8_t* aad,
@@ -2113,7 +2107,7 @@ inline constexpr std::size_t gcm_short_max_text = 128, gcm_short_max_aad = 128;
   for (std::size_t j = 0; j < a; ++j) {
     const std::size_t n = aad_len - 16 * j;
     const __m128i x = gcm_bswap(n >= 16 ? aesni_load(aad + 16 * j) : gcm_load_partial(aad + 16 * j, n));
-    const __m128i h = gcm_short_power(h1, hc, a - j);
+    const __m128i h = gcm_power_load(gcm_hkey{h1, hc, nullptr}, a - j - 1);  // H^(a - j)
     gcm_kacc_add(acc, x, h, gcm_kfold(h));
   }
   return gcm_kacc_reduce(acc);
@@ -2217,6 +2211,13 @@ template <std::size_t T>
   }
   const __m128i s = gcm_reduce_prime(_mm_xor_si128(lo, _mm_slli_si128(mid, 8)), _mm_xor_si128(hi, _mm_srli_si128(mid, 8)));
   aesni_store(tag, _mm_xor_si128(gcm_bswap(s), b[T]));
+#if !defined(__OPTIMIZE__)
+  // Without optimisation the arrays live on the stack (the unrolled loops
+  // keep them in registers otherwise): the key stream and the powers of H
+  // are wiped. (c holds ciphertext only.)
+  secure_wipe(b, sizeof b);
+  secure_wipe(p, sizeof p);
+#endif
 }
 
 // gcm_short_clmul_t: gcm_short_clmul for 0..T text blocks (T = 1, 4, 8; a
@@ -2246,6 +2247,7 @@ template <std::size_t T>
       for (std::size_t i = 0; i < a; ++i) aesni_store(own + 16 * i, q[i]);
       y = gcm_short_aad(own, own + 16, aad, aad_len);
       secure_wipe(own, sizeof own);
+      secure_wipe(q, sizeof q);
     }
   }
   // [len(A)]_64 || [len(C)]_64 in bits, byte-reversed (len(C) is the low lane).
