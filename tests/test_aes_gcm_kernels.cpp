@@ -293,6 +293,42 @@ TEST_CASE("gcm kernels: one key object from four threads at once", "[gcm][kernel
   }
 }
 
+// A fresh key object's first call makes the powers of H in registers, only
+// as many as the message needs; with 97..128 bytes of AAD (7 or 8 AAD
+// blocks) the AAD needs more powers than a short text does. Every AAD length
+// from 96 to 129 with texts around the block and kernel boundaries, each on
+// a new object, encrypt and decrypt, against the portable path.
+TEST_CASE("gcm kernels: a fresh key object's first call with 96..129 bytes of AAD", "[gcm][kernels][short]") {
+  test::rng r(0xaad0);
+  INFO("rng seed " << r.seed());
+  const std::size_t text_lengths[] = {0, 1, 15, 16, 17, 31, 32, 63, 64, 65, 97, 112, 127, 128, 129};
+  std::array<std::uint8_t, 32> key{};
+  r.fill(key);
+  const gcm ref(key, e2ee::aes_gcm_impl::portable);
+  for (const auto impl : test::available_impls<e2ee::aes_gcm_impl>()) {
+    if (impl == e2ee::aes_gcm_impl::portable) continue;
+    for (std::size_t a = 96; a <= 129; ++a) {
+      for (const std::size_t n : text_lengths) {
+        INFO("kernel " << test::name(impl) << ", pt " << n << ", aad " << a);
+        const bytes pt = r.bytes(n), aad = r.bytes(a), nonce = r.bytes(12);
+        const bytes want = ref.seal(nonce, aad, pt);
+        const std::span<const std::uint8_t> want_ct = std::span<const std::uint8_t>(want).first(n);
+        const std::span<const std::uint8_t, 16> want_tag = std::span<const std::uint8_t>(want).subspan(n).first<16>();
+        const gcm enc(key, impl);
+        bytes out(n, 0xaa);
+        std::array<std::uint8_t, 16> tag{};
+        REQUIRE(enc.encrypt(nonce, aad, pt, out, tag));
+        CHECK(std::equal(out.begin(), out.end(), want_ct.begin()));
+        CHECK(std::equal(tag.begin(), tag.end(), want_tag.begin()));
+        const gcm dec(key, impl);
+        bytes back(n, 0xaa);
+        CHECK(dec.decrypt(nonce, aad, want_ct, want_tag, back));
+        CHECK(back == pt);
+      }
+    }
+  }
+}
+
 // The short-message path on a key object (12-byte nonce, text and AAD of at
 // most 128 bytes: detail::gcm_short_clmul, 2, 5 or 9 AES blocks) and the
 // lengths just past it: a fresh object's first call (powers made in the

@@ -2766,20 +2766,19 @@ template <bool Encrypt>
 
 // gcm_vaes_bulk_run: gcm_vaes_bulk (Encrypt as encrypt) for len >= 256,
 // with H^17..H^32 from gcm_vaes_pairs_min bytes on: taken from `keep` (a
-// stream's gcm_vaes_powers_hi_bytes bytes, 32-byte aligned, made there on
-// first use, *kept then set; the owner wipes them) or, with keep == nullptr,
-// made here and wiped.
-inline constexpr std::size_t gcm_vaes_powers_hi_bytes = sizeof(gcm_vaes_powers_hi);
+// stream's, made there on first use, *kept then set; the owner wipes them)
+// or, with keep == nullptr, made here and wiped.
 [[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_bulk_run(const __m256i* rk, const gcm_vaes_powers& hp,
-                                                                       std::uint8_t* keep, bool* kept, __m256i& ctr,
-                                                                       __m128i& y, const std::uint8_t*& in,
-                                                                       std::uint8_t*& out, std::size_t& len,
+                                                                       gcm_vaes_powers_hi* keep, bool* kept,
+                                                                       __m256i& ctr, __m128i& y,
+                                                                       const std::uint8_t*& in, std::uint8_t*& out,
+                                                                       std::size_t& len,
                                                                        bool encrypt) noexcept {
   gcm_vaes_powers_hi local;
   gcm_vaes_powers_hi* hi = nullptr;
   if (len >= gcm_vaes_pairs_min) {
     if (keep != nullptr) {
-      hi = reinterpret_cast<gcm_vaes_powers_hi*>(keep);
+      hi = keep;
       if (!*kept) {
         gcm_vaes_powers_hi_init(hp, *hi);
         *kept = true;
@@ -3846,8 +3845,8 @@ namespace detail {
 [[E2EE_GCM_STREAM_VAES_TARGET]] inline void gcm_stream_blocks_vaes(const std::uint8_t* w, const std::uint8_t* j0,
                                                                    std::uint32_t ctr, std::uint8_t* y_bytes,
                                                                    const std::uint8_t* in, std::uint8_t* out,
-                                                                   std::size_t blocks, bool encrypt, std::uint8_t* hi,
-                                                                   bool* hi_made) noexcept {
+                                                                   std::size_t blocks, bool encrypt,
+                                                                   gcm_vaes_powers_hi* hi, bool* hi_made) noexcept {
   std::size_t len = 16 * blocks;
   if (len >= 256) {
     gcm_vaes_powers hp;
@@ -4103,7 +4102,7 @@ class gcm_stream {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       if (k_.impl == aes_gcm_impl::vaes_avx2) {
-        gcm_stream_blocks_vaes(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt, hi_.data(), &hi_made_);
+        gcm_stream_blocks_vaes(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt, &hi_, &hi_made_);
       } else {
         gcm_stream_blocks_clmul(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       }
@@ -4145,7 +4144,7 @@ class gcm_stream {
 
   constexpr void clear() noexcept {
 #if E2EE_HAVE_X86_KERNELS
-    if (hi_made_) secure_wipe(hi_.data(), hi_.size());  // only made at run time (x86())
+    if (hi_made_) secure_wipe(&hi_, sizeof hi_);  // only made at run time (x86())
     hi_made_ = false;
 #endif
     e2ee::wipe(j0_);
@@ -4170,7 +4169,7 @@ class gcm_stream {
   // first update of at least gcm_vaes_pairs_min bytes (a stream of short
   // updates never makes them), kept for the later ones, wiped by clear().
   // Not initialised: written before it is read.
-  alignas(32) std::array<std::uint8_t, gcm_vaes_powers_hi_bytes> hi_;
+  gcm_vaes_powers_hi hi_;
   bool hi_made_ = false;
 #endif
 };

@@ -133,8 +133,8 @@ namespace detail {
 [[E2EE_GCM_STREAM_VAES_TARGET]] inline void gcm_stream_blocks_vaes(const std::uint8_t* w, const std::uint8_t* j0,
                                                                    std::uint32_t ctr, std::uint8_t* y_bytes,
                                                                    const std::uint8_t* in, std::uint8_t* out,
-                                                                   std::size_t blocks, bool encrypt, std::uint8_t* hi,
-                                                                   bool* hi_made) noexcept {
+                                                                   std::size_t blocks, bool encrypt,
+                                                                   gcm_vaes_powers_hi* hi, bool* hi_made) noexcept {
   std::size_t len = 16 * blocks;
   if (len >= 256) {
     gcm_vaes_powers hp;
@@ -390,7 +390,7 @@ class gcm_stream {
 #if E2EE_HAVE_X86_KERNELS
     if (x86()) {
       if (k_.impl == aes_gcm_impl::vaes_avx2) {
-        gcm_stream_blocks_vaes(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt, hi_.data(), &hi_made_);
+        gcm_stream_blocks_vaes(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt, &hi_, &hi_made_);
       } else {
         gcm_stream_blocks_clmul(k_.w, j0_.data(), ctr_, y_.data(), in, out, blocks, encrypt);
       }
@@ -432,7 +432,7 @@ class gcm_stream {
 
   constexpr void clear() noexcept {
 #if E2EE_HAVE_X86_KERNELS
-    if (hi_made_) secure_wipe(hi_.data(), hi_.size());  // only made at run time (x86())
+    if (hi_made_) secure_wipe(&hi_, sizeof hi_);  // only made at run time (x86())
     hi_made_ = false;
 #endif
     e2ee::wipe(j0_);
@@ -457,7 +457,7 @@ class gcm_stream {
   // first update of at least gcm_vaes_pairs_min bytes (a stream of short
   // updates never makes them), kept for the later ones, wiped by clear().
   // Not initialised: written before it is read.
-  alignas(32) std::array<std::uint8_t, gcm_vaes_powers_hi_bytes> hi_;
+  gcm_vaes_powers_hi hi_;
   bool hi_made_ = false;
 #endif
 };

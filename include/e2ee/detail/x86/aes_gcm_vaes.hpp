@@ -362,20 +362,19 @@ template <bool Encrypt>
 
 // gcm_vaes_bulk_run: gcm_vaes_bulk (Encrypt as encrypt) for len >= 256,
 // with H^17..H^32 from gcm_vaes_pairs_min bytes on: taken from `keep` (a
-// stream's gcm_vaes_powers_hi_bytes bytes, 32-byte aligned, made there on
-// first use, *kept then set; the owner wipes them) or, with keep == nullptr,
-// made here and wiped.
-inline constexpr std::size_t gcm_vaes_powers_hi_bytes = sizeof(gcm_vaes_powers_hi);
+// stream's, made there on first use, *kept then set; the owner wipes them)
+// or, with keep == nullptr, made here and wiped.
 [[E2EE_VAES_TARGET, gnu::always_inline]] inline void gcm_vaes_bulk_run(const __m256i* rk, const gcm_vaes_powers& hp,
-                                                                       std::uint8_t* keep, bool* kept, __m256i& ctr,
-                                                                       __m128i& y, const std::uint8_t*& in,
-                                                                       std::uint8_t*& out, std::size_t& len,
+                                                                       gcm_vaes_powers_hi* keep, bool* kept,
+                                                                       __m256i& ctr, __m128i& y,
+                                                                       const std::uint8_t*& in, std::uint8_t*& out,
+                                                                       std::size_t& len,
                                                                        bool encrypt) noexcept {
   gcm_vaes_powers_hi local;
   gcm_vaes_powers_hi* hi = nullptr;
   if (len >= gcm_vaes_pairs_min) {
     if (keep != nullptr) {
-      hi = reinterpret_cast<gcm_vaes_powers_hi*>(keep);
+      hi = keep;
       if (!*kept) {
         gcm_vaes_powers_hi_init(hp, *hi);
         *kept = true;
