@@ -7418,8 +7418,9 @@ E2EE_NAMESPACE_END
 // and the BMI2/ADX instructions (MULX, ADCX, ADOX), and the X25519 Montgomery
 // ladder on it. Internal; ec/x25519.hpp dispatches here when the CPU has both,
 // and edwards25519_mulx.hpp builds the Edwards group on these operations
-// (neg, cmov, cneg, is_zero_mask, equal_mask, is_negative, pow22523,
-// sqrt_ratio, the N-way interleaved exponentiation, from_portable).
+// (neg, cmov, cneg, is_zero_mask, equal_mask, is_negative, invert (by
+// divsteps), pow22523, sqrt_ratio, the N-way interleaved exponentiation,
+// from_portable).
 //
 // Representation: value = v[0] + v[1]·2^64 + v[2]·2^128 + v[3]·2^192, any
 // value in [0, 2^256): partially reduced, so an element x of GF(p) may also
@@ -7738,9 +7739,9 @@ struct alignas(32) fe64 {
 // sqr_n: r = a^(2^n), n >= 1 public. One asm block: the value stays in
 // r8..r11 from one squaring to the next (sqr's steps with its registers
 // renamed: t1..t6 in r12-r15, rcx, rsi; t0 and t7 in r8 and r11 once x0 and
-// x3 are read), so the chains of squarings in invert and pow22523, which are
-// latency bound, skip a store and a reload per squaring (about 4% off an
-// inversion). The count is public (a loop over n). One pointer register
+// x3 are read), so the chains of squarings in pow22523 (square roots), which
+// are latency bound, skip a store and a reload per squaring (about 4% off
+// the exponentiation). The count is public (a loop over n). One pointer register
 // (r, after r = a), so that the block fits at -O0 beside its 13 scratch
 // registers; GCC's AddressSanitizer (GCC 12, 2026-11) still cannot find
 // that one, so ASan builds square one block at a time.
@@ -7842,9 +7843,9 @@ struct alignas(32) fe64 {
 #endif
 }
 
-// pow_2_250_1: r = a^(2^250 - 1) and a11 = a^11, the common prefix of invert
-// and pow22523 (the addition chain of the portable field25519: 11
-// multiplications, 249 squarings). Public exponent: a fixed sequence.
+// pow_2_250_1: r = a^(2^250 - 1) and a11 = a^11, the prefix of pow22523
+// (the addition chain of the portable field25519: 11 multiplications, 249
+// squarings). Public exponent: a fixed sequence.
 [[gnu::target("bmi2,adx"), gnu::flatten]] inline void pow_2_250_1(fe64& r, fe64& a11, const fe64& a) noexcept {
   fe64 a2, a9, e5, e10, e20, e50, e100, t;
   sqr(a2, a);               // 2
@@ -7874,17 +7875,6 @@ struct alignas(32) fe64 {
   e2ee::secure_wipe(&e20, sizeof e20);
   e2ee::secure_wipe(&e50, sizeof e50);
   e2ee::secure_wipe(&e100, sizeof e100);
-  e2ee::secure_wipe(&t, sizeof t);
-}
-
-// invert: r = a^(p-2) = a^-1 (0 for 0): 254 squarings, 11 multiplications.
-// r may alias a.
-[[gnu::target("bmi2,adx")]] inline void invert(fe64& r, const fe64& a) noexcept {
-  fe64 a11, t;
-  pow_2_250_1(t, a11, a);
-  sqr_n(t, t, 5);
-  mul(r, t, a11);           // 2^255 - 32 + 11 = p - 2
-  e2ee::secure_wipe(&a11, sizeof a11);
   e2ee::secure_wipe(&t, sizeof t);
 }
 
@@ -8122,6 +8112,220 @@ template <std::size_t N>
   }
 }
 
+// ---- inversion by divsteps (constant time) ----
+//
+// invert: r = a^-1 mod p (0 for 0; r may alias a), by the "safegcd" divsteps of
+// D. J. Bernstein and B.-Y. Yang ("Fast constant-time gcd computation and
+// modular inversion", 2019), instead of Fermat's a^(p-2) (254 dependent
+// squarings). Written from the paper's definitions:
+//   divstep(δ, f, g) = (1 - δ, g, (g - f)/2)  if δ > 0 and g odd,
+//                      (1 + δ, f, (g + f)/2)  if g odd,
+//                      (1 + δ, f, g/2)        otherwise,
+// with the "half-delta" start δ = 1/2 (P. Wuille's variant in
+// libsecp256k1's safegcd notes, whose computed bound is 590 steps for any
+// modulus and input below 2^256; the paper's δ = 1 needs 738 for 255 bits),
+// f = p, g = a (reduced): then g = 0 and f = ±1, and the tracked d with
+// d·a ≡ f (mod p) gives the inverse ±d. The steps run in 10 batches of 62
+// (620 >= 590) on the low 64
+// bits of f and g (a batch's decisions depend only on those), each
+// producing a 2x2 matrix with 2^62·(f', g') = M·(f, g); the matrices are
+// then applied to the full f, g (exact division by 2^62) and to d, e
+// modulo p (a multiple of p added to make the low 62 bits zero). Every
+// step is masks and arithmetic, the batch count fixed: no branch or
+// address depends on a.
+namespace divsteps {
+
+using s62 = std::array<std::int64_t, 5>;  // sum v[i]·2^(62 i); v[0..3] in [0, 2^62), v[4] signed
+inline constexpr std::uint64_t m62 = (std::uint64_t{1} << 62) - 1;
+inline constexpr s62 prime{static_cast<std::int64_t>(m62 - 18), static_cast<std::int64_t>(m62),
+                           static_cast<std::int64_t>(m62), static_cast<std::int64_t>(m62), 127};
+// -p^-1 mod 2^64 (p ≡ -19 mod 2^64), by Newton's iteration x <- x·(2 - p·x).
+constexpr std::uint64_t neg_inverse_p() noexcept {
+  const std::uint64_t p0 = 0 - std::uint64_t{19};
+  std::uint64_t x = 1;
+  for (int i = 0; i < 7; ++i) x *= 2 - p0 * x;
+  return 0 - x;
+}
+inline constexpr std::uint64_t neg_pinv = neg_inverse_p();
+static_assert((0 - std::uint64_t{19}) * neg_pinv == ~std::uint64_t{0});
+
+struct matrix {
+  std::int64_t u, v, q, r;
+};
+
+// batch: 62 steps on the low 64 bits of f and g (a step's decision reads
+// bit 0 of g only, so 62 steps need the low 63 bits); updates η = δ - 1/2.
+// One step, with odd = (g odd) and swap = (g odd and η >= 0) as masks:
+//   g' = swap ? g - f : odd ? g + f : g,  f' = swap ? g : f,
+//   q' = q + (swap ? -u : odd ? u : 0),   u' = swap ? q : u   (r, v alike),
+//   η' = (η XOR swap) + 1  (-η if swap, η + 1 if not: δ' = 1 - δ or 1 + δ),
+//   then g' /= 2 and u', v' double (the matrix is scaled by 2 per step).
+// One asm block, all in general registers (14 of them, so that it also
+// builds where rbp is the frame pointer: -O0, sanitizers): f and g with
+// CMOV (the candidates are computed first, so g's chain is a test, two
+// CMOVs and a shift), η and the matrix by masks. About 30 % faster here
+// than keeping the matrix rows in SSE2 registers, whose masks had to cross
+// from the general registers every step. CMOV and the mask arithmetic take
+// the same time whatever the data; the loop count is fixed.
+inline matrix batch(std::int64_t& eta, std::uint64_t f, std::uint64_t g) noexcept {
+  auto e = static_cast<std::uint64_t>(eta);
+  std::uint64_t u = 1, v = 0, q = 0, r = 1;
+  std::uint64_t t1, t2, nn, gn, o, s;
+  std::uint32_t count = 62;
+  __asm__(
+      "movq %[e], %[nn]\n\t"
+      "notq %[nn]\n\t"
+      "shrq $63, %[nn]\n\t"  // nn = 1 if η >= 0, else 0
+      "1:\n\t"
+      "leaq (%[g],%[f]), %[t1]\n\t"  // g + f
+      "movq %[g], %[t2]\n\t"
+      "subq %[f], %[t2]\n\t"  // g - f
+      "movq %[g], %[o]\n\t"
+      "andq $1, %[o]\n\t"
+      "negq %[o]\n\t"  // odd mask
+      "movq %[g], %[s]\n\t"
+      "andq %[nn], %[s]\n\t"
+      "negq %[s]\n\t"  // swap mask
+      "movq %[g], %[gn]\n\t"
+      "testq $1, %[g]\n\t"
+      "cmovneq %[t1], %[gn]\n\t"
+      "testq %[nn], %[g]\n\t"  // swap
+      "cmovneq %[t2], %[gn]\n\t"
+      "cmovneq %[g], %[f]\n\t"
+      "shrq $1, %[gn]\n\t"
+      "movq %[gn], %[g]\n\t"
+      "xorq %[s], %[e]\n\t"
+      "incq %[e]\n\t"  // η' = swap ? -η : η + 1
+      "movq %[e], %[nn]\n\t"
+      "notq %[nn]\n\t"
+      "shrq $63, %[nn]\n\t"
+      // (u, q): q' = q + (±u if odd), u' = 2·(swap ? q : u); (v, r) alike
+      "movq %[u], %[t1]\n\t"
+      "andq %[o], %[t1]\n\t"
+      "xorq %[s], %[t1]\n\t"
+      "subq %[s], %[t1]\n\t"
+      "movq %[u], %[t2]\n\t"
+      "xorq %[q], %[t2]\n\t"
+      "andq %[s], %[t2]\n\t"
+      "xorq %[t2], %[u]\n\t"
+      "addq %[u], %[u]\n\t"
+      "addq %[t1], %[q]\n\t"
+      "movq %[v], %[t1]\n\t"
+      "andq %[o], %[t1]\n\t"
+      "xorq %[s], %[t1]\n\t"
+      "subq %[s], %[t1]\n\t"
+      "movq %[v], %[t2]\n\t"
+      "xorq %[r], %[t2]\n\t"
+      "andq %[s], %[t2]\n\t"
+      "xorq %[t2], %[v]\n\t"
+      "addq %[v], %[v]\n\t"
+      "addq %[t1], %[r]\n\t"
+      "decl %[count]\n\t"
+      "jnz 1b\n\t"
+      : [f] "+r"(f), [g] "+r"(g), [e] "+r"(e), [count] "+r"(count), [u] "+r"(u), [v] "+r"(v), [q] "+r"(q),
+        [r] "+r"(r), [t1] "=&r"(t1), [t2] "=&r"(t2), [nn] "=&r"(nn), [gn] "=&r"(gn), [o] "=&r"(o), [s] "=&r"(s)
+      :
+      : "cc");
+  eta = static_cast<std::int64_t>(e);
+  return {static_cast<std::int64_t>(u), static_cast<std::int64_t>(v), static_cast<std::int64_t>(q),
+          static_cast<std::int64_t>(r)};
+}
+
+__extension__ using i128 = __int128;
+
+// apply_fg: (f, g) = M·(f, g) / 2^62 (exact).
+inline void apply_fg(const matrix& m, s62& f, s62& g) noexcept {
+  i128 cf = i128{m.u} * f[0] + i128{m.v} * g[0];
+  i128 cg = i128{m.q} * f[0] + i128{m.r} * g[0];
+  cf >>= 62;
+  cg >>= 62;
+  for (std::size_t i = 1; i < 5; ++i) {
+    cf += i128{m.u} * f[i] + i128{m.v} * g[i];
+    cg += i128{m.q} * f[i] + i128{m.r} * g[i];
+    f[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & m62);
+    g[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & m62);
+    cf >>= 62;
+    cg >>= 62;
+  }
+  f[4] = static_cast<std::int64_t>(cf);
+  g[4] = static_cast<std::int64_t>(cg);
+}
+
+// apply_de: (d, e) = (M·(d, e) + (md, me)·p) / 2^62 with md, me in [0, 2^62)
+// making the low 62 bits zero. |d|, |e| grow by less than p per batch.
+inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
+  const std::uint64_t ld = static_cast<std::uint64_t>(m.u) * static_cast<std::uint64_t>(d[0]) +
+                           static_cast<std::uint64_t>(m.v) * static_cast<std::uint64_t>(e[0]);
+  const std::uint64_t le = static_cast<std::uint64_t>(m.q) * static_cast<std::uint64_t>(d[0]) +
+                           static_cast<std::uint64_t>(m.r) * static_cast<std::uint64_t>(e[0]);
+  const std::int64_t md = static_cast<std::int64_t>((ld * neg_pinv) & m62);
+  const std::int64_t me = static_cast<std::int64_t>((le * neg_pinv) & m62);
+  i128 cd = i128{m.u} * d[0] + i128{m.v} * e[0] + i128{md} * prime[0];
+  i128 ce = i128{m.q} * d[0] + i128{m.r} * e[0] + i128{me} * prime[0];
+  cd >>= 62;
+  ce >>= 62;
+  for (std::size_t i = 1; i < 5; ++i) {
+    cd += i128{m.u} * d[i] + i128{m.v} * e[i] + i128{md} * prime[i];
+    ce += i128{m.q} * d[i] + i128{m.r} * e[i] + i128{me} * prime[i];
+    d[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & m62);
+    e[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & m62);
+    cd >>= 62;
+    ce >>= 62;
+  }
+  d[4] = static_cast<std::int64_t>(cd);
+  e[4] = static_cast<std::int64_t>(ce);
+}
+
+}  // namespace divsteps
+
+[[gnu::target("bmi2,adx")]] inline void invert(fe64& r, const fe64& a) noexcept {
+  namespace ds = divsteps;
+  const fe64 x = reduce(a);  // < p < 2^255
+  ds::s62 f = ds::prime, g{}, d{}, e{};
+  g[0] = static_cast<std::int64_t>(x.v[0] & ds::m62);
+  g[1] = static_cast<std::int64_t>(((x.v[0] >> 62) | (x.v[1] << 2)) & ds::m62);
+  g[2] = static_cast<std::int64_t>(((x.v[1] >> 60) | (x.v[2] << 4)) & ds::m62);
+  g[3] = static_cast<std::int64_t>(((x.v[2] >> 58) | (x.v[3] << 6)) & ds::m62);
+  g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
+  e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
+  std::int64_t eta = 0;           // δ = 1/2
+  for (int i = 0; i < 10; ++i) {  // 620 >= 590 steps
+    const ds::matrix m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
+                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
+    ds::apply_fg(m, f, g);
+    ds::apply_de(m, d, e);
+  }
+  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 11p:
+  // d·f + 16p is positive and < 2^260; then four 64-bit words and the
+  // bits above 2^256 folded back (2^256 ≡ 38).
+  const std::uint64_t neg = static_cast<std::uint64_t>(f[4] >> 63);  // all ones iff f < 0
+  std::array<std::uint64_t, 5> o{};
+  ds::i128 acc = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto sd = static_cast<std::int64_t>((static_cast<std::uint64_t>(d[i]) ^ neg) - neg);  // ±d[i]
+    acc += ds::i128{sd} + ds::i128{ds::prime[i]} * 16;
+    o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
+    acc >>= 62;
+  }
+  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
+  const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
+                      w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
+  u128 c = u128{w0} + 38 * top;
+  r.v[0] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w1;
+  r.v[1] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w2;
+  r.v[2] = static_cast<std::uint64_t>(c);
+  c = (c >> 64) + w3;
+  r.v[3] = static_cast<std::uint64_t>(c);
+  r.v[0] += 38 * static_cast<std::uint64_t>(c >> 64);  // a carry out leaves v[0] small: no second carry
+  e2ee::secure_wipe(&f, sizeof f);
+  e2ee::secure_wipe(&g, sizeof g);
+  e2ee::secure_wipe(&d, sizeof d);
+  e2ee::secure_wipe(&e, sizeof e);
+  e2ee::secure_wipe(&o, sizeof o);
+}
+
 // ---- the X25519 ladder ----
 
 // ladder_state: (x2 : z2), (x3 : z3) and x1 as in ec/x25519.hpp.
@@ -8175,7 +8379,7 @@ struct ladder_state {
 }
 
 #if E2EE_F25519_X_LADDER_ASM
-// ladder_asm: n >= 1 ladder steps of RFC 7748 5 in one asm block (255 for
+// ladder_asm: n >= 1 ladder steps of RFC 7748 5 in one asm block (252 for
 // X25519); masks[i] is all ones iff the state is swapped before step i (the
 // XOR of two consecutive scalar bits). The state and the step's ten temporaries live in
 // a scratch area on the stack, addressed from rsp: 512 bytes below the
@@ -8255,28 +8459,50 @@ struct ladder_state {
 #endif
 }
 
-// scalarmult: X25519(k, u) for a clamped scalar k (bit 254 is the first bit
-// read; bits 0..2 are 0) and a 32-byte u (bit 255 ignored). Constant time in
-// both inputs: the swap masks are computed from the bits without branches
-// and read in a fixed order.
+// xdbl: (x' : z') = 2·(x : z) on the Montgomery curve (the doubling half
+// of a ladder step: A = x + z, B = x - z, x' = A^2·B^2, z' = E·(B^2 +
+// 121666·E) with E = A^2 - B^2). The outputs may alias the inputs.
+[[gnu::target("bmi2,adx"), gnu::flatten]] inline void xdbl(fe64& xo, fe64& zo, const fe64& x, const fe64& z) noexcept {
+  fe64 a, b, aa, bb, e, t;
+  add(a, x, z);
+  sub(b, x, z);
+  sqr(aa, a);
+  sqr(bb, b);
+  sub(e, aa, bb);
+  mul_small_add(t, e, 121666, bb);
+  mul(xo, aa, bb);
+  mul(zo, e, t);
+  for (fe64* p : {&a, &b, &aa, &bb, &e, &t}) e2ee::secure_wipe(p, sizeof *p);
+}
+
+// scalarmult: X25519(k, u) for a clamped scalar k (RFC 7748 5: bit 254 set,
+// bit 255 and bits 0..2 clear; the callers clamp) and a 32-byte u (bit 255
+// ignored). The clamped bits are known, so the ladder skips work on them:
+// - bit 254 is 1: from (1 : 0), (u : 1) its step leaves (u : 1) and 2·(u : 1),
+//   swapped; that state is set directly (one doubling, not a whole step);
+// - bits 253..2: the ladder, 252 steps, swapped lazily by masks;
+// - bits 1 and 0 are 0: the swap before each is 0 (bit 2 ^ bit 1 and
+//   bit 1 ^ bit 0), and (x3 : z3) is never read again, so each is a doubling
+//   of (x2 : z2), and the final swap is 0 too.
+// Constant time in both inputs: the swap masks are computed from the bits
+// without branches and read in a fixed order.
 [[gnu::target("bmi2,adx")]] inline std::array<std::uint8_t, 32> scalarmult(
     std::span<const std::uint8_t, 32> k, std::span<const std::uint8_t, 32> u) noexcept {
   ladder_state s{};
   s.x1 = from_bytes(u);
-  s.x2.v[0] = 1;
   s.x3 = s.x1;
   s.z3.v[0] = 1;
-  std::array<std::uint64_t, 255> masks;
-  std::uint64_t swap = 0;
-  for (int t = 254; t >= 0; --t) {
+  xdbl(s.x2, s.z2, s.x3, s.z3);  // swapped: (x2 : z2) holds 2·u, (x3 : z3) u
+  std::array<std::uint64_t, 252> masks;
+  std::uint64_t swap = 1;  // bit 254
+  for (int t = 253; t >= 2; --t) {
     const std::uint64_t bit = (k[static_cast<std::size_t>(t) / 8] >> (t % 8)) & 1u;
-    masks[static_cast<std::size_t>(254 - t)] = ct::mask<std::uint64_t>::from_bit(swap ^ bit).value();
+    masks[static_cast<std::size_t>(253 - t)] = ct::mask<std::uint64_t>::from_bit(swap ^ bit).value();
     swap = bit;
   }
   ladder(s, masks.data(), masks.size());
-  const auto last = ct::mask<std::uint64_t>::from_bit(swap);
-  cmov(s.x2, s.x3, last);
-  cmov(s.z2, s.z3, last);
+  xdbl(s.x2, s.z2, s.x2, s.z2);  // bit 1
+  xdbl(s.x2, s.z2, s.x2, s.z2);  // bit 0
   fe64 r;
   invert(r, s.z2);  // z2 = 0 gives 0
   mul(r, s.x2, r);
@@ -8470,218 +8696,10 @@ E2EE_ED_MULX inline void cneg(niels& a, ct::mask<std::uint64_t> m) noexcept {
   fm::cneg(a.xy2d, m);
 }
 
-// ---- inversion by divsteps (constant time) ----
-//
-// invert_divsteps: r = a^-1 mod p (0 for 0), by the "safegcd" divsteps of
-// D. J. Bernstein and B.-Y. Yang ("Fast constant-time gcd computation and
-// modular inversion", 2019), instead of Fermat's a^(p-2) (254 dependent
-// squarings). Written from the paper's definitions:
-//   divstep(δ, f, g) = (1 - δ, g, (g - f)/2)  if δ > 0 and g odd,
-//                      (1 + δ, f, (g + f)/2)  if g odd,
-//                      (1 + δ, f, g/2)        otherwise,
-// with the "half-delta" start δ = 1/2 (P. Wuille's variant in
-// libsecp256k1's safegcd notes, whose computed bound is 590 steps for any
-// modulus and input below 2^256; the paper's δ = 1 needs 738 for 255 bits),
-// f = p, g = a (reduced): then g = 0 and f = ±1, and the tracked d with
-// d·a ≡ f (mod p) gives the inverse ±d. The steps run in 10 batches of 62
-// (620 >= 590) on the low 64
-// bits of f and g (a batch's decisions depend only on those), each
-// producing a 2x2 matrix with 2^62·(f', g') = M·(f, g); the matrices are
-// then applied to the full f, g (exact division by 2^62) and to d, e
-// modulo p (a multiple of p added to make the low 62 bits zero). Every
-// step is masks and arithmetic, the batch count fixed: no branch or
-// address depends on a.
-namespace divsteps {
-
-using s62 = std::array<std::int64_t, 5>;  // sum v[i]·2^(62 i); v[0..3] in [0, 2^62), v[4] signed
-inline constexpr std::uint64_t m62 = (std::uint64_t{1} << 62) - 1;
-inline constexpr s62 prime{static_cast<std::int64_t>(m62 - 18), static_cast<std::int64_t>(m62),
-                           static_cast<std::int64_t>(m62), static_cast<std::int64_t>(m62), 127};
-// -p^-1 mod 2^64 (p ≡ -19 mod 2^64), by Newton's iteration x <- x·(2 - p·x).
-constexpr std::uint64_t neg_inverse_p() noexcept {
-  const std::uint64_t p0 = 0 - std::uint64_t{19};
-  std::uint64_t x = 1;
-  for (int i = 0; i < 7; ++i) x *= 2 - p0 * x;
-  return 0 - x;
-}
-inline constexpr std::uint64_t neg_pinv = neg_inverse_p();
-static_assert((0 - std::uint64_t{19}) * neg_pinv == ~std::uint64_t{0});
-
-struct matrix {
-  std::int64_t u, v, q, r;
-};
-
-// batch: 62 steps on the low 64 bits of f and g (a step's decision reads
-// bit 0 of g only, so 62 steps need the low 63 bits); updates η = δ - 1/2.
-// One step, with odd = (g odd) and swap = (g odd and η >= 0):
-//   g' = swap ? g - f : odd ? g + f : g,  f' = swap ? g : f,
-//   q' = swap ? q - u : odd ? q + u : q,  u' = swap ? q : u   (r, v alike),
-//   η' = swap ? -η : η + 1  (δ' = 1 - δ or 1 + δ),
-//   then g' /= 2 and u', v' double (the matrix is scaled by 2 per step).
-// One asm block: f, g, η with CMOV (the three candidates are computed first,
-// so g's chain is test, two CMOVs and a shift), the matrix rows (u, v) and
-// (q, r) in SSE2 registers updated by masks. CMOV and the mask arithmetic
-// take the same time whatever the data; the loop count is fixed.
-inline matrix batch(std::int64_t& eta, std::uint64_t f, std::uint64_t g) noexcept {
-  typedef std::uint64_t u64x2 __attribute__((vector_size(16)));
-  auto e = static_cast<std::uint64_t>(eta);
-  u64x2 uv{1, 0}, qr{0, 1}, xo, xs, xt, xq;
-  std::uint64_t gp, gm, en, nn, gn, m1, m2;
-  std::uint32_t count = 62;
-  __asm__(
-      "movq %[e], %[nn]\n\t"
-      "notq %[nn]\n\t"
-      "shrq $63, %[nn]\n\t"  // nn = 1 if η >= 0, else 0
-      "1:\n\t"
-      "leaq (%[g],%[f]), %[gp]\n\t"  // g + f
-      "movq %[g], %[gm]\n\t"
-      "subq %[f], %[gm]\n\t"  // g - f
-      "movq %[e], %[en]\n\t"
-      "negq %[en]\n\t"            // -η
-      "leaq 1(%[e]), %[e]\n\t"    // η + 1
-      "movq %[g], %[m1]\n\t"
-      "andq $1, %[m1]\n\t"
-      "negq %[m1]\n\t"  // odd mask
-      "movq %[g], %[m2]\n\t"
-      "andq %[nn], %[m2]\n\t"
-      "negq %[m2]\n\t"  // swap mask
-      "movq %[g], %[gn]\n\t"
-      "testq $1, %[g]\n\t"
-      "cmovneq %[gp], %[gn]\n\t"
-      "testq %[nn], %[g]\n\t"  // swap
-      "cmovneq %[gm], %[gn]\n\t"
-      "cmovneq %[g], %[f]\n\t"
-      "cmovneq %[en], %[e]\n\t"
-      "shrq $1, %[gn]\n\t"
-      "movq %[gn], %[g]\n\t"
-      "movq %[e], %[nn]\n\t"
-      "notq %[nn]\n\t"
-      "shrq $63, %[nn]\n\t"
-      "movq %[m1], %[xo]\n\t"
-      "punpcklqdq %[xo], %[xo]\n\t"
-      "movq %[m2], %[xs]\n\t"
-      "punpcklqdq %[xs], %[xs]\n\t"
-      "movdqa %[qr], %[xq]\n\t"  // the old (q, r)
-      "movdqa %[uv], %[xt]\n\t"
-      "pand %[xo], %[xt]\n\t"
-      "pxor %[xs], %[xt]\n\t"
-      "psubq %[xs], %[xt]\n\t"
-      "paddq %[xt], %[qr]\n\t"  // (q, r) ± (u, v) or unchanged
-      "pxor %[uv], %[xq]\n\t"
-      "pand %[xs], %[xq]\n\t"
-      "pxor %[xq], %[uv]\n\t"  // (u, v) = old (q, r) if swap
-      "psllq $1, %[uv]\n\t"
-      "decl %[count]\n\t"
-      "jnz 1b\n\t"
-      : [f] "+r"(f), [g] "+r"(g), [e] "+r"(e), [count] "+r"(count), [uv] "+x"(uv), [qr] "+x"(qr),
-        [gp] "=&r"(gp), [gm] "=&r"(gm), [en] "=&r"(en), [nn] "=&r"(nn), [gn] "=&r"(gn), [m1] "=&r"(m1),
-        [m2] "=&r"(m2), [xo] "=&x"(xo), [xs] "=&x"(xs), [xt] "=&x"(xt), [xq] "=&x"(xq)
-      :
-      : "cc");
-  eta = static_cast<std::int64_t>(e);
-  return {static_cast<std::int64_t>(uv[0]), static_cast<std::int64_t>(uv[1]), static_cast<std::int64_t>(qr[0]),
-          static_cast<std::int64_t>(qr[1])};
-}
-
-__extension__ using i128 = __int128;
-
-// apply_fg: (f, g) = M·(f, g) / 2^62 (exact).
-inline void apply_fg(const matrix& m, s62& f, s62& g) noexcept {
-  i128 cf = i128{m.u} * f[0] + i128{m.v} * g[0];
-  i128 cg = i128{m.q} * f[0] + i128{m.r} * g[0];
-  cf >>= 62;
-  cg >>= 62;
-  for (std::size_t i = 1; i < 5; ++i) {
-    cf += i128{m.u} * f[i] + i128{m.v} * g[i];
-    cg += i128{m.q} * f[i] + i128{m.r} * g[i];
-    f[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & m62);
-    g[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & m62);
-    cf >>= 62;
-    cg >>= 62;
-  }
-  f[4] = static_cast<std::int64_t>(cf);
-  g[4] = static_cast<std::int64_t>(cg);
-}
-
-// apply_de: (d, e) = (M·(d, e) + (md, me)·p) / 2^62 with md, me in [0, 2^62)
-// making the low 62 bits zero. |d|, |e| grow by less than p per batch.
-inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
-  const std::uint64_t ld = static_cast<std::uint64_t>(m.u) * static_cast<std::uint64_t>(d[0]) +
-                           static_cast<std::uint64_t>(m.v) * static_cast<std::uint64_t>(e[0]);
-  const std::uint64_t le = static_cast<std::uint64_t>(m.q) * static_cast<std::uint64_t>(d[0]) +
-                           static_cast<std::uint64_t>(m.r) * static_cast<std::uint64_t>(e[0]);
-  const std::int64_t md = static_cast<std::int64_t>((ld * neg_pinv) & m62);
-  const std::int64_t me = static_cast<std::int64_t>((le * neg_pinv) & m62);
-  i128 cd = i128{m.u} * d[0] + i128{m.v} * e[0] + i128{md} * prime[0];
-  i128 ce = i128{m.q} * d[0] + i128{m.r} * e[0] + i128{me} * prime[0];
-  cd >>= 62;
-  ce >>= 62;
-  for (std::size_t i = 1; i < 5; ++i) {
-    cd += i128{m.u} * d[i] + i128{m.v} * e[i] + i128{md} * prime[i];
-    ce += i128{m.q} * d[i] + i128{m.r} * e[i] + i128{me} * prime[i];
-    d[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & m62);
-    e[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & m62);
-    cd >>= 62;
-    ce >>= 62;
-  }
-  d[4] = static_cast<std::int64_t>(cd);
-  e[4] = static_cast<std::int64_t>(ce);
-}
-
-}  // namespace divsteps
-
-E2EE_ED_MULX inline void invert_divsteps(fe64& r, const fe64& a) noexcept {
-  namespace ds = divsteps;
-  const fe64 x = fm::reduce(a);  // < p < 2^255
-  ds::s62 f = ds::prime, g{}, d{}, e{};
-  g[0] = static_cast<std::int64_t>(x.v[0] & ds::m62);
-  g[1] = static_cast<std::int64_t>(((x.v[0] >> 62) | (x.v[1] << 2)) & ds::m62);
-  g[2] = static_cast<std::int64_t>(((x.v[1] >> 60) | (x.v[2] << 4)) & ds::m62);
-  g[3] = static_cast<std::int64_t>(((x.v[2] >> 58) | (x.v[3] << 6)) & ds::m62);
-  g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
-  e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
-  std::int64_t eta = 0;           // δ = 1/2
-  for (int i = 0; i < 10; ++i) {  // 620 >= 590 steps
-    const ds::matrix m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
-                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
-    ds::apply_fg(m, f, g);
-    ds::apply_de(m, d, e);
-  }
-  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 11p:
-  // d·f + 16p is positive and < 2^260; then four 64-bit words and the
-  // bits above 2^256 folded back (2^256 ≡ 38).
-  const std::uint64_t neg = static_cast<std::uint64_t>(f[4] >> 63);  // all ones iff f < 0
-  std::array<std::uint64_t, 5> o{};
-  ds::i128 acc = 0;
-  for (std::size_t i = 0; i < 5; ++i) {
-    const auto sd = static_cast<std::int64_t>((static_cast<std::uint64_t>(d[i]) ^ neg) - neg);  // ±d[i]
-    acc += ds::i128{sd} + ds::i128{ds::prime[i]} * 16;
-    o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
-    acc >>= 62;
-  }
-  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
-  const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
-                      w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
-  fm::u128 c = fm::u128{w0} + 38 * top;
-  r.v[0] = static_cast<std::uint64_t>(c);
-  c = (c >> 64) + w1;
-  r.v[1] = static_cast<std::uint64_t>(c);
-  c = (c >> 64) + w2;
-  r.v[2] = static_cast<std::uint64_t>(c);
-  c = (c >> 64) + w3;
-  r.v[3] = static_cast<std::uint64_t>(c);
-  r.v[0] += 38 * static_cast<std::uint64_t>(c >> 64);  // a carry out leaves v[0] small: no second carry
-  e2ee::secure_wipe(&f, sizeof f);
-  e2ee::secure_wipe(&g, sizeof g);
-  e2ee::secure_wipe(&d, sizeof d);
-  e2ee::secure_wipe(&e, sizeof e);
-  e2ee::secure_wipe(&o, sizeof o);
-}
-
 // encode: RFC 8032 5.1.2 (y with the sign of x in bit 255). Constant time.
 E2EE_ED_MULX inline std::array<std::uint8_t, 32> encode(const p3& p) noexcept {
   fe64 zinv, x, y;
-  invert_divsteps(zinv, p.z);
+  fm::invert(zinv, p.z);
   fm::mul(x, p.x, zinv);
   fm::mul(y, p.y, zinv);
   auto out = fm::to_bytes(y);
@@ -8698,7 +8716,7 @@ E2EE_ED_MULX inline std::array<std::uint8_t, 32> montgomery_u(const p3& p) noexc
   fe64 num, den;
   fm::add(num, p.z, p.y);
   fm::sub(den, p.z, p.y);
-  invert_divsteps(den, den);
+  fm::invert(den, den);
   fm::mul(num, num, den);
   const auto out = fm::to_bytes(num);
   e2ee::secure_wipe(&num, sizeof num);
@@ -9208,7 +9226,7 @@ E2EE_ED_MULX inline void prepare_tables_vartime(const p3& a, prepared_tables& ou
   prefix[0] = m[0].z;
   for (std::size_t i = 1; i < 64; ++i) fm::mul(prefix[i], prefix[i - 1], m[i].z);
   fe64 inv;
-  invert_divsteps(inv, prefix[63]);
+  fm::invert(inv, prefix[63]);
   for (std::size_t i = 64; i-- > 0;) {
     fe64 zi, x, y, t;
     if (i != 0) {

@@ -199,218 +199,10 @@ E2EE_ED_MULX inline void cneg(niels& a, ct::mask<std::uint64_t> m) noexcept {
   fm::cneg(a.xy2d, m);
 }
 
-// ---- inversion by divsteps (constant time) ----
-//
-// invert_divsteps: r = a^-1 mod p (0 for 0), by the "safegcd" divsteps of
-// D. J. Bernstein and B.-Y. Yang ("Fast constant-time gcd computation and
-// modular inversion", 2019), instead of Fermat's a^(p-2) (254 dependent
-// squarings). Written from the paper's definitions:
-//   divstep(δ, f, g) = (1 - δ, g, (g - f)/2)  if δ > 0 and g odd,
-//                      (1 + δ, f, (g + f)/2)  if g odd,
-//                      (1 + δ, f, g/2)        otherwise,
-// with the "half-delta" start δ = 1/2 (P. Wuille's variant in
-// libsecp256k1's safegcd notes, whose computed bound is 590 steps for any
-// modulus and input below 2^256; the paper's δ = 1 needs 738 for 255 bits),
-// f = p, g = a (reduced): then g = 0 and f = ±1, and the tracked d with
-// d·a ≡ f (mod p) gives the inverse ±d. The steps run in 10 batches of 62
-// (620 >= 590) on the low 64
-// bits of f and g (a batch's decisions depend only on those), each
-// producing a 2x2 matrix with 2^62·(f', g') = M·(f, g); the matrices are
-// then applied to the full f, g (exact division by 2^62) and to d, e
-// modulo p (a multiple of p added to make the low 62 bits zero). Every
-// step is masks and arithmetic, the batch count fixed: no branch or
-// address depends on a.
-namespace divsteps {
-
-using s62 = std::array<std::int64_t, 5>;  // sum v[i]·2^(62 i); v[0..3] in [0, 2^62), v[4] signed
-inline constexpr std::uint64_t m62 = (std::uint64_t{1} << 62) - 1;
-inline constexpr s62 prime{static_cast<std::int64_t>(m62 - 18), static_cast<std::int64_t>(m62),
-                           static_cast<std::int64_t>(m62), static_cast<std::int64_t>(m62), 127};
-// -p^-1 mod 2^64 (p ≡ -19 mod 2^64), by Newton's iteration x <- x·(2 - p·x).
-constexpr std::uint64_t neg_inverse_p() noexcept {
-  const std::uint64_t p0 = 0 - std::uint64_t{19};
-  std::uint64_t x = 1;
-  for (int i = 0; i < 7; ++i) x *= 2 - p0 * x;
-  return 0 - x;
-}
-inline constexpr std::uint64_t neg_pinv = neg_inverse_p();
-static_assert((0 - std::uint64_t{19}) * neg_pinv == ~std::uint64_t{0});
-
-struct matrix {
-  std::int64_t u, v, q, r;
-};
-
-// batch: 62 steps on the low 64 bits of f and g (a step's decision reads
-// bit 0 of g only, so 62 steps need the low 63 bits); updates η = δ - 1/2.
-// One step, with odd = (g odd) and swap = (g odd and η >= 0):
-//   g' = swap ? g - f : odd ? g + f : g,  f' = swap ? g : f,
-//   q' = swap ? q - u : odd ? q + u : q,  u' = swap ? q : u   (r, v alike),
-//   η' = swap ? -η : η + 1  (δ' = 1 - δ or 1 + δ),
-//   then g' /= 2 and u', v' double (the matrix is scaled by 2 per step).
-// One asm block: f, g, η with CMOV (the three candidates are computed first,
-// so g's chain is test, two CMOVs and a shift), the matrix rows (u, v) and
-// (q, r) in SSE2 registers updated by masks. CMOV and the mask arithmetic
-// take the same time whatever the data; the loop count is fixed.
-inline matrix batch(std::int64_t& eta, std::uint64_t f, std::uint64_t g) noexcept {
-  typedef std::uint64_t u64x2 __attribute__((vector_size(16)));
-  auto e = static_cast<std::uint64_t>(eta);
-  u64x2 uv{1, 0}, qr{0, 1}, xo, xs, xt, xq;
-  std::uint64_t gp, gm, en, nn, gn, m1, m2;
-  std::uint32_t count = 62;
-  __asm__(
-      "movq %[e], %[nn]\n\t"
-      "notq %[nn]\n\t"
-      "shrq $63, %[nn]\n\t"  // nn = 1 if η >= 0, else 0
-      "1:\n\t"
-      "leaq (%[g],%[f]), %[gp]\n\t"  // g + f
-      "movq %[g], %[gm]\n\t"
-      "subq %[f], %[gm]\n\t"  // g - f
-      "movq %[e], %[en]\n\t"
-      "negq %[en]\n\t"            // -η
-      "leaq 1(%[e]), %[e]\n\t"    // η + 1
-      "movq %[g], %[m1]\n\t"
-      "andq $1, %[m1]\n\t"
-      "negq %[m1]\n\t"  // odd mask
-      "movq %[g], %[m2]\n\t"
-      "andq %[nn], %[m2]\n\t"
-      "negq %[m2]\n\t"  // swap mask
-      "movq %[g], %[gn]\n\t"
-      "testq $1, %[g]\n\t"
-      "cmovneq %[gp], %[gn]\n\t"
-      "testq %[nn], %[g]\n\t"  // swap
-      "cmovneq %[gm], %[gn]\n\t"
-      "cmovneq %[g], %[f]\n\t"
-      "cmovneq %[en], %[e]\n\t"
-      "shrq $1, %[gn]\n\t"
-      "movq %[gn], %[g]\n\t"
-      "movq %[e], %[nn]\n\t"
-      "notq %[nn]\n\t"
-      "shrq $63, %[nn]\n\t"
-      "movq %[m1], %[xo]\n\t"
-      "punpcklqdq %[xo], %[xo]\n\t"
-      "movq %[m2], %[xs]\n\t"
-      "punpcklqdq %[xs], %[xs]\n\t"
-      "movdqa %[qr], %[xq]\n\t"  // the old (q, r)
-      "movdqa %[uv], %[xt]\n\t"
-      "pand %[xo], %[xt]\n\t"
-      "pxor %[xs], %[xt]\n\t"
-      "psubq %[xs], %[xt]\n\t"
-      "paddq %[xt], %[qr]\n\t"  // (q, r) ± (u, v) or unchanged
-      "pxor %[uv], %[xq]\n\t"
-      "pand %[xs], %[xq]\n\t"
-      "pxor %[xq], %[uv]\n\t"  // (u, v) = old (q, r) if swap
-      "psllq $1, %[uv]\n\t"
-      "decl %[count]\n\t"
-      "jnz 1b\n\t"
-      : [f] "+r"(f), [g] "+r"(g), [e] "+r"(e), [count] "+r"(count), [uv] "+x"(uv), [qr] "+x"(qr),
-        [gp] "=&r"(gp), [gm] "=&r"(gm), [en] "=&r"(en), [nn] "=&r"(nn), [gn] "=&r"(gn), [m1] "=&r"(m1),
-        [m2] "=&r"(m2), [xo] "=&x"(xo), [xs] "=&x"(xs), [xt] "=&x"(xt), [xq] "=&x"(xq)
-      :
-      : "cc");
-  eta = static_cast<std::int64_t>(e);
-  return {static_cast<std::int64_t>(uv[0]), static_cast<std::int64_t>(uv[1]), static_cast<std::int64_t>(qr[0]),
-          static_cast<std::int64_t>(qr[1])};
-}
-
-__extension__ using i128 = __int128;
-
-// apply_fg: (f, g) = M·(f, g) / 2^62 (exact).
-inline void apply_fg(const matrix& m, s62& f, s62& g) noexcept {
-  i128 cf = i128{m.u} * f[0] + i128{m.v} * g[0];
-  i128 cg = i128{m.q} * f[0] + i128{m.r} * g[0];
-  cf >>= 62;
-  cg >>= 62;
-  for (std::size_t i = 1; i < 5; ++i) {
-    cf += i128{m.u} * f[i] + i128{m.v} * g[i];
-    cg += i128{m.q} * f[i] + i128{m.r} * g[i];
-    f[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cf) & m62);
-    g[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cg) & m62);
-    cf >>= 62;
-    cg >>= 62;
-  }
-  f[4] = static_cast<std::int64_t>(cf);
-  g[4] = static_cast<std::int64_t>(cg);
-}
-
-// apply_de: (d, e) = (M·(d, e) + (md, me)·p) / 2^62 with md, me in [0, 2^62)
-// making the low 62 bits zero. |d|, |e| grow by less than p per batch.
-inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
-  const std::uint64_t ld = static_cast<std::uint64_t>(m.u) * static_cast<std::uint64_t>(d[0]) +
-                           static_cast<std::uint64_t>(m.v) * static_cast<std::uint64_t>(e[0]);
-  const std::uint64_t le = static_cast<std::uint64_t>(m.q) * static_cast<std::uint64_t>(d[0]) +
-                           static_cast<std::uint64_t>(m.r) * static_cast<std::uint64_t>(e[0]);
-  const std::int64_t md = static_cast<std::int64_t>((ld * neg_pinv) & m62);
-  const std::int64_t me = static_cast<std::int64_t>((le * neg_pinv) & m62);
-  i128 cd = i128{m.u} * d[0] + i128{m.v} * e[0] + i128{md} * prime[0];
-  i128 ce = i128{m.q} * d[0] + i128{m.r} * e[0] + i128{me} * prime[0];
-  cd >>= 62;
-  ce >>= 62;
-  for (std::size_t i = 1; i < 5; ++i) {
-    cd += i128{m.u} * d[i] + i128{m.v} * e[i] + i128{md} * prime[i];
-    ce += i128{m.q} * d[i] + i128{m.r} * e[i] + i128{me} * prime[i];
-    d[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(cd) & m62);
-    e[i - 1] = static_cast<std::int64_t>(static_cast<std::uint64_t>(ce) & m62);
-    cd >>= 62;
-    ce >>= 62;
-  }
-  d[4] = static_cast<std::int64_t>(cd);
-  e[4] = static_cast<std::int64_t>(ce);
-}
-
-}  // namespace divsteps
-
-E2EE_ED_MULX inline void invert_divsteps(fe64& r, const fe64& a) noexcept {
-  namespace ds = divsteps;
-  const fe64 x = fm::reduce(a);  // < p < 2^255
-  ds::s62 f = ds::prime, g{}, d{}, e{};
-  g[0] = static_cast<std::int64_t>(x.v[0] & ds::m62);
-  g[1] = static_cast<std::int64_t>(((x.v[0] >> 62) | (x.v[1] << 2)) & ds::m62);
-  g[2] = static_cast<std::int64_t>(((x.v[1] >> 60) | (x.v[2] << 4)) & ds::m62);
-  g[3] = static_cast<std::int64_t>(((x.v[2] >> 58) | (x.v[3] << 6)) & ds::m62);
-  g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
-  e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
-  std::int64_t eta = 0;           // δ = 1/2
-  for (int i = 0; i < 10; ++i) {  // 620 >= 590 steps
-    const ds::matrix m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
-                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
-    ds::apply_fg(m, f, g);
-    ds::apply_de(m, d, e);
-  }
-  // f = ±1 (or p when a = 0, with d = 0): the inverse is d·f. |d| < 11p:
-  // d·f + 16p is positive and < 2^260; then four 64-bit words and the
-  // bits above 2^256 folded back (2^256 ≡ 38).
-  const std::uint64_t neg = static_cast<std::uint64_t>(f[4] >> 63);  // all ones iff f < 0
-  std::array<std::uint64_t, 5> o{};
-  ds::i128 acc = 0;
-  for (std::size_t i = 0; i < 5; ++i) {
-    const auto sd = static_cast<std::int64_t>((static_cast<std::uint64_t>(d[i]) ^ neg) - neg);  // ±d[i]
-    acc += ds::i128{sd} + ds::i128{ds::prime[i]} * 16;
-    o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
-    acc >>= 62;
-  }
-  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
-  const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
-                      w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
-  fm::u128 c = fm::u128{w0} + 38 * top;
-  r.v[0] = static_cast<std::uint64_t>(c);
-  c = (c >> 64) + w1;
-  r.v[1] = static_cast<std::uint64_t>(c);
-  c = (c >> 64) + w2;
-  r.v[2] = static_cast<std::uint64_t>(c);
-  c = (c >> 64) + w3;
-  r.v[3] = static_cast<std::uint64_t>(c);
-  r.v[0] += 38 * static_cast<std::uint64_t>(c >> 64);  // a carry out leaves v[0] small: no second carry
-  e2ee::secure_wipe(&f, sizeof f);
-  e2ee::secure_wipe(&g, sizeof g);
-  e2ee::secure_wipe(&d, sizeof d);
-  e2ee::secure_wipe(&e, sizeof e);
-  e2ee::secure_wipe(&o, sizeof o);
-}
-
 // encode: RFC 8032 5.1.2 (y with the sign of x in bit 255). Constant time.
 E2EE_ED_MULX inline std::array<std::uint8_t, 32> encode(const p3& p) noexcept {
   fe64 zinv, x, y;
-  invert_divsteps(zinv, p.z);
+  fm::invert(zinv, p.z);
   fm::mul(x, p.x, zinv);
   fm::mul(y, p.y, zinv);
   auto out = fm::to_bytes(y);
@@ -427,7 +219,7 @@ E2EE_ED_MULX inline std::array<std::uint8_t, 32> montgomery_u(const p3& p) noexc
   fe64 num, den;
   fm::add(num, p.z, p.y);
   fm::sub(den, p.z, p.y);
-  invert_divsteps(den, den);
+  fm::invert(den, den);
   fm::mul(num, num, den);
   const auto out = fm::to_bytes(num);
   e2ee::secure_wipe(&num, sizeof num);
@@ -937,7 +729,7 @@ E2EE_ED_MULX inline void prepare_tables_vartime(const p3& a, prepared_tables& ou
   prefix[0] = m[0].z;
   for (std::size_t i = 1; i < 64; ++i) fm::mul(prefix[i], prefix[i - 1], m[i].z);
   fe64 inv;
-  invert_divsteps(inv, prefix[63]);
+  fm::invert(inv, prefix[63]);
   for (std::size_t i = 64; i-- > 0;) {
     fe64 zi, x, y, t;
     if (i != 0) {
