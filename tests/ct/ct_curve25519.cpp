@@ -230,7 +230,7 @@ void check_edwards_mulx() {
   scalars[4].fill(0xff);
   scalars[4][31] = 0x7f;
   scalars[5] = x25519::detail::clamp(pattern<32>(9));
-  // both comb selections: scalar, and AVX2 (select_avx2, madd_signed_avx2)
+  // both comb selections: scalar, and AVX2 (select_avx2, madd_to_p3's exchange)
   // when the CPU has it (valgrind's CPUID shows AVX2)
   for (const bool avx2 : {false, true}) {
     if (avx2 && !e2ee::cpu::detect().avx2) {

@@ -397,7 +397,7 @@ inline niels select(const std::array<niels, 8>& t, std::int8_t digit) noexcept {
 // magnitude is broadcast once, each entry's mask is one vector compare, and
 // the entry is ANDed with it and ORed in: every entry read, no branch on the
 // digit. The caller applies the rest of the sign (-xy2d) to the addition's
-// result instead (madd_signed_avx2). Written with the compilers' vector
+// result instead (madd_to_p3). Written with the compilers' vector
 // extensions, so no intrinsics header is needed; the vector work runs on the
 // FP ports, beside the MULX/ADX chain of the additions.
 namespace vec {
@@ -436,26 +436,89 @@ typedef std::uint64_t u64x4 __attribute__((vector_size(32)));
   return nm;
 }
 
-// madd_signed_avx2: P + Q for Q = (y-x, y+x, xy2d) as select_avx2 leaves it
-// and its sign mask: P - Q' for Q' = (y+x, y-x, xy2d) is madd's formula with
-// c = T·xy2d negated, i.e. with Z and T of the result exchanged (Z = D + c,
-// T = D - c). The exchange is by mask, in vectors. Equal to madd of the
-// negated point modulo p (the limbs may differ).
-[[gnu::target("bmi2,adx,avx2")]] inline p1p1 madd_signed_avx2(const p3& p, const niels& q,
-                                                             std::uint64_t negative) noexcept {
-  using vec::u64x4;
-  p1p1 r = madd(p, q);
-  u64x4 neg{negative, negative, negative, negative}, z, t;
-  __asm__("" : "+x"(neg));
-  __builtin_memcpy(&z, r.z.v.data(), 32);
-  __builtin_memcpy(&t, r.t.v.data(), 32);
-  const u64x4 sw = (z ^ t) & neg;
-  z ^= sw;
-  t ^= sw;
-  __builtin_memcpy(r.z.v.data(), &z, 32);
-  __builtin_memcpy(r.t.v.data(), &t, 32);
-  return r;
+// ---- the comb step: madd and to_p3 in one asm block ----
+
+// comb_state: the comb's accumulator, the selected entry, the sign mask and
+// the step's temporaries in one block, so that the asm step takes a single
+// pointer (it then fits at -O0 beside its 11 scratch registers). The
+// offsets are the ones madd_to_p3 names.
+struct comb_state {
+  p3 acc;                            // 0: X, Y, Z, T
+  niels q;                           // 128: y+x, y-x, xy2d (y+x, y-x exchanged by select_avx2)
+  std::uint64_t swap_zt;             // 224: all ones: exchange Z and T of the sum
+  std::array<std::uint64_t, 3> pad;  // 232
+  std::array<fe64, 8> tmp;           // 256: A, B, C, D, then the sum's X, Y, Z, T
+};
+static_assert(offsetof(comb_state, swap_zt) == 224 && offsetof(comb_state, tmp) == 256 && sizeof(comb_state) == 512);
+
+#if defined(__SANITIZE_ADDRESS__)
+#define E2EE_ED_X_COMB_ASM 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define E2EE_ED_X_COMB_ASM 0
+#endif
+#endif
+#if !defined(E2EE_ED_X_COMB_ASM)
+#define E2EE_ED_X_COMB_ASM 1
+#endif
+
+// madd_to_p3: s.acc = to_p3(madd(s.acc, s.q)) (3M, then 4M), with Z and T
+// of the sum exchanged when s.swap_zt is all ones. That applies the rest of
+// the AVX2 selection's sign: for a negative digit select_avx2 leaves
+// Q' = (y-x, y+x, xy2d) of Q, and P - Q is madd's formula on Q' with
+// C = T·xy2d negated, which is Z = D - C and T = D + C: madd(P, Q') with Z
+// and T exchanged (equal modulo p to madd of -Q; the limbs may differ).
+// swap_zt is 0 for the scalar selection, which negates the entry itself. One asm block from field25519_mulx.hpp's
+// text: with one block per operation the compiler reloaded the operand
+// pointers, zeroed the p1p1 and p3 results with rep stos and moved the
+// exchange through vector registers, about a third of the comb's time
+// (Zen 5, GCC 12, 2026-11). The exchange is by mask: no branch, no
+// secret-dependent address. AddressSanitizer builds (whose instrumentation
+// does not leave the named registers free) run the group functions instead.
+E2EE_ED_MULX inline void madd_to_p3(comb_state& s) noexcept {
+#if E2EE_ED_X_COMB_ASM
+#define E2EE_ED_X_S(off) #off "(%0)"
+#define E2EE_ED_X_SWAP_LIMB(X, Y)                                             \
+  "movq " X ", %%r8\n\t"                                                      \
+  "movq " Y ", %%r9\n\t"                                                      \
+  "movq %%r8, %%r10\n\t"                                                      \
+  "xorq %%r9, %%r10\n\t"                                                      \
+  "andq %%rax, %%r10\n\t"                                                     \
+  "xorq %%r10, %%r8\n\t"                                                      \
+  "xorq %%r10, %%r9\n\t"                                                      \
+  "movq %%r8, " X "\n\t"                                                      \
+  "movq %%r9, " Y "\n\t"
+  __asm__ volatile(
+      E2EE_F25519_X_SUB(E2EE_ED_X_S(256), E2EE_ED_X_S(32), E2EE_ED_X_S(0))      // A = Y - X
+      E2EE_F25519_X_ADD(E2EE_ED_X_S(288), E2EE_ED_X_S(32), E2EE_ED_X_S(0))      // B = Y + X
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(256), E2EE_ED_X_S(256), E2EE_ED_X_S(160))   // A = A · (y-x)
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(288), E2EE_ED_X_S(288), E2EE_ED_X_S(128))   // B = B · (y+x)
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(320), E2EE_ED_X_S(96), E2EE_ED_X_S(192))    // C = T · xy2d
+      E2EE_F25519_X_ADD(E2EE_ED_X_S(352), E2EE_ED_X_S(64), E2EE_ED_X_S(64))     // D = 2Z
+      E2EE_F25519_X_SUB(E2EE_ED_X_S(384), E2EE_ED_X_S(288), E2EE_ED_X_S(256))   // X' = B - A
+      E2EE_F25519_X_ADD(E2EE_ED_X_S(416), E2EE_ED_X_S(288), E2EE_ED_X_S(256))   // Y' = B + A
+      E2EE_F25519_X_ADD(E2EE_ED_X_S(448), E2EE_ED_X_S(352), E2EE_ED_X_S(320))   // Z' = D + C
+      E2EE_F25519_X_SUB(E2EE_ED_X_S(480), E2EE_ED_X_S(352), E2EE_ED_X_S(320))   // T' = D - C
+      "movq 224(%0), %%rax\n\t"
+      E2EE_ED_X_SWAP_LIMB("448(%0)", "480(%0)") E2EE_ED_X_SWAP_LIMB("456(%0)", "488(%0)")
+      E2EE_ED_X_SWAP_LIMB("464(%0)", "496(%0)") E2EE_ED_X_SWAP_LIMB("472(%0)", "504(%0)")
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(0), E2EE_ED_X_S(384), E2EE_ED_X_S(480))     // X = X' · T'
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(32), E2EE_ED_X_S(416), E2EE_ED_X_S(448))    // Y = Y' · Z'
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(64), E2EE_ED_X_S(448), E2EE_ED_X_S(480))    // Z = Z' · T'
+      E2EE_F25519_X_MUL(E2EE_ED_X_S(96), E2EE_ED_X_S(384), E2EE_ED_X_S(416))    // T = X' · Y'
+      :
+      : "r"(&s)
+      : "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+#undef E2EE_ED_X_SWAP_LIMB
+#undef E2EE_ED_X_S
+#else
+  p1p1 r = madd(s.acc, s.q);
+  fm::cswap(r.z, r.t, ct::mask<std::uint64_t>::from_bit(s.swap_zt & 1u));
+  s.acc = to_p3(r);
+  e2ee::wipe(r);
+#endif
 }
+#undef E2EE_ED_X_COMB_ASM
 
 // comb: a·B for a secret 32-byte scalar a < 2^255, by the comb of
 // pg::scalarmult_base (64 masked selections and mixed additions, 4
@@ -465,32 +528,28 @@ typedef std::uint64_t u64x4 __attribute__((vector_size(32)));
 template <bool Avx2>
 [[gnu::always_inline]] inline p3 comb(std::span<const std::uint8_t, 32> a) noexcept {
   auto e = pg::signed_radix16(a);
-  p3 acc = identity;
-  niels c = niels_identity;
-  p1p1 r;
-  std::uint64_t negative = 0;
+  comb_state s;
+  s.acc = identity;
   const auto step = [&](std::size_t i) {
     if constexpr (Avx2) {
-      negative = select_avx2(c, comb_table[i / 2], e[i]);
-      r = madd_signed_avx2(acc, c, negative);
+      s.swap_zt = select_avx2(s.q, comb_table[i / 2], e[i]);
     } else {
-      c = select(comb_table[i / 2], e[i]);
-      r = madd(acc, c);
+      s.q = select(comb_table[i / 2], e[i]);
+      s.swap_zt = 0;
     }
-    acc = to_p3(r);
+    madd_to_p3(s);
   };
   for (std::size_t i = 1; i < 64; i += 2) step(i);
-  p2 q = to_p2(dbl(to_p2(acc)));
+  p2 q = to_p2(dbl(to_p2(s.acc)));
   q = to_p2(dbl(q));
   q = to_p2(dbl(q));
-  acc = to_p3(dbl(q));
+  s.acc = to_p3(dbl(q));
   for (std::size_t i = 0; i < 64; i += 2) step(i);
-  e2ee::wipe(c);
+  const p3 r = s.acc;
+  e2ee::wipe(s);
   e2ee::wipe(e);
   e2ee::wipe(q);
-  e2ee::wipe(r);
-  e2ee::wipe(negative);
-  return acc;
+  return r;
 }
 E2EE_ED_MULX inline p3 scalarmult_base_scalar(std::span<const std::uint8_t, 32> a) noexcept { return comb<false>(a); }
 [[gnu::target("bmi2,adx,avx2"), gnu::flatten]] inline p3 scalarmult_base_avx2(
@@ -796,6 +855,11 @@ E2EE_ED_MULX inline p3 double_scalarmult_prepared_vartime(std::span<const std::u
 }
 
 #undef E2EE_ED_MULX
+#undef E2EE_F25519_X_FOLD
+#undef E2EE_F25519_X_MUL
+#undef E2EE_F25519_X_ADDSUB
+#undef E2EE_F25519_X_ADD
+#undef E2EE_F25519_X_SUB
 
 // group: the traits the generic verification code (ec/ed25519.hpp) reads.
 struct group {

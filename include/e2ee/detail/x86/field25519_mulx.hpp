@@ -1111,13 +1111,10 @@ struct ladder_state {
   return out;
 }
 
+// FOLD, MUL, ADDSUB, ADD and SUB stay defined for the comb step of
+// edwards25519_mulx.hpp (madd_to_p3), which undefines them.
 #undef E2EE_F25519_X_LADDER_ASM
-#undef E2EE_F25519_X_FOLD
-#undef E2EE_F25519_X_MUL
 #undef E2EE_F25519_X_SQR
-#undef E2EE_F25519_X_ADDSUB
-#undef E2EE_F25519_X_ADD
-#undef E2EE_F25519_X_SUB
 #undef E2EE_F25519_X_MUL_SMALL
 #undef E2EE_F25519_X_MUL_SMALL_PRODUCT
 #undef E2EE_F25519_X_MUL_SMALL_ADD
