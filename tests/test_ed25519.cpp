@@ -294,6 +294,77 @@ TEST_CASE("ed25519: verification rule edge cases", "[ed25519]") {
   }
 }
 
+namespace {
+
+// wnaf_ok: the width-W NAF d of a is one: every digit 0 or odd with
+// |d_i| < 2^(W-1), at most one non-zero digit in any W consecutive
+// positions, and sum d_i·2^i = a (checked in 32-bit limbs, signed).
+template <unsigned W>
+bool wnaf_ok(const std::array<std::uint8_t, 32>& a, const ge::naf_digits& d) {
+  std::size_t last = 0;
+  bool seen = false;
+  std::array<std::int64_t, 10> acc{};
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (d[i] == 0) continue;
+    if (d[i] % 2 == 0 || d[i] >= (1 << (W - 1)) || d[i] <= -(1 << (W - 1))) return false;
+    if (seen && i - last < W) return false;
+    seen = true;
+    last = i;
+    acc[i / 32] += std::int64_t{d[i]} * (std::int64_t{1} << (i % 32));
+  }
+  for (std::size_t j = 0; j + 1 < acc.size(); ++j) {  // carry, floor division by 2^32
+    const std::int64_t low = acc[j] & 0xffffffff;
+    acc[j + 1] += (acc[j] - low) / (std::int64_t{1} << 32);
+    acc[j] = low;
+  }
+  for (std::size_t j = 0; j < 8; ++j) {
+    std::int64_t limb = 0;
+    for (std::size_t b = 0; b < 4; ++b) limb |= std::int64_t{a[4 * j + b]} << (8 * b);
+    if (acc[j] != limb) return false;
+  }
+  return acc[8] == 0 && acc[9] == 0;
+}
+
+}  // namespace
+
+TEST_CASE("ed25519: width-w NAF digits rebuild the scalar", "[ed25519]") {
+  test::rng r(0x7a7f);
+  INFO("seed " << r.seed());
+  std::vector<std::array<std::uint8_t, 32>> scalars;
+  scalars.push_back({});                  // 0
+  scalars.push_back(order_bytes);         // L
+  std::array<std::uint8_t, 32> x{};
+  x.fill(0xff);
+  scalars.push_back(x);                   // 2^256 - 1: the carries run off the top
+  x.fill(0);
+  x[0] = 1;
+  scalars.push_back(x);
+  for (int i = 0; i < 2000; ++i) {
+    for (auto& b : x) b = static_cast<std::uint8_t>(r.next());
+    if (i % 3 == 1)  // runs of ones and zeros, and word boundaries
+      for (std::size_t j = 0; j < 32; ++j) x[j] = (r.next() & 1) != 0 ? 0xff : 0;
+    if (i % 3 == 2)
+      for (std::size_t j = 0; j < 32; ++j)
+        if (r.next() % 4 != 0) x[j] = 0;
+    scalars.push_back(x);
+  }
+  for (const auto& a : scalars) {
+    INFO(test::hex(a));
+    REQUIRE(wnaf_ok<4>(a, ge::wnaf_vartime<4>(a)));
+    REQUIRE(wnaf_ok<5>(a, ge::wnaf_vartime<5>(a)));
+    REQUIRE(wnaf_ok<6>(a, ge::wnaf_vartime<6>(a)));
+    REQUIRE(wnaf_ok<8>(a, ge::wnaf_vartime<8>(a)));
+    std::size_t calls = 0, nonzero = 0;  // wnaf_each_vartime: the same digits, once each
+    const ge::naf_digits d = ge::wnaf_vartime<5>(a);
+    ge::wnaf_each_vartime<5>(a, [&](std::size_t i, std::int8_t v) {
+      ++calls;
+      CHECK(d[i] == v);
+    });
+    for (const auto v : d) nonzero += v != 0 ? 1 : 0;
+    REQUIRE(calls == nonzero);
+  }
+}
+
 TEST_CASE("ed25519: decode/encode round trip of multiples of B", "[ed25519]") {
   ge::p3 p = ge::base_point;
   for (int i = 0; i < 64; ++i) {

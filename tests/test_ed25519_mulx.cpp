@@ -308,6 +308,24 @@ TEST_CASE("ed25519 mulx_adx: decoding random and edge encodings against portable
     REQUIRE(pok_a == ok_a);
     REQUIRE(pok_b == ok_b);
   }
+  // decode_xn_vartime (eight square roots interleaved) against single decodings
+  for (std::size_t i = 0; i + 8 <= encs.size(); i += 5) {
+    std::array<std::span<const std::uint8_t, 32>, 8> s{encs[i], encs[i + 1], encs[i + 2], encs[i + 3],
+                                                        encs[i + 4], encs[i + 5], encs[i + 6], encs[i + 7]};
+    std::array<gm::p3, 8> pts{};
+    std::array<bool, 8> ok{};
+    gm::decode_xn_vartime(s, pts, ok);
+    std::array<pg::p3, 8> ppts{};
+    std::array<bool, 8> pok{};
+    pg::decode_xn_vartime(s, ppts, pok);
+    for (std::size_t j = 0; j < 8; ++j) {
+      INFO("encoding " << test::hex(encs[i + j]));
+      gm::p3 one{};
+      REQUIRE(ok[j] == gm::decode_vartime(encs[i + j], one));
+      REQUIRE(pok[j] == ok[j]);
+      if (ok[j]) REQUIRE(gm::encode(pts[j]) == gm::encode(one));
+    }
+  }
   // x = 0 with the sign bit: strict rejects, lenient gives x = 0
   const auto neg_zero = hex<32>("0100000000000000000000000000000000000000000000000000000000000080");
   gm::p3 c{};
@@ -359,6 +377,33 @@ TEST_CASE("ed25519 mulx_adx: point formulas and double-scalar multiplication aga
       REQUIRE(fm::to_bytes(sm.y_plus_x) == f::to_bytes(sp.y_plus_x));
       REQUIRE(fm::to_bytes(sm.y_minus_x) == f::to_bytes(sp.y_minus_x));
       REQUIRE(fm::to_bytes(sm.xy2d) == f::to_bytes(sp.xy2d));
+    }
+    // the in-place steps of verify_batch's multi-scalar multiplication and
+    // its tables, against the portable operations
+    {
+      gm::p1p1 mr = gm::dbl(gm::to_p2(ma));
+      pg::p1p1 pr = pg::dbl(pg::to_p2(pa));
+      for (int step = 0; step < 4; ++step) {
+        const bool neg = step % 2 == 1;
+        gm::straus_add_vartime(mr, gm::to_cached(mb), neg);
+        pg::straus_add_vartime(pr, pg::to_cached(pb), neg);
+        REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
+        gm::straus_dbl_vartime(mr);
+        pg::straus_dbl_vartime(pr);
+        REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
+      }
+      std::array<gm::cached, 8> mt{};
+      gm::odd_multiples_into(ma, std::span(mt));
+      const auto pt = pg::odd_multiples<8>(pa);
+      const auto mt_value = gm::odd_multiples<8>(ma);
+      for (std::size_t k = 0; k < 8; ++k) {
+        INFO("odd multiple " << 2 * k + 1);
+        REQUIRE(fm::to_bytes(mt[k].y_plus_x) == f::to_bytes(pt[k].y_plus_x));
+        REQUIRE(fm::to_bytes(mt[k].y_minus_x) == f::to_bytes(pt[k].y_minus_x));
+        REQUIRE(fm::to_bytes(mt[k].z) == f::to_bytes(pt[k].z));
+        REQUIRE(fm::to_bytes(mt[k].t2d) == f::to_bytes(pt[k].t2d));
+        REQUIRE(fm::to_bytes(mt_value[k].t2d) == f::to_bytes(pt[k].t2d));
+      }
     }
     // a·A + b·B, random and edge scalars (up to 2^256 - 1)
     for (int k = 0; k < 3; ++k) {

@@ -6419,6 +6419,14 @@ constexpr void decode2_vartime(std::span<const std::uint8_t, 32> sa, std::span<c
   ok_b = decode_vartime(sb, b);
 }
 
+// decode_xn_vartime: decode_vartime of N encodings (the MULX/ADX kernel's
+// interleaves the N square roots); ok[i] is the verdict of s[i].
+template <std::size_t N>
+constexpr void decode_xn_vartime(const std::array<std::span<const std::uint8_t, 32>, N>& s, std::array<p3, N>& out,
+                                 std::array<bool, N>& ok) noexcept {
+  for (std::size_t i = 0; i < N; ++i) ok[i] = decode_vartime(s[i], out[i]);
+}
+
 // is_identity_vartime: P = (0, 1), i.e. X = 0 and Y = Z.
 constexpr bool is_identity_vartime(const p3& p) noexcept {
   return f::is_zero_mask(p.x).declassify() && f::equal_mask(p.y, p.z).declassify();
@@ -6782,6 +6790,50 @@ constexpr p3 scalarmult_base(std::span<const std::uint8_t, 32> a) noexcept {
 inline constexpr std::size_t naf_size = 264;
 using naf_digits = std::array<std::int8_t, naf_size>;
 
+// wnaf_each_vartime: the non-zero digits of wnaf_vartime (below), without
+// the array: calls f(i, d_i) for each, lowest position first (i <= 256).
+// The remaining value is x >> pos; a negative digit adds 2^(pos + W) to x
+// (its carry, propagated at once). Zero digits are skipped a word at a time
+// (count of trailing zeros), not bit by bit: verify_batch takes about 70
+// digits per signature this way, straight into its lists.
+template <unsigned W, class F>
+constexpr void wnaf_each_vartime(std::span<const std::uint8_t, 32> a, F&& f) noexcept {
+  static_assert(W >= 2 && W <= 8);
+  std::array<std::uint64_t, 6> x{};
+  for (std::size_t i = 0; i < 32; ++i) x[i / 8] |= std::uint64_t{a[i]} << (8 * (i % 8));
+  constexpr std::uint64_t width = std::uint64_t{1} << W;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t word = pos / 64;
+    const std::uint64_t rest = word < 5 ? x[word] >> (pos % 64) : 0;
+    if (rest == 0) {
+      do ++word;
+      while (word < 5 && x[word] == 0);
+      if (word == 5) return;
+      pos = 64 * word + static_cast<std::size_t>(std::countr_zero(x[word]));
+    } else {
+      pos += static_cast<std::size_t>(std::countr_zero(rest));
+    }
+    word = pos / 64;
+    const std::size_t bit = pos % 64;
+    std::uint64_t window = x[word] >> bit;
+    if (bit + W > 64) window |= x[word + 1] << (64 - bit);
+    window &= width - 1;  // odd: bit pos of x is set
+    if (window < width / 2) {
+      f(pos, static_cast<std::int8_t>(window));
+    } else {
+      f(pos, static_cast<std::int8_t>(static_cast<int>(window) - static_cast<int>(width)));
+      std::uint64_t inc = std::uint64_t{1} << ((pos + W) % 64);
+      for (std::size_t k = (pos + W) / 64; k < 5; ++k) {
+        x[k] += inc;
+        if (x[k] >= inc) break;  // no carry out of this word
+        inc = 1;
+      }
+    }
+    pos += W;
+  }
+}
+
 // wnaf_vartime: the width-W non-adjacent form of a public 256-bit scalar:
 // a = sum naf[i]·2^i with every digit 0 or odd in (-2^(W-1), 2^(W-1)), and at
 // most one non-zero digit in any W consecutive positions. Reads the scalar a
@@ -6839,6 +6891,14 @@ constexpr std::array<cached, N> odd_multiples(const p3& p) noexcept {
   return t;
 }
 
+// odd_multiples_into: odd_multiples written to t (the MULX/ADX kernel's
+// builds the table in place).
+template <std::size_t N>
+constexpr void odd_multiples_into(const p3& p, std::span<cached, N> t) noexcept {
+  const std::array<cached, N> m = odd_multiples<N>(p);
+  for (std::size_t i = 0; i < N; ++i) t[i] = m[i];
+}
+
 // base_naf_table: 1·B, 3·B, ..., 127·B, affine, niels form, canonical limbs
 // (width-8 wNAF of the B scalar).
 inline constexpr const std::array<niels, 64>& base_naf_table = base_tables.naf;
@@ -6853,6 +6913,15 @@ constexpr p1p1 add_digit_vartime(const p3& acc, const Table& t, std::int8_t d) n
   }
   if constexpr (std::is_same_v<typename Table::value_type, niels>) return msub(acc, t[static_cast<std::size_t>(-d / 2)]);
   else return sub(acc, t[static_cast<std::size_t>(-d / 2)]);
+}
+
+// straus_dbl_vartime / straus_add_vartime: one step of a multi-scalar
+// multiplication on a p1p1 accumulator (each conversion made only when its
+// operation needs it): r = 2·r, and r = r - q if neg, else r + q. The
+// MULX/ADX kernel's work in place. Public inputs only.
+constexpr void straus_dbl_vartime(p1p1& r) noexcept { r = dbl(to_p2(r)); }
+constexpr void straus_add_vartime(p1p1& r, const cached& q, bool neg) noexcept {
+  r = neg ? sub(to_p3(r), q) : add(to_p3(r), q);
 }
 
 // double_scalarmult_vartime: a·A + b·B for public scalars a, b < 2^256 and a
@@ -8778,6 +8847,34 @@ E2EE_ED_MULX inline void decode2_vartime(std::span<const std::uint8_t, 32> sa, s
   ok_b = ok[1];
 }
 
+// decode_xn_vartime: decode_vartime of N encodings at once (the A and R of
+// N/2 signatures in verify_batch, N = 8), the N square roots interleaved
+// (sqrt_ratio_xn): more of the squarings overlap than with decode2_vartime's
+// two (about 6% off a batch). ok[i] is the verdict of s[i].
+template <std::size_t N>
+E2EE_ED_MULX inline void decode_xn_vartime(const std::array<std::span<const std::uint8_t, 32>, N>& s,
+                                           std::array<p3, N>& out, std::array<bool, N>& ok) noexcept {
+  fm::fe64xn<N> y, u, v, x;
+  for (std::size_t i = 0; i < N; ++i) {
+    y[i] = fm::from_bytes(s[i]);
+    fm::sqr(u[i], y[i]);
+    fm::mul(v[i], u[i], curve_d);
+    fm::add(v[i], v[i], fm::one);  // d·y^2 + 1, never 0
+    fm::sub(u[i], u[i], fm::one);  // y^2 - 1
+  }
+  fm::sqrt_ratio_xn(u, v, x, ok);
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::uint64_t sign = std::uint64_t{s[i][31]} >> 7;
+    ok[i] = ok[i] && f25519::is_canonical(s[i]) && !(sign == 1 && fm::is_zero_mask(x[i]).declassify());
+    if (!ok[i]) continue;
+    fm::cneg(x[i], ct::mask<std::uint64_t>::from_bit(sign));
+    out[i].x = x[i];
+    out[i].y = y[i];
+    out[i].z = fm::one;
+    fm::mul(out[i].t, x[i], y[i]);
+  }
+}
+
 // sqrt_ratio_setup / sqrt_ratio_finish_vartime: fm::sqrt_ratio split around
 // its exponentiation, so that callers can run several exponentiations at
 // once (fm::pow22523_xn) and finish each: setup gives v^3 and the base
@@ -9059,19 +9156,46 @@ inline p3 scalarmult_base(std::span<const std::uint8_t, 32> a, bool avx2 = cpu::
 
 // ---- variable-time multi-scalar multiplication (verification only) ----
 
-// odd_multiples: 1·P, 3·P, ..., (2N-1)·P as cached points.
+// odd_multiples_into: t = 1·P, 3·P, ..., (2N-1)·P as cached points. The
+// running sum is updated in place with two temporaries (the operations and
+// results of to_p3(add(acc, 2P)) and to_cached), and t is written where it
+// lies: no point-sized temporaries to zero and copy.
 template <std::size_t N>
-E2EE_ED_MULX inline std::array<cached, N> odd_multiples(const p3& p) noexcept {
-  std::array<cached, N> t;
+E2EE_ED_MULX inline void odd_multiples_into(const p3& p, std::span<cached, N> t) noexcept {
   t[0] = to_cached(p);
   if constexpr (N > 1) {
     const cached p2c = to_cached(dbl3(p));
     p3 acc = p;
+    fe64 a, b;
     for (std::size_t j = 1; j < N; ++j) {
-      acc = to_p3(add(acc, p2c));
-      t[j] = to_cached(acc);
+      fm::sub(a, acc.y, acc.x);
+      fm::add(b, acc.y, acc.x);
+      fm::mul(a, a, p2c.y_minus_x);
+      fm::mul(b, b, p2c.y_plus_x);
+      fm::mul(acc.t, acc.t, p2c.t2d);  // c
+      fm::mul(acc.z, acc.z, p2c.z);
+      fm::add(acc.z, acc.z, acc.z);  // d
+      fm::sub(acc.x, b, a);          // the p1p1 sum: x, y here, z in a, t in b
+      fm::add(acc.y, b, a);
+      fm::add(a, acc.z, acc.t);
+      fm::sub(b, acc.z, acc.t);
+      fm::mul(acc.t, acc.x, acc.y);  // to p3
+      fm::mul(acc.x, acc.x, b);
+      fm::mul(acc.y, acc.y, a);
+      fm::mul(acc.z, a, b);
+      fm::add(t[j].y_plus_x, acc.y, acc.x);  // to cached
+      fm::sub(t[j].y_minus_x, acc.y, acc.x);
+      t[j].z = acc.z;
+      fm::mul(t[j].t2d, acc.t, curve_2d);
     }
   }
+}
+
+// odd_multiples: odd_multiples_into's table as a value.
+template <std::size_t N>
+E2EE_ED_MULX inline std::array<cached, N> odd_multiples(const p3& p) noexcept {
+  std::array<cached, N> t;
+  odd_multiples_into(p, std::span(t));
   return t;
 }
 
@@ -9084,6 +9208,55 @@ template <std::size_t N>
 E2EE_ED_MULX inline p1p1 add_digit_vartime(const p3& acc, const std::array<cached, N>& t, std::int8_t d) noexcept {
   if (d > 0) return add(acc, t[static_cast<std::size_t>(d / 2)]);
   return sub(acc, t[static_cast<std::size_t>(-d / 2)]);
+}
+
+// straus_dbl_vartime / straus_add_vartime: one step of a multi-scalar
+// multiplication on a p1p1 accumulator: r = 2·r, and r = r - q if neg, else
+// r + q: to_p2 then dbl, to_p3 then add/sub, with the same operations (and
+// results) but in place, with two temporaries. A fe64 is zeroed when
+// declared, and these run about 70 times per signature in verify_batch:
+// point-sized temporaries and return values (zeroed, written by the asm,
+// copied) cost about a tenth of the batch. Public inputs only.
+E2EE_ED_MULX inline void straus_dbl_vartime(p1p1& r) noexcept {
+  fe64 xx, yy;
+  fm::mul(r.x, r.x, r.t);  // to p2: X, Y, Z in x, y, z
+  fm::mul(r.y, r.y, r.z);
+  fm::mul(r.z, r.z, r.t);
+  fm::sqr(xx, r.x);
+  fm::sqr(yy, r.y);
+  fm::add(r.t, r.x, r.y);
+  fm::sqr(r.z, r.z);
+  fm::sqr(r.t, r.t);        // (X + Y)^2
+  fm::add(r.z, r.z, r.z);  // 2Z^2
+  fm::add(r.y, yy, xx);
+  fm::sub(r.x, r.t, r.y);
+  fm::sub(yy, yy, xx);
+  fm::sub(r.t, r.z, yy);
+  r.z = yy;
+}
+E2EE_ED_MULX inline void straus_add_vartime(p1p1& r, const cached& q, bool neg) noexcept {
+  fe64 px, py;  // to p3: X, Y here, T and Z in r's x and z
+  fm::mul(px, r.x, r.t);
+  fm::mul(py, r.y, r.z);
+  fm::mul(r.x, r.x, r.y);
+  fm::mul(r.z, r.z, r.t);
+  fm::add(r.y, py, px);  // as add_impl: a in px, b in y, c in x, d in z
+  fm::sub(px, py, px);
+  fm::mul(px, px, neg ? q.y_plus_x : q.y_minus_x);
+  fm::mul(r.y, r.y, neg ? q.y_minus_x : q.y_plus_x);
+  fm::mul(r.x, r.x, q.t2d);
+  fm::mul(r.z, r.z, q.z);
+  fm::add(r.z, r.z, r.z);
+  fm::sub(py, r.y, px);
+  fm::add(r.y, r.y, px);
+  if (neg) {  // -Q: Z and T of the result exchanged
+    fm::add(r.t, r.z, r.x);
+    fm::sub(r.z, r.z, r.x);
+  } else {
+    fm::sub(r.t, r.z, r.x);
+    fm::add(r.z, r.z, r.x);
+  }
+  r.x = py;
 }
 
 // double_scalarmult_vartime: a·A + b·B for public scalars and a public A, as
@@ -9610,8 +9783,14 @@ struct signed_message {
 
 // batch_chunk: verify_batch checks at most this many signatures per random
 // linear combination; a longer batch is done chunk after chunk, so the stack
-// use is bounded (about 90 KB) whatever the batch size, with no heap.
+// use is bounded (about 80 KB) whatever the batch size, with no heap.
 inline constexpr std::size_t batch_chunk = 32;
+
+namespace detail {
+// batch_parse: the signatures verify_batch parses at once (parse_xn_vartime):
+// 2·batch_parse square roots interleaved.
+inline constexpr std::size_t batch_parse = 4;
+}  // namespace detail
 
 namespace detail {
 
@@ -9635,12 +9814,29 @@ chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::
   namespace ge = e2ee::detail::ed25519;
   namespace sc = e2ee::detail::sc25519;
   using cached_t = typename G::addend;
-  struct term {
-    ge::naf_digits na, nr;          // digits of z_i·k_i mod L and of z_i
-    std::array<cached_t, 8> ta;     // odd multiples of A_i
-    std::array<cached_t, 4> tr;     // odd multiples of R_i
+  // tables[12 m .. 12 m + 7]: 1·A, 3·A, ..., 15·A of the m-th parsed item;
+  // tables[12 m + 8 .. 12 m + 11]: 1·R, 3·R, 5·R, 7·R.
+  std::array<cached_t, 12 * batch_chunk> tables;
+  // The non-zero digits of all the scalars, listed by position (a linked
+  // list per position, through `next`): the chain of doublings then visits
+  // each addition once instead of testing every scalar at every position.
+  // At most 52 digits of width 5 below 2^257 and 33 of width 4 below 2^129
+  // per item.
+  struct addition {
+    std::uint16_t entry;  // |d|·P is tables[entry]
+    bool negative;        // d < 0
+    std::uint16_t next;
   };
-  std::array<term, batch_chunk> t;
+  static constexpr std::uint16_t none = 0xffff;
+  std::array<addition, 85 * batch_chunk> adds;
+  std::array<std::uint16_t, ge::naf_size> head;
+  head.fill(none);
+  std::size_t count = 0, top = 0;
+  const auto push = [&](std::size_t table, std::size_t i, std::int8_t d) {
+    adds[count] = {static_cast<std::uint16_t>(table + static_cast<std::size_t>(d > 0 ? d : -d) / 2), d < 0, head[i]};
+    head[i] = static_cast<std::uint16_t>(count++);
+    top = std::max(top, i + 1);
+  };
   std::array<std::uint8_t, 16 * batch_chunk> zs{};
   const std::size_t n = items.size();
   if (!rng.fill(std::span<std::uint8_t>(zs.data(), 16 * n))) return chunk_result::no_randomness;
@@ -9653,35 +9849,48 @@ chunk_result chunk_equation_vartime(std::span<const signed_message> items, std::
     z[0] = static_cast<std::uint8_t>(z[0] | 1u);
     const sc::scalar zk = sc::mul(sc::from_bytes(ps[i].k), sc::from_bytes(z));
     s_sum = sc::add(s_sum, sc::mul(sc::from_bytes(z), sc::from_bytes(items[i].signature.last<32>())));
-    term& e = t[m++];
-    e.na = ge::wnaf_vartime<5>(sc::to_bytes(zk));
-    e.nr = ge::wnaf_vartime<4>(z);
-    e.ta = odd_multiples<8>(ps[i].a);
-    e.tr = odd_multiples<4>(ps[i].r);
+    const std::size_t ta = 12 * m++, tr = ta + 8;
+    odd_multiples_into(ps[i].a, std::span(tables).subspan(ta).template first<8>());
+    odd_multiples_into(ps[i].r, std::span(tables).subspan(tr).template first<4>());
+    ge::wnaf_each_vartime<5>(sc::to_bytes(zk), [&](std::size_t pos, std::int8_t d) { push(ta, pos, d); });
+    ge::wnaf_each_vartime<4>(z, [&](std::size_t pos, std::int8_t d) { push(tr, pos, d); });
   }
   ge::naf_digits nb = ge::wnaf_vartime<ge::base_naf_width>(sc::to_bytes(s_sum));
-  for (auto& d : nb) d = static_cast<std::int8_t>(-d);  // -(sum z_i·S_i)·B
-  std::size_t top = ge::naf_size;
-  auto any_digit = [&](std::size_t i) {
-    if (nb[i] != 0) return true;
-    for (std::size_t j = 0; j < m; ++j)
-      if (t[j].na[i] != 0 || t[j].nr[i] != 0) return true;
-    return false;
-  };
-  while (top > 0 && !any_digit(top - 1)) --top;
-  typename G::completed r{};
-  typename G::projective q = to_p2(G::identity_point());
+  for (std::size_t i = ge::naf_size; i > top; --i)
+    if (nb[i - 1] != 0) top = i;
+  typename G::completed acc = dbl(to_p2(G::identity_point()));  // O as a p1p1
   for (std::size_t i = top; i-- > 0;) {
-    r = dbl(q);
-    for (std::size_t j = 0; j < m; ++j) {
-      if (t[j].na[i] != 0) r = add_digit_vartime(to_p3(r), t[j].ta, t[j].na[i]);
-      if (t[j].nr[i] != 0) r = add_digit_vartime(to_p3(r), t[j].tr, t[j].nr[i]);
-    }
-    if (nb[i] != 0) r = add_digit_vartime(to_p3(r), G::base_table(), nb[i]);
-    q = to_p2(r);
+    straus_dbl_vartime(acc);
+    for (std::uint16_t e = head[i]; e != none; e = adds[e].next)
+      straus_add_vartime(acc, tables[adds[e].entry], adds[e].negative);
+    if (nb[i] != 0) acc = add_digit_vartime(to_p3(acc), G::base_table(), static_cast<std::int8_t>(-nb[i]));
   }
-  const typename G::point sum = top == 0 ? G::identity_point() : to_p3(r);
+  const typename G::point sum = to_p3(acc);
   return is_identity_vartime(mul_by_cofactor(sum)) ? chunk_result::holds : chunk_result::fails;
+}
+
+// parse_xn_vartime: parse_vartime of N items at once (ok[i] its verdict for
+// items[i], out[i] its result when ok), the 2N decodings of A and R in one
+// decode_xn_vartime (G's), so that their square roots run interleaved.
+template <class G, std::size_t N>
+void parse_xn_vartime(std::span<const signed_message, N> items, std::span<parsed<G>, N> out,
+                      std::span<bool, N> ok) noexcept {
+  namespace sc = e2ee::detail::sc25519;
+  using encoding = std::span<const std::uint8_t, 32>;
+  const auto enc = [&]<std::size_t... I>(std::index_sequence<I...>) {  // A_0, R_0, A_1, R_1, ...
+    return std::array<encoding, 2 * N>{
+        (I % 2 == 0 ? items[I / 2].public_key : items[I / 2].signature.template first<32>())...};
+  }(std::make_index_sequence<2 * N>());
+  std::array<typename G::point, 2 * N> points;
+  std::array<bool, 2 * N> decoded{};
+  decode_xn_vartime(enc, points, decoded);
+  for (std::size_t i = 0; i < N; ++i) {
+    ok[i] = sc::is_canonical(items[i].signature.template last<32>()) && decoded[2 * i] && decoded[2 * i + 1];
+    if (!ok[i]) continue;
+    out[i].a = points[2 * i];
+    out[i].r = points[2 * i + 1];
+    out[i].k = sc::to_bytes(hash_mod_l(enc[2 * i + 1], enc[2 * i], items[i].message));
+  }
 }
 
 // verify_batch_impl: the verdict for all items; if `valid` is not empty, it
@@ -9698,10 +9907,13 @@ bool verify_batch_with(std::span<const signed_message> items, std::span<bool> va
     std::array<parsed<G>, batch_chunk> ps{};
     std::array<bool, batch_chunk> ok{};
     bool all_parsed = true;
-    for (std::size_t i = 0; i < n; ++i) {
-      ok[i] = parse_vartime<G>(chunk[i].signature, chunk[i].public_key, chunk[i].message, ps[i]);
-      all_parsed = all_parsed && ok[i];
-    }
+    std::size_t j = 0;
+    for (; j + batch_parse <= n; j += batch_parse)  // 2·batch_parse square roots interleaved
+      parse_xn_vartime<G, batch_parse>(chunk.subspan(j).template first<batch_parse>(),
+                                       std::span(ps).subspan(j).template first<batch_parse>(),
+                                       std::span(ok).subspan(j).template first<batch_parse>());
+    for (; j < n; ++j) ok[j] = parse_vartime<G>(chunk[j].signature, chunk[j].public_key, chunk[j].message, ps[j]);
+    for (j = 0; j < n; ++j) all_parsed = all_parsed && ok[j];
     if (!all_parsed && !report) return false;
     const chunk_result res = chunk_equation_vartime<G>(chunk, std::span<const parsed<G>>(ps.data(), n),
                                                     std::span<const bool>(ok.data(), n), rng);

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -198,6 +199,14 @@ constexpr void decode2_vartime(std::span<const std::uint8_t, 32> sa, std::span<c
                                p3& b, bool& ok_a, bool& ok_b) noexcept {
   ok_a = decode_vartime(sa, a);
   ok_b = decode_vartime(sb, b);
+}
+
+// decode_xn_vartime: decode_vartime of N encodings (the MULX/ADX kernel's
+// interleaves the N square roots); ok[i] is the verdict of s[i].
+template <std::size_t N>
+constexpr void decode_xn_vartime(const std::array<std::span<const std::uint8_t, 32>, N>& s, std::array<p3, N>& out,
+                                 std::array<bool, N>& ok) noexcept {
+  for (std::size_t i = 0; i < N; ++i) ok[i] = decode_vartime(s[i], out[i]);
 }
 
 // is_identity_vartime: P = (0, 1), i.e. X = 0 and Y = Z.
@@ -563,6 +572,50 @@ constexpr p3 scalarmult_base(std::span<const std::uint8_t, 32> a) noexcept {
 inline constexpr std::size_t naf_size = 264;
 using naf_digits = std::array<std::int8_t, naf_size>;
 
+// wnaf_each_vartime: the non-zero digits of wnaf_vartime (below), without
+// the array: calls f(i, d_i) for each, lowest position first (i <= 256).
+// The remaining value is x >> pos; a negative digit adds 2^(pos + W) to x
+// (its carry, propagated at once). Zero digits are skipped a word at a time
+// (count of trailing zeros), not bit by bit: verify_batch takes about 70
+// digits per signature this way, straight into its lists.
+template <unsigned W, class F>
+constexpr void wnaf_each_vartime(std::span<const std::uint8_t, 32> a, F&& f) noexcept {
+  static_assert(W >= 2 && W <= 8);
+  std::array<std::uint64_t, 6> x{};
+  for (std::size_t i = 0; i < 32; ++i) x[i / 8] |= std::uint64_t{a[i]} << (8 * (i % 8));
+  constexpr std::uint64_t width = std::uint64_t{1} << W;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t word = pos / 64;
+    const std::uint64_t rest = word < 5 ? x[word] >> (pos % 64) : 0;
+    if (rest == 0) {
+      do ++word;
+      while (word < 5 && x[word] == 0);
+      if (word == 5) return;
+      pos = 64 * word + static_cast<std::size_t>(std::countr_zero(x[word]));
+    } else {
+      pos += static_cast<std::size_t>(std::countr_zero(rest));
+    }
+    word = pos / 64;
+    const std::size_t bit = pos % 64;
+    std::uint64_t window = x[word] >> bit;
+    if (bit + W > 64) window |= x[word + 1] << (64 - bit);
+    window &= width - 1;  // odd: bit pos of x is set
+    if (window < width / 2) {
+      f(pos, static_cast<std::int8_t>(window));
+    } else {
+      f(pos, static_cast<std::int8_t>(static_cast<int>(window) - static_cast<int>(width)));
+      std::uint64_t inc = std::uint64_t{1} << ((pos + W) % 64);
+      for (std::size_t k = (pos + W) / 64; k < 5; ++k) {
+        x[k] += inc;
+        if (x[k] >= inc) break;  // no carry out of this word
+        inc = 1;
+      }
+    }
+    pos += W;
+  }
+}
+
 // wnaf_vartime: the width-W non-adjacent form of a public 256-bit scalar:
 // a = sum naf[i]·2^i with every digit 0 or odd in (-2^(W-1), 2^(W-1)), and at
 // most one non-zero digit in any W consecutive positions. Reads the scalar a
@@ -620,6 +673,14 @@ constexpr std::array<cached, N> odd_multiples(const p3& p) noexcept {
   return t;
 }
 
+// odd_multiples_into: odd_multiples written to t (the MULX/ADX kernel's
+// builds the table in place).
+template <std::size_t N>
+constexpr void odd_multiples_into(const p3& p, std::span<cached, N> t) noexcept {
+  const std::array<cached, N> m = odd_multiples<N>(p);
+  for (std::size_t i = 0; i < N; ++i) t[i] = m[i];
+}
+
 // base_naf_table: 1·B, 3·B, ..., 127·B, affine, niels form, canonical limbs
 // (width-8 wNAF of the B scalar).
 inline constexpr const std::array<niels, 64>& base_naf_table = base_tables.naf;
@@ -634,6 +695,15 @@ constexpr p1p1 add_digit_vartime(const p3& acc, const Table& t, std::int8_t d) n
   }
   if constexpr (std::is_same_v<typename Table::value_type, niels>) return msub(acc, t[static_cast<std::size_t>(-d / 2)]);
   else return sub(acc, t[static_cast<std::size_t>(-d / 2)]);
+}
+
+// straus_dbl_vartime / straus_add_vartime: one step of a multi-scalar
+// multiplication on a p1p1 accumulator (each conversion made only when its
+// operation needs it): r = 2·r, and r = r - q if neg, else r + q. The
+// MULX/ADX kernel's work in place. Public inputs only.
+constexpr void straus_dbl_vartime(p1p1& r) noexcept { r = dbl(to_p2(r)); }
+constexpr void straus_add_vartime(p1p1& r, const cached& q, bool neg) noexcept {
+  r = neg ? sub(to_p3(r), q) : add(to_p3(r), q);
 }
 
 // double_scalarmult_vartime: a·A + b·B for public scalars a, b < 2^256 and a
