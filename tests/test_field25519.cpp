@@ -637,4 +637,65 @@ TEST_CASE("field25519 mulx_adx: the one-block ladder against single steps and th
   }
 }
 
+// The AVX-512 IFMA exponentiation (eight lanes) against the MULX/ADX one
+// element at a time, for every lane count 1..8, on edge and random values;
+// and pow22523_xn (which takes the IFMA path when the CPU has it) against
+// the same.
+TEST_CASE("field25519 ifma: pow22523 on eight lanes against the MULX field", "[field25519][mulx_adx][ifma]") {
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx)) {
+    WARN("CPU without BMI2/ADX (or disabled): the IFMA reference is not available");
+    return;
+  }
+  namespace fi = e2ee::detail::f25519_ifma;
+  test::rng r(0x1f3a);
+  INFO("seed " << r.seed());
+  std::vector<m::fe64> values = kernel_edges();
+  for (int i = 0; i < 300; ++i) {
+    m::fe64 a;
+    for (auto& w : a.v) w = r.next();
+    if (i % 3 == 1) a.v[3] &= top63;
+    if (i % 5 == 2) a.v[r.below(4)] = 0;
+    values.push_back(a);
+  }
+  const bool ifma = e2ee::cpu::features().avx512ifma;
+  if (!ifma) WARN("CPU without AVX-512 IFMA (or disabled): only pow22523_xn's MULX path tested");
+  std::size_t next = 0;
+  for (int round = 0; round < 120; ++round) {
+    const std::size_t n = 1 + static_cast<std::size_t>(round) % 8;
+    std::array<m::fe64, 8> in{};
+    std::array<fi::words, 8> w{};
+    for (std::size_t j = 0; j < n; ++j) {
+      in[j] = values[next++ % values.size()];
+      w[j] = m::reduce(in[j]).v;
+    }
+    std::array<m::fe64, 8> want{};
+    for (std::size_t j = 0; j < n; ++j) m::pow22523(want[j], in[j]);
+    if (ifma) {
+      fi::pow22523_x8(w.data(), w.data(), n);
+      for (std::size_t j = 0; j < n; ++j) {
+        INFO("round " << round << ", lane " << j << " of " << n);
+        m::fe64 got;
+        got.v = w[j];
+        REQUIRE(m::to_bytes(got) == m::to_bytes(want[j]));
+      }
+    }
+    m::fe64xn<8> x8{};
+    m::fe64xn<3> x3{};
+    m::fe64xn<2> x2{};
+    for (std::size_t j = 0; j < 8; ++j) x8[j] = in[j];
+    for (std::size_t j = 0; j < 3; ++j) x3[j] = in[j];
+    for (std::size_t j = 0; j < 2; ++j) x2[j] = in[j];
+    m::pow22523_xn(x8, x8);
+    m::pow22523_xn(x3, x3);
+    m::pow22523_xn(x2, x2);
+    for (std::size_t j = 0; j < 8; ++j) {
+      m::fe64 one_elem;
+      m::pow22523(one_elem, in[j]);
+      REQUIRE(m::to_bytes(x8[j]) == m::to_bytes(one_elem));
+      if (j < 3) REQUIRE(m::to_bytes(x3[j]) == m::to_bytes(one_elem));
+      if (j < 2) REQUIRE(m::to_bytes(x2[j]) == m::to_bytes(one_elem));
+    }
+  }
+}
+
 #endif  // E2EE_HAVE_X86_KERNELS
