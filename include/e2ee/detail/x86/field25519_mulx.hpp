@@ -1106,13 +1106,14 @@ struct ladder_state {
   s.x3 = s.x1;
   s.z3.v[0] = 1;
   xdbl(s.x2, s.z2, s.x3, s.z3);  // swapped: (x2 : z2) holds 2·u, (x3 : z3) u
+  // The swap before the step of bit t is bit t XOR bit t + 1 (bit 254 is 1):
+  // bit t of x = k XOR (k >> 1), taken 64 bits at a time.
+  std::array<std::uint64_t, 4> w{}, x{};
+  for (std::size_t i = 0; i < 32; ++i) w[i / 8] |= std::uint64_t{k[i]} << (8 * (i % 8));
+  for (std::size_t j = 0; j < 4; ++j)
+    x[j] = ct::value_barrier(w[j] ^ ((w[j] >> 1) | (j < 3 ? w[j + 1] << 63 : 0)));
   std::array<std::uint64_t, 252> masks;
-  std::uint64_t swap = 1;  // bit 254
-  for (int t = 253; t >= 2; --t) {
-    const std::uint64_t bit = (k[static_cast<std::size_t>(t) / 8] >> (t % 8)) & 1u;
-    masks[static_cast<std::size_t>(253 - t)] = ct::mask<std::uint64_t>::from_bit(swap ^ bit).value();
-    swap = bit;
-  }
+  for (std::size_t t = 2; t < 254; ++t) masks[253 - t] = 0 - ((x[t / 64] >> (t % 64)) & 1u);
   ladder(s, masks.data(), masks.size());
   xdbl(s.x2, s.z2, s.x2, s.z2);  // bit 1
   xdbl(s.x2, s.z2, s.x2, s.z2);  // bit 0
@@ -1123,7 +1124,8 @@ struct ladder_state {
   e2ee::secure_wipe(&s, sizeof s);
   e2ee::secure_wipe(&r, sizeof r);
   e2ee::secure_wipe(masks.data(), sizeof masks);
-  e2ee::secure_wipe(&swap, sizeof swap);
+  e2ee::secure_wipe(w.data(), sizeof w);
+  e2ee::secure_wipe(x.data(), sizeof x);
   return out;
 }
 
