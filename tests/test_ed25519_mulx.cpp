@@ -392,6 +392,35 @@ TEST_CASE("ed25519 mulx_adx: point formulas and double-scalar multiplication aga
         pg::straus_dbl_vartime(pr);
         REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
       }
+      // straus_madd_vartime (niels) and straus_digit_vartime (both tables,
+      // every sign) against the portable p1p1 ± Q, as the single
+      // verification loops use them
+      const auto tb = pg::odd_multiples<8>(pb);
+      const auto mtb = gm::odd_multiples<8>(mb);
+      for (int step = 0; step < 8; ++step) {
+        INFO("step " << step);
+        const bool neg = step % 2 == 1;
+        const std::size_t e = (i * 7 + static_cast<std::size_t>(step) * 13) % 64;
+        gm::straus_madd_vartime(mr, gm::base_naf_table[e], neg);
+        pr = neg ? pg::msub(pg::to_p3(pr), pg::base_naf_table[e]) : pg::madd(pg::to_p3(pr), pg::base_naf_table[e]);
+        REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
+        const auto d = static_cast<std::int8_t>(neg ? -(2 * (step % 8) + 1) : 2 * ((step + 3) % 8) + 1);
+        gm::straus_digit_vartime(mr, mtb, d);
+        pr = pg::add_digit_vartime(pg::to_p3(pr), tb, d);
+        REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
+        const auto db = static_cast<std::int8_t>(neg ? -static_cast<int>(2 * e + 1) : static_cast<int>(2 * e + 1));
+        gm::straus_digit_vartime(mr, gm::base_naf_table, db);
+        pr = pg::add_digit_vartime(pg::to_p3(pr), pg::base_naf_table, db);
+        REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
+        gm::straus_dbl_vartime(mr);
+        pg::straus_dbl_vartime(pr);
+      }
+      // the accumulator's starting value is O
+      gm::p1p1 id = gm::straus_identity;
+      gm::straus_dbl_vartime(id);
+      REQUIRE(gm::is_identity_vartime(gm::to_p3(id)));
+      gm::straus_digit_vartime(id, mtb, 1);
+      REQUIRE(gm::encode(gm::to_p3(id)) == pg::encode(pb));
       std::array<gm::cached, 8> mt{};
       gm::odd_multiples_into(ma, std::span(mt));
       const auto pt = pg::odd_multiples<8>(pa);

@@ -9508,9 +9508,10 @@ E2EE_ED_MULX inline p1p1 add_digit_vartime(const p3& acc, const std::array<cache
 // multiplication on a p1p1 accumulator: r = 2·r, and r = r - q if neg, else
 // r + q: to_p2 then dbl, to_p3 then add/sub, with the same operations (and
 // results) but in place, with two temporaries. A fe64 is zeroed when
-// declared, and these run about 70 times per signature in verify_batch:
-// point-sized temporaries and return values (zeroed, written by the asm,
-// copied) cost about a tenth of the batch. Public inputs only.
+// declared, and these run about 70 times per signature in verify_batch and
+// about 200 times in a single verification: point-sized temporaries and
+// return values (zeroed, written by the asm, copied) cost about a tenth of
+// the batch and a fifth of a single verification. Public inputs only.
 E2EE_ED_MULX inline void straus_dbl_vartime(p1p1& r) noexcept {
   fe64 xx, yy;
   fm::mul(r.x, r.x, r.t);  // to p2: X, Y, Z in x, y, z
@@ -9553,6 +9554,47 @@ E2EE_ED_MULX inline void straus_add_vartime(p1p1& r, const cached& q, bool neg) 
   r.x = py;
 }
 
+// straus_madd_vartime: straus_add_vartime for an affine niels q: to_p3 then
+// madd/msub, the same operations and results, in place.
+E2EE_ED_MULX inline void straus_madd_vartime(p1p1& r, const niels& q, bool neg) noexcept {
+  fe64 px, py;  // to p3: X, Y here, T and Z in r's x and z
+  fm::mul(px, r.x, r.t);
+  fm::mul(py, r.y, r.z);
+  fm::mul(r.x, r.x, r.y);
+  fm::mul(r.z, r.z, r.t);
+  fm::add(r.y, py, px);  // as madd_impl: a in px, b in y, c in x, d in z
+  fm::sub(px, py, px);
+  fm::mul(px, px, neg ? q.y_plus_x : q.y_minus_x);
+  fm::mul(r.y, r.y, neg ? q.y_minus_x : q.y_plus_x);
+  fm::mul(r.x, r.x, q.xy2d);
+  fm::add(r.z, r.z, r.z);
+  fm::sub(py, r.y, px);
+  fm::add(r.y, r.y, px);
+  if (neg) {  // -Q: Z and T of the result exchanged
+    fm::add(r.t, r.z, r.x);
+    fm::sub(r.z, r.z, r.x);
+  } else {
+    fm::sub(r.t, r.z, r.x);
+    fm::add(r.z, r.z, r.x);
+  }
+  r.x = py;
+}
+
+// straus_digit_vartime: r = r ± |d|·P (straus_add/madd_vartime) from a table
+// of odd multiples 1·P, 3·P, ... (d odd, public).
+template <std::size_t N>
+E2EE_ED_MULX inline void straus_digit_vartime(p1p1& r, const std::array<cached, N>& t, std::int8_t d) noexcept {
+  straus_add_vartime(r, t[static_cast<std::size_t>((d > 0 ? d : -d) / 2)], d < 0);
+}
+template <std::size_t N>
+E2EE_ED_MULX inline void straus_digit_vartime(p1p1& r, const std::array<niels, N>& t, std::int8_t d) noexcept {
+  straus_madd_vartime(r, t[static_cast<std::size_t>((d > 0 ? d : -d) / 2)], d < 0);
+}
+
+// straus_identity: O as a p1p1 accumulator (X = 0, Y = Z = 1 once made
+// projective by straus_dbl_vartime).
+inline constexpr p1p1 straus_identity{fm::zero, fm::one, fm::one, fm::one};
+
 // double_scalarmult_vartime: a·A + b·B for public scalars and a public A, as
 // pg::double_scalarmult_vartime (width-5 wNAF for A, width-8 for B).
 E2EE_ED_MULX inline p3 double_scalarmult_vartime(std::span<const std::uint8_t, 32> a, const p3& pa,
@@ -9563,13 +9605,11 @@ E2EE_ED_MULX inline p3 double_scalarmult_vartime(std::span<const std::uint8_t, 3
   std::size_t i = pg::naf_size;
   while (i > 0 && na[i - 1] == 0 && nb[i - 1] == 0) --i;
   if (i == 0) return identity;
-  p1p1 r{};
-  p2 q = to_p2(identity);
+  p1p1 r = straus_identity;
   for (; i-- > 0;) {
-    r = dbl(q);
-    if (na[i] != 0) r = add_digit_vartime(to_p3(r), ta, na[i]);
-    if (nb[i] != 0) r = add_digit_vartime(to_p3(r), base_naf_table, nb[i]);
-    if (i != 0) q = to_p2(r);
+    straus_dbl_vartime(r);
+    if (na[i] != 0) straus_digit_vartime(r, ta, na[i]);
+    if (nb[i] != 0) straus_digit_vartime(r, base_naf_table, nb[i]);
   }
   return to_p3(r);
 }
@@ -9626,21 +9666,17 @@ E2EE_ED_MULX inline bool cofactored_check_vartime(std::span<const std::uint8_t, 
   const std::array<niels, 64>& tb2 = base128_table();
   std::size_t i = 136;  // every digit sits below bit 129
   while (i > 0 && nu[i - 1] == 0 && nv[i - 1] == 0 && nlo[i - 1] == 0 && nhi[i - 1] == 0) --i;
-  p3 acc = identity;
-  if (i > 0) {
-    p1p1 t{};
-    p2 q = to_p2(identity);
-    for (; i-- > 0;) {
-      t = dbl(q);
-      if (nu[i] != 0) t = add_digit_vartime(to_p3(t), ta, nu[i]);
-      if (nv[i] != 0) t = add_digit_vartime(to_p3(t), tr, nv[i]);
-      if (nlo[i] != 0) t = add_digit_vartime(to_p3(t), base_naf_table, nlo[i]);
-      if (nhi[i] != 0) t = add_digit_vartime(to_p3(t), tb2, nhi[i]);
-      if (i != 0) q = to_p2(t);
-    }
-    acc = to_p3(t);
+  if (i == 0) return true;  // every scalar 0: the sum is O
+  p1p1 t = straus_identity;
+  for (; i-- > 0;) {
+    straus_dbl_vartime(t);
+    if (nu[i] != 0) straus_digit_vartime(t, ta, nu[i]);
+    if (nv[i] != 0) straus_digit_vartime(t, tr, nv[i]);
+    if (nlo[i] != 0) straus_digit_vartime(t, base_naf_table, nlo[i]);
+    if (nhi[i] != 0) straus_digit_vartime(t, tb2, nhi[i]);
   }
-  return is_identity_vartime(mul_by_cofactor(acc));
+  for (int j = 0; j < 3; ++j) straus_dbl_vartime(t);  // [8]
+  return is_identity_vartime(to_p3(t));
 }
 
 // exact_check_tables: S·B - k·A - R = O exactly (cofactorless: XEdDSA,
@@ -9673,15 +9709,13 @@ E2EE_ED_MULX inline bool exact_check_tables(const sc25519::half_size_exact& h, c
   std::size_t i = 136;  // every scalar is below 2^130: digits sit below bit 131
   while (i > 0 && nu[i - 1] == 0 && nv[i - 1] == 0 && nlo[i - 1] == 0 && nhi[i - 1] == 0) --i;
   if (i == 0) return true;  // every scalar 0: the sum is O
-  p1p1 t{};
-  p2 q = to_p2(identity);
+  p1p1 t = straus_identity;
   for (; i-- > 0;) {
-    t = dbl(q);
-    if (nu[i] != 0) t = add_digit_vartime(to_p3(t), ta, static_cast<std::int8_t>(flip_a ? -nu[i] : nu[i]));
-    if (nv[i] != 0) t = add_digit_vartime(to_p3(t), tr, nv[i]);
-    if (nlo[i] != 0) t = add_digit_vartime(to_p3(t), base_naf_table, nlo[i]);
-    if (nhi[i] != 0) t = add_digit_vartime(to_p3(t), tb2, nhi[i]);
-    if (i != 0) q = to_p2(t);
+    straus_dbl_vartime(t);
+    if (nu[i] != 0) straus_digit_vartime(t, ta, static_cast<std::int8_t>(flip_a ? -nu[i] : nu[i]));
+    if (nv[i] != 0) straus_digit_vartime(t, tr, nv[i]);
+    if (nlo[i] != 0) straus_digit_vartime(t, base_naf_table, nlo[i]);
+    if (nhi[i] != 0) straus_digit_vartime(t, tb2, nhi[i]);
   }
   return is_identity_vartime(to_p3(t));
 }
@@ -9798,19 +9832,14 @@ E2EE_ED_MULX inline p3 double_scalarmult_prepared_vartime(std::span<const std::u
   };
   while (i > 0 && !any(i - 1)) --i;
   if (i == 0) return identity;
-  p1p1 t{};
-  p2 q = to_p2(identity);
+  p1p1 t = straus_identity;
   for (; i-- > 0;) {
-    t = dbl(q);
+    straus_dbl_vartime(t);
     for (std::size_t j = 0; j < 4; ++j)
-      if (const std::int8_t d = na[j][i]; d != 0) {
-        const bool add_it = (d > 0) != flip_a;
-        const niels& n = ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)];
-        t = add_it ? madd(to_p3(t), n) : msub(to_p3(t), n);
-      }
+      if (const std::int8_t d = na[j][i]; d != 0)
+        straus_madd_vartime(t, ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)], (d > 0) == flip_a);
     for (std::size_t j = 0; j < 4; ++j)
-      if (nb[j][i] != 0) t = add_digit_vartime(to_p3(t), *tb[j], nb[j][i]);
-    if (i != 0) q = to_p2(t);
+      if (nb[j][i] != 0) straus_digit_vartime(t, *tb[j], nb[j][i]);
   }
   return to_p3(t);
 }
