@@ -392,7 +392,7 @@ TEST_CASE("ed25519 mulx_adx: point formulas and double-scalar multiplication aga
         pg::straus_dbl_vartime(pr);
         REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
       }
-      // straus_madd_vartime (niels) and straus_digit_vartime (both tables,
+      // straus_add_vartime on a niels entry and straus_digit_vartime (both tables,
       // every sign) against the portable p1p1 ± Q, as the single
       // verification loops use them
       const auto tb = pg::odd_multiples<8>(pb);
@@ -401,7 +401,7 @@ TEST_CASE("ed25519 mulx_adx: point formulas and double-scalar multiplication aga
         INFO("step " << step);
         const bool neg = step % 2 == 1;
         const std::size_t e = (i * 7 + static_cast<std::size_t>(step) * 13) % 64;
-        gm::straus_madd_vartime(mr, gm::base_naf_table[e], neg);
+        gm::straus_add_vartime(mr, gm::base_naf_table[e], neg);
         pr = neg ? pg::msub(pg::to_p3(pr), pg::base_naf_table[e]) : pg::madd(pg::to_p3(pr), pg::base_naf_table[e]);
         REQUIRE(gm::encode(gm::to_p3(mr)) == pg::encode(pg::to_p3(pr)));
         const auto d = static_cast<std::int8_t>(neg ? -(2 * (step % 8) + 1) : 2 * ((step + 3) % 8) + 1);

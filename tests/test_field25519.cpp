@@ -698,4 +698,65 @@ TEST_CASE("field25519 ifma: pow22523 on eight lanes against the MULX field", "[f
   }
 }
 
+// mul and sqr on limbs at the bound the carry step leaves (2^51 + 2^15 - 1,
+// and mixtures with 0 and 2^51 - 1): VPMADD52 reads only 52 bits of a lane,
+// so a limb past that would be cut silently. The input's value is taken by
+// store (which accepts limbs below 2^52) and the results compared with the
+// MULX field.
+namespace {
+// The IFMA operations are always-inline functions for AVX-512 IFMA targets:
+// called from a function compiled for that target.
+[[gnu::target("avx512f,avx512ifma")]] void ifma_mul_sqr(e2ee::detail::f25519_ifma::fe51x8& prod,
+                                                       e2ee::detail::f25519_ifma::fe51x8& sq,
+                                                       const e2ee::detail::f25519_ifma::fe51x8& a,
+                                                       const e2ee::detail::f25519_ifma::fe51x8& b) {
+  e2ee::detail::f25519_ifma::mul(prod, a, b);
+  e2ee::detail::f25519_ifma::sqr(sq, a);
+}
+}  // namespace
+
+TEST_CASE("field25519 ifma: mul and sqr with limbs at their bound", "[field25519][mulx_adx][ifma]") {
+  if (!e2ee::supported(e2ee::x25519_impl::mulx_adx) || !e2ee::cpu::features().avx512ifma) {
+    WARN("CPU without BMI2/ADX or AVX-512 IFMA (or disabled): IFMA mul/sqr not tested");
+    return;
+  }
+  namespace fi = e2ee::detail::f25519_ifma;
+  constexpr std::uint64_t top = (std::uint64_t{1} << 51) + (std::uint64_t{1} << 15) - 1;
+  constexpr std::uint64_t full = (std::uint64_t{1} << 51) - 1;
+  test::rng r(0xb0b);
+  INFO("seed " << r.seed());
+  for (int round = 0; round < 64; ++round) {
+    alignas(64) std::array<std::array<std::uint64_t, 8>, 5> la{}, lb{};
+    for (std::size_t i = 0; i < 5; ++i)
+      for (std::size_t j = 0; j < 8; ++j) {
+        const std::uint64_t pick = (r.next() >> 3) % 4;
+        la[i][j] = round == 0 ? top : pick == 0 ? top : pick == 1 ? full : pick == 2 ? 0 : r.next() % (top + 1);
+        lb[i][j] = round == 0 ? top : (r.next() >> 5) % 2 == 0 ? top : r.next() % (top + 1);
+      }
+    fi::fe51x8 a, b, prod, sq;
+    for (std::size_t i = 0; i < 5; ++i) {
+      __builtin_memcpy(&a.l[i], la[i].data(), 64);
+      __builtin_memcpy(&b.l[i], lb[i].data(), 64);
+    }
+    ifma_mul_sqr(prod, sq, a, b);
+    std::array<fi::words, 8> wa{}, wb{}, wp{}, ws{};
+    fi::store(wa.data(), a, 8);
+    fi::store(wb.data(), b, 8);
+    fi::store(wp.data(), prod, 8);
+    fi::store(ws.data(), sq, 8);
+    for (std::size_t j = 0; j < 8; ++j) {
+      INFO("round " << round << ", lane " << j);
+      m::fe64 xa, xb, want_p, want_s, got_p, got_s;
+      xa.v = wa[j];
+      xb.v = wb[j];
+      m::mul(want_p, xa, xb);
+      m::sqr(want_s, xa);
+      got_p.v = wp[j];
+      got_s.v = ws[j];
+      REQUIRE(m::to_bytes(got_p) == m::to_bytes(want_p));
+      REQUIRE(m::to_bytes(got_s) == m::to_bytes(want_s));
+    }
+  }
+}
+
 #endif  // E2EE_HAVE_X86_KERNELS

@@ -7530,8 +7530,8 @@ E2EE_NAMESPACE_END
 // such chains (verify: 2, XEdDSA verify: 3, verify_batch: 8), but eight
 // 4x64 squarings at once are bound by the one MULX per cycle. Here lane j of
 // each 512-bit register holds element j, so one squaring of all eight is
-// 50 multiply-accumulates (25 products, low and high halves) and a carry
-// chain on eight lanes at once.
+// 30 multiply-accumulates (15 products, low and high halves) and one carry
+// step on eight lanes at once.
 //
 // Representation (fe51x8): five limbs in radix 2^51, limb i of element j in
 // lane j of l[i]; value = sum l[i]·2^(51 i). VPMADD52 reads only the low 52
@@ -8405,9 +8405,10 @@ template <std::size_t N>
 // pow22523_xn: r[i] = a[i]^((p-5)/8), the chain of pow_2_250_1 and pow22523.
 // With AVX-512 IFMA and N <= 8, all N chains run as the lanes of one
 // (field25519_ifma.hpp; the result is the same element, possibly another
-// representative below 2^256). On Zen 5 (2026-11) that chain takes 11.5k
-// cycles for any N, against 15.1k for two interleaved MULX chains, 19.5k
-// for three and 48k for eight. E2EE_CPU_DISABLE=avx512ifma keeps MULX.
+// representative below 2^256). On Zen 5 (2026-11; the only IFMA CPU
+// measured) that chain takes 11.5k cycles for any N, against 15.1k for two
+// interleaved MULX chains, 19.5k for three and 48k for eight.
+// E2EE_CPU_DISABLE=avx512ifma keeps MULX.
 template <std::size_t N>
 [[gnu::target("bmi2,adx"), gnu::flatten]] inline void pow22523_xn(fe64xn<N>& r, const fe64xn<N>& a) noexcept {
   if constexpr (N >= 2 && N <= 8) {
@@ -8650,9 +8651,10 @@ inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
   g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
   e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
   std::int64_t eta = 0;           // δ = 1/2
+  ds::matrix m{};
   for (int i = 0; i < 10; ++i) {  // 620 >= 590 steps
-    const ds::matrix m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
-                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
+    m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
+                  static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
     ds::apply_fg(m, f, g);
     ds::apply_de(m, d, e);
   }
@@ -8668,7 +8670,6 @@ inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
     o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
     acc >>= 62;
   }
-  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
   const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
                       w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
   u128 c = u128{w0} + 38 * top;
@@ -8685,6 +8686,8 @@ inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
   e2ee::secure_wipe(&d, sizeof d);
   e2ee::secure_wipe(&e, sizeof e);
   e2ee::secure_wipe(&o, sizeof o);
+  e2ee::secure_wipe(&m, sizeof m);
+  e2ee::secure_wipe(&eta, sizeof eta);
 }
 
 // ---- the X25519 ladder ----
@@ -8836,9 +8839,9 @@ struct ladder_state {
   for (fe64* p : {&a, &b, &aa, &bb, &e, &t}) e2ee::secure_wipe(p, sizeof *p);
 }
 
-// scalarmult: X25519(k, u) for a clamped scalar k (RFC 7748 5: bit 254 set,
-// bit 255 and bits 0..2 clear; the callers clamp) and a 32-byte u (bit 255
-// ignored). The clamped bits are known, so the ladder skips work on them:
+// scalarmult: X25519(k, u) for a scalar k clamped as RFC 7748 5 says (bit
+// 254 set, bit 255 and bits 0..2 clear; the callers clamp, and so does this
+// function on its copy of the bits) and a 32-byte u (bit 255 ignored). The clamped bits are known, so the ladder skips work on them:
 // - bit 254 is 1: from (1 : 0), (u : 1) its step leaves (u : 1) and 2·(u : 1),
 //   swapped; that state is set directly (one doubling, not a whole step);
 // - bits 253..2: the ladder, 252 steps, swapped lazily by masks;
@@ -8858,6 +8861,8 @@ struct ladder_state {
   // bit t of x = k XOR (k >> 1), taken 64 bits at a time.
   std::array<std::uint64_t, 4> w{}, x{};
   for (std::size_t i = 0; i < 32; ++i) w[i / 8] |= std::uint64_t{k[i]} << (8 * (i % 8));
+  w[0] &= ~std::uint64_t{7};  // clamped here too, so the shortcuts hold whatever the caller passed
+  w[3] = (w[3] & ~(std::uint64_t{1} << 63)) | (std::uint64_t{1} << 62);
   for (std::size_t j = 0; j < 4; ++j)
     x[j] = ct::value_barrier(w[j] ^ ((w[j] >> 1) | (j < 3 ? w[j + 1] << 63 : 0)));
   std::array<std::uint64_t, 252> masks;
@@ -9529,44 +9534,27 @@ E2EE_ED_MULX inline void straus_dbl_vartime(p1p1& r) noexcept {
   fm::sub(r.t, r.z, yy);
   r.z = yy;
 }
-E2EE_ED_MULX inline void straus_add_vartime(p1p1& r, const cached& q, bool neg) noexcept {
-  fe64 px, py;  // to p3: X, Y here, T and Z in r's x and z
-  fm::mul(px, r.x, r.t);
-  fm::mul(py, r.y, r.z);
-  fm::mul(r.x, r.x, r.y);
-  fm::mul(r.z, r.z, r.t);
-  fm::add(r.y, py, px);  // as add_impl: a in px, b in y, c in x, d in z
-  fm::sub(px, py, px);
-  fm::mul(px, px, neg ? q.y_plus_x : q.y_minus_x);
-  fm::mul(r.y, r.y, neg ? q.y_minus_x : q.y_plus_x);
-  fm::mul(r.x, r.x, q.t2d);
-  fm::mul(r.z, r.z, q.z);
-  fm::add(r.z, r.z, r.z);
-  fm::sub(py, r.y, px);
-  fm::add(r.y, r.y, px);
-  if (neg) {  // -Q: Z and T of the result exchanged
-    fm::add(r.t, r.z, r.x);
-    fm::sub(r.z, r.z, r.x);
-  } else {
-    fm::sub(r.t, r.z, r.x);
-    fm::add(r.z, r.z, r.x);
-  }
-  r.x = py;
-}
-
-// straus_madd_vartime: straus_add_vartime for an affine niels q: to_p3 then
+// straus_add_vartime: r = r - q if neg, else r + q, for a cached q (Z and
+// 2d·T) or an affine niels q (Z = 1, xy2d): to_p3 then add/sub or
 // madd/msub, the same operations and results, in place.
-E2EE_ED_MULX inline void straus_madd_vartime(p1p1& r, const niels& q, bool neg) noexcept {
+template <class Q>
+E2EE_ED_MULX inline void straus_add_vartime(p1p1& r, const Q& q, bool neg) noexcept {
+  static_assert(std::is_same_v<Q, cached> || std::is_same_v<Q, niels>);
   fe64 px, py;  // to p3: X, Y here, T and Z in r's x and z
   fm::mul(px, r.x, r.t);
   fm::mul(py, r.y, r.z);
   fm::mul(r.x, r.x, r.y);
   fm::mul(r.z, r.z, r.t);
-  fm::add(r.y, py, px);  // as madd_impl: a in px, b in y, c in x, d in z
+  fm::add(r.y, py, px);  // as add_impl / madd_impl: a in px, b in y, c in x, d in z
   fm::sub(px, py, px);
   fm::mul(px, px, neg ? q.y_plus_x : q.y_minus_x);
   fm::mul(r.y, r.y, neg ? q.y_minus_x : q.y_plus_x);
-  fm::mul(r.x, r.x, q.xy2d);
+  if constexpr (std::is_same_v<Q, cached>) {
+    fm::mul(r.x, r.x, q.t2d);
+    fm::mul(r.z, r.z, q.z);
+  } else {
+    fm::mul(r.x, r.x, q.xy2d);
+  }
   fm::add(r.z, r.z, r.z);
   fm::sub(py, r.y, px);
   fm::add(r.y, r.y, px);
@@ -9588,7 +9576,7 @@ E2EE_ED_MULX inline void straus_digit_vartime(p1p1& r, const std::array<cached, 
 }
 template <std::size_t N>
 E2EE_ED_MULX inline void straus_digit_vartime(p1p1& r, const std::array<niels, N>& t, std::int8_t d) noexcept {
-  straus_madd_vartime(r, t[static_cast<std::size_t>((d > 0 ? d : -d) / 2)], d < 0);
+  straus_add_vartime(r, t[static_cast<std::size_t>((d > 0 ? d : -d) / 2)], d < 0);
 }
 
 // straus_identity: O as a p1p1 accumulator (X = 0, Y = Z = 1 once made
@@ -9837,7 +9825,7 @@ E2EE_ED_MULX inline p3 double_scalarmult_prepared_vartime(std::span<const std::u
     straus_dbl_vartime(t);
     for (std::size_t j = 0; j < 4; ++j)
       if (const std::int8_t d = na[j][i]; d != 0)
-        straus_madd_vartime(t, ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)], (d > 0) == flip_a);
+        straus_add_vartime(t, ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)], (d > 0) == flip_a);
     for (std::size_t j = 0; j < 4; ++j)
       if (nb[j][i] != 0) straus_digit_vartime(t, *tb[j], nb[j][i]);
   }

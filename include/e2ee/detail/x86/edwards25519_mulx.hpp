@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "../../core/cpu.hpp"
 #include "../../core/ct.hpp"
@@ -672,44 +673,27 @@ E2EE_ED_MULX inline void straus_dbl_vartime(p1p1& r) noexcept {
   fm::sub(r.t, r.z, yy);
   r.z = yy;
 }
-E2EE_ED_MULX inline void straus_add_vartime(p1p1& r, const cached& q, bool neg) noexcept {
-  fe64 px, py;  // to p3: X, Y here, T and Z in r's x and z
-  fm::mul(px, r.x, r.t);
-  fm::mul(py, r.y, r.z);
-  fm::mul(r.x, r.x, r.y);
-  fm::mul(r.z, r.z, r.t);
-  fm::add(r.y, py, px);  // as add_impl: a in px, b in y, c in x, d in z
-  fm::sub(px, py, px);
-  fm::mul(px, px, neg ? q.y_plus_x : q.y_minus_x);
-  fm::mul(r.y, r.y, neg ? q.y_minus_x : q.y_plus_x);
-  fm::mul(r.x, r.x, q.t2d);
-  fm::mul(r.z, r.z, q.z);
-  fm::add(r.z, r.z, r.z);
-  fm::sub(py, r.y, px);
-  fm::add(r.y, r.y, px);
-  if (neg) {  // -Q: Z and T of the result exchanged
-    fm::add(r.t, r.z, r.x);
-    fm::sub(r.z, r.z, r.x);
-  } else {
-    fm::sub(r.t, r.z, r.x);
-    fm::add(r.z, r.z, r.x);
-  }
-  r.x = py;
-}
-
-// straus_madd_vartime: straus_add_vartime for an affine niels q: to_p3 then
+// straus_add_vartime: r = r - q if neg, else r + q, for a cached q (Z and
+// 2d·T) or an affine niels q (Z = 1, xy2d): to_p3 then add/sub or
 // madd/msub, the same operations and results, in place.
-E2EE_ED_MULX inline void straus_madd_vartime(p1p1& r, const niels& q, bool neg) noexcept {
+template <class Q>
+E2EE_ED_MULX inline void straus_add_vartime(p1p1& r, const Q& q, bool neg) noexcept {
+  static_assert(std::is_same_v<Q, cached> || std::is_same_v<Q, niels>);
   fe64 px, py;  // to p3: X, Y here, T and Z in r's x and z
   fm::mul(px, r.x, r.t);
   fm::mul(py, r.y, r.z);
   fm::mul(r.x, r.x, r.y);
   fm::mul(r.z, r.z, r.t);
-  fm::add(r.y, py, px);  // as madd_impl: a in px, b in y, c in x, d in z
+  fm::add(r.y, py, px);  // as add_impl / madd_impl: a in px, b in y, c in x, d in z
   fm::sub(px, py, px);
   fm::mul(px, px, neg ? q.y_plus_x : q.y_minus_x);
   fm::mul(r.y, r.y, neg ? q.y_minus_x : q.y_plus_x);
-  fm::mul(r.x, r.x, q.xy2d);
+  if constexpr (std::is_same_v<Q, cached>) {
+    fm::mul(r.x, r.x, q.t2d);
+    fm::mul(r.z, r.z, q.z);
+  } else {
+    fm::mul(r.x, r.x, q.xy2d);
+  }
   fm::add(r.z, r.z, r.z);
   fm::sub(py, r.y, px);
   fm::add(r.y, r.y, px);
@@ -731,7 +715,7 @@ E2EE_ED_MULX inline void straus_digit_vartime(p1p1& r, const std::array<cached, 
 }
 template <std::size_t N>
 E2EE_ED_MULX inline void straus_digit_vartime(p1p1& r, const std::array<niels, N>& t, std::int8_t d) noexcept {
-  straus_madd_vartime(r, t[static_cast<std::size_t>((d > 0 ? d : -d) / 2)], d < 0);
+  straus_add_vartime(r, t[static_cast<std::size_t>((d > 0 ? d : -d) / 2)], d < 0);
 }
 
 // straus_identity: O as a p1p1 accumulator (X = 0, Y = Z = 1 once made
@@ -980,7 +964,7 @@ E2EE_ED_MULX inline p3 double_scalarmult_prepared_vartime(std::span<const std::u
     straus_dbl_vartime(t);
     for (std::size_t j = 0; j < 4; ++j)
       if (const std::int8_t d = na[j][i]; d != 0)
-        straus_madd_vartime(t, ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)], (d > 0) == flip_a);
+        straus_add_vartime(t, ta[j][static_cast<std::size_t>((d > 0 ? d : -d) / 2)], (d > 0) == flip_a);
     for (std::size_t j = 0; j < 4; ++j)
       if (nb[j][i] != 0) straus_digit_vartime(t, *tb[j], nb[j][i]);
   }

@@ -9,8 +9,8 @@
 // such chains (verify: 2, XEdDSA verify: 3, verify_batch: 8), but eight
 // 4x64 squarings at once are bound by the one MULX per cycle. Here lane j of
 // each 512-bit register holds element j, so one squaring of all eight is
-// 50 multiply-accumulates (25 products, low and high halves) and a carry
-// chain on eight lanes at once.
+// 30 multiply-accumulates (15 products, low and high halves) and one carry
+// step on eight lanes at once.
 //
 // Representation (fe51x8): five limbs in radix 2^51, limb i of element j in
 // lane j of l[i]; value = sum l[i]·2^(51 i). VPMADD52 reads only the low 52

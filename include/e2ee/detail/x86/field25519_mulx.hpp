@@ -657,9 +657,10 @@ template <std::size_t N>
 // pow22523_xn: r[i] = a[i]^((p-5)/8), the chain of pow_2_250_1 and pow22523.
 // With AVX-512 IFMA and N <= 8, all N chains run as the lanes of one
 // (field25519_ifma.hpp; the result is the same element, possibly another
-// representative below 2^256). On Zen 5 (2026-11) that chain takes 11.5k
-// cycles for any N, against 15.1k for two interleaved MULX chains, 19.5k
-// for three and 48k for eight. E2EE_CPU_DISABLE=avx512ifma keeps MULX.
+// representative below 2^256). On Zen 5 (2026-11; the only IFMA CPU
+// measured) that chain takes 11.5k cycles for any N, against 15.1k for two
+// interleaved MULX chains, 19.5k for three and 48k for eight.
+// E2EE_CPU_DISABLE=avx512ifma keeps MULX.
 template <std::size_t N>
 [[gnu::target("bmi2,adx"), gnu::flatten]] inline void pow22523_xn(fe64xn<N>& r, const fe64xn<N>& a) noexcept {
   if constexpr (N >= 2 && N <= 8) {
@@ -902,9 +903,10 @@ inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
   g[4] = static_cast<std::int64_t>(x.v[3] >> 56);
   e[0] = 1;  // invariants: d·a ≡ f, e·a ≡ g (mod p)
   std::int64_t eta = 0;           // δ = 1/2
+  ds::matrix m{};
   for (int i = 0; i < 10; ++i) {  // 620 >= 590 steps
-    const ds::matrix m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
-                                   static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
+    m = ds::batch(eta, static_cast<std::uint64_t>(f[0]) | (static_cast<std::uint64_t>(f[1]) << 62),
+                  static_cast<std::uint64_t>(g[0]) | (static_cast<std::uint64_t>(g[1]) << 62));
     ds::apply_fg(m, f, g);
     ds::apply_de(m, d, e);
   }
@@ -920,7 +922,6 @@ inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
     o[i] = static_cast<std::uint64_t>(acc) & ds::m62;
     acc >>= 62;
   }
-  o[4] |= static_cast<std::uint64_t>(acc) << 62;  // acc = 0 here; kept for the proof's sake
   const std::uint64_t w0 = o[0] | (o[1] << 62), w1 = (o[1] >> 2) | (o[2] << 60), w2 = (o[2] >> 4) | (o[3] << 58),
                       w3 = (o[3] >> 6) | (o[4] << 56), top = o[4] >> 8;
   u128 c = u128{w0} + 38 * top;
@@ -937,6 +938,8 @@ inline void apply_de(const matrix& m, s62& d, s62& e) noexcept {
   e2ee::secure_wipe(&d, sizeof d);
   e2ee::secure_wipe(&e, sizeof e);
   e2ee::secure_wipe(&o, sizeof o);
+  e2ee::secure_wipe(&m, sizeof m);
+  e2ee::secure_wipe(&eta, sizeof eta);
 }
 
 // ---- the X25519 ladder ----
@@ -1088,9 +1091,9 @@ struct ladder_state {
   for (fe64* p : {&a, &b, &aa, &bb, &e, &t}) e2ee::secure_wipe(p, sizeof *p);
 }
 
-// scalarmult: X25519(k, u) for a clamped scalar k (RFC 7748 5: bit 254 set,
-// bit 255 and bits 0..2 clear; the callers clamp) and a 32-byte u (bit 255
-// ignored). The clamped bits are known, so the ladder skips work on them:
+// scalarmult: X25519(k, u) for a scalar k clamped as RFC 7748 5 says (bit
+// 254 set, bit 255 and bits 0..2 clear; the callers clamp, and so does this
+// function on its copy of the bits) and a 32-byte u (bit 255 ignored). The clamped bits are known, so the ladder skips work on them:
 // - bit 254 is 1: from (1 : 0), (u : 1) its step leaves (u : 1) and 2·(u : 1),
 //   swapped; that state is set directly (one doubling, not a whole step);
 // - bits 253..2: the ladder, 252 steps, swapped lazily by masks;
@@ -1110,6 +1113,8 @@ struct ladder_state {
   // bit t of x = k XOR (k >> 1), taken 64 bits at a time.
   std::array<std::uint64_t, 4> w{}, x{};
   for (std::size_t i = 0; i < 32; ++i) w[i / 8] |= std::uint64_t{k[i]} << (8 * (i % 8));
+  w[0] &= ~std::uint64_t{7};  // clamped here too, so the shortcuts hold whatever the caller passed
+  w[3] = (w[3] & ~(std::uint64_t{1} << 63)) | (std::uint64_t{1} << 62);
   for (std::size_t j = 0; j < 4; ++j)
     x[j] = ct::value_barrier(w[j] ^ ((w[j] >> 1) | (j < 3 ? w[j + 1] << 63 : 0)));
   std::array<std::uint64_t, 252> masks;
