@@ -254,41 +254,10 @@ E2EE_ED_MULX inline bool decode_vartime(std::span<const std::uint8_t, 32> s, p3&
   return decode_point_vartime(fm::from_bytes(s), std::uint64_t{s[31]} >> 7, true, out);
 }
 
-// decode2_vartime: decode_vartime of two encodings at once (A and R in
-// verification): the two square roots run interleaved (sqrt_ratio_xn), about
-// the time of one and a half. ok_a / ok_b are the two verdicts.
-E2EE_ED_MULX inline void decode2_vartime(std::span<const std::uint8_t, 32> sa, std::span<const std::uint8_t, 32> sb,
-                                         p3& a, p3& b, bool& ok_a, bool& ok_b) noexcept {
-  const std::array<std::span<const std::uint8_t, 32>, 2> s{sa, sb};
-  fm::fe64xn<2> y, u, v, x;
-  for (std::size_t i = 0; i < 2; ++i) {
-    y[i] = fm::from_bytes(s[i]);
-    fm::sqr(u[i], y[i]);
-    fm::mul(v[i], u[i], curve_d);
-    fm::add(v[i], v[i], fm::one);  // d·y^2 + 1, never 0
-    fm::sub(u[i], u[i], fm::one);  // y^2 - 1
-  }
-  std::array<bool, 2> ok{};
-  fm::sqrt_ratio_xn(u, v, x, ok);
-  std::array<p3*, 2> out{&a, &b};
-  for (std::size_t i = 0; i < 2; ++i) {
-    const std::uint64_t sign = std::uint64_t{s[i][31]} >> 7;
-    ok[i] = ok[i] && f25519::is_canonical(s[i]) && !(sign == 1 && fm::is_zero_mask(x[i]).declassify());
-    if (!ok[i]) continue;
-    fm::cneg(x[i], ct::mask<std::uint64_t>::from_bit(sign));
-    out[i]->x = x[i];
-    out[i]->y = y[i];
-    out[i]->z = fm::one;
-    fm::mul(out[i]->t, x[i], y[i]);
-  }
-  ok_a = ok[0];
-  ok_b = ok[1];
-}
-
 // decode_xn_vartime: decode_vartime of N encodings at once (the A and R of
 // N/2 signatures in verify_batch, N = 8), the N square roots interleaved
-// (sqrt_ratio_xn): more of the squarings overlap than with decode2_vartime's
-// two (about 6% off a batch). ok[i] is the verdict of s[i].
+// (sqrt_ratio_xn): more of the squarings overlap than with two (about 6%
+// off a batch). ok[i] is the verdict of s[i].
 template <std::size_t N>
 E2EE_ED_MULX inline void decode_xn_vartime(const std::array<std::span<const std::uint8_t, 32>, N>& s,
                                            std::array<p3, N>& out, std::array<bool, N>& ok) noexcept {
@@ -312,6 +281,22 @@ E2EE_ED_MULX inline void decode_xn_vartime(const std::array<std::span<const std:
     fm::mul(out[i].t, x[i], y[i]);
   }
 }
+
+// decode2_vartime: decode_xn_vartime of the two encodings of verification
+// (A and R): the two square roots run interleaved, about the time of one
+// and a half. ok_a / ok_b are the two verdicts; a and b are written only
+// when theirs is true.
+E2EE_ED_MULX inline void decode2_vartime(std::span<const std::uint8_t, 32> sa, std::span<const std::uint8_t, 32> sb,
+                                         p3& a, p3& b, bool& ok_a, bool& ok_b) noexcept {
+  std::array<p3, 2> out;
+  std::array<bool, 2> ok{};
+  decode_xn_vartime<2>({sa, sb}, out, ok);
+  ok_a = ok[0];
+  ok_b = ok[1];
+  if (ok_a) a = out[0];
+  if (ok_b) b = out[1];
+}
+
 
 // sqrt_ratio_setup / sqrt_ratio_finish_vartime: fm::sqrt_ratio split around
 // its exponentiation, so that callers can run several exponentiations at
